@@ -1,0 +1,15 @@
+"""Setuptools entry point; the metadata lives in setup.cfg."""
+from setuptools import setup
+
+# job_templates/ sits at the top of the repository (where template authors look for it)
+# and is installed inside the package as jenkins_docker.job_templates.
+setup(
+    package_dir={"jenkins_docker.job_templates": "job_templates"},
+    packages=[
+        "jenkins_docker",
+        "jenkins_docker.commands",
+        "jenkins_docker.targets",
+        "jenkins_docker.testing",
+        "jenkins_docker.job_templates",
+    ],
+)
