@@ -1,0 +1,249 @@
+"""The ``jenkins-docker`` command line: argument parsing only.
+
+Each command parses its options here and calls a plain function in
+:mod:`jenkins_docker.commands` that returns an exit code; :func:`main` turns every expected
+error into one clean line and the documented exit code (0 ok, 1 inventory/target problem,
+2 usage). Heavy modules are imported inside the commands, so ``--version`` and ``--help`` start
+fast.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from jenkins_docker import __version__
+from jenkins_docker.errors import InventoryError, JenkinsDockerError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+FORMAT_TEXT_JSON = click.Choice(["text", "json"])
+
+
+def _target_options(func: Any) -> Any:
+    """--jenkins / --jenkins-home and the credential options shared by plan, sync and rebuild."""
+    options = [
+        click.option("--jenkins", "jenkins_url", metavar="URL", envvar="JENKINS_URL", help="Jenkins controller URL (or JENKINS_URL)."),
+        click.option("--jenkins-home", type=click.Path(file_okay=False), metavar="DIR", help="A JENKINS_HOME directory to write instead of a live controller."),
+        click.option("--user", envvar="JENKINS_USER", metavar="NAME", help="Jenkins user (or JENKINS_USER)."),
+        click.option("--token-file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+                     help="File holding the user's API token (default: the JENKINS_API_TOKEN variable). Never pass a token as an argument."),
+        click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), metavar="FILE", help="CA bundle to verify Jenkins's TLS certificate."),
+        click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (not recommended)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings=CONTEXT, epilog="Run 'jenkins-docker COMMAND --help' for a command's options and examples.")
+@click.version_option(__version__, "-V", "--version", prog_name="jenkins-docker")
+@click.option("-v", "--verbose", count=True, help="More log lines on stderr (-vv for HTTP details).")
+def cli(verbose: int) -> None:
+    """Keep Jenkins jobs that build Docker images in sync with one YAML inventory.
+
+    \b
+    A base-image rebuild rebuilds every image built FROM it, each exactly once, after its parents.
+    \b
+    Typical use:
+      jenkins-docker validate inventory.yml
+      jenkins-docker plan inventory.yml --jenkins https://jenkins.example.org
+      jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --prune
+    """
+    import logging
+
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("inventories", metavar="INVENTORY...", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="Output format.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing when the inventory is valid.")
+def validate(inventories: tuple[str, ...], fmt: str, quiet: bool) -> int:
+    """Check an inventory, offline: every problem as FILE:LINE:COL: message.
+
+    \b
+    Examples:
+      jenkins-docker validate inventory.yml
+      jenkins-docker validate inventory.yml --format json | jq .errors
+    Exit code: 0 valid (warnings allowed), 1 problems found.
+    """
+    from jenkins_docker.commands.inspect import validate_command
+
+    return validate_command(inventories, fmt, quiet)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("inventory", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "dot", "mermaid", "json", "svg", "png"]), default="text", show_default=True,
+              help="text: a tree; dot/mermaid: diagram sources; svg/png: a picture drawn by Graphviz's dot.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--highlight", multiple=True, metavar="IMAGE", help="Colour IMAGE and everything its change rebuilds (dot/svg/png).")
+def graph(inventory: str, fmt: str, output: str | None, highlight: tuple[str, ...]) -> int:
+    """Print the dependency graph of the images.
+
+    \b
+    Examples:
+      jenkins-docker graph inventory.yml
+      jenkins-docker graph inventory.yml --format svg --highlight acme/nginx -o graph.svg
+      jenkins-docker graph inventory.yml --format json | jq '.edges | length'
+    """
+    from jenkins_docker.commands.inspect import graph_command
+
+    return graph_command(inventory, fmt, output, highlight)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("inventory", type=click.Path(dir_okay=False))
+@click.argument("images", metavar="IMAGE...", nargs=-1, required=True)
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="Output format.")
+def impact(inventory: str, images: tuple[str, ...], fmt: str) -> int:
+    """Show what rebuilds when IMAGE... change, in build waves.
+
+    IMAGE is an inventory key (acme/nginx) or any reference to an image of the graph
+    (debian:bookworm, docker.io/library/debian:bookworm).
+
+    \b
+    Examples:
+      jenkins-docker impact inventory.yml acme/nginx
+      jenkins-docker impact inventory.yml debian:bookworm --format json | jq .jobs
+    """
+    from jenkins_docker.commands.inspect import impact_command
+
+    return impact_command(inventory, images, fmt)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("inventory", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Directory to write (JENKINS_HOME layout).")
+@click.option("--templates", type=click.Path(exists=True, file_okay=False), help="Directory of job templates searched before the bundled ones.")
+def render(inventory: str, out_dir: str, templates: str | None) -> int:
+    """Write every job's config.xml as DIR/jobs/<name>/config.xml.
+
+    \b
+    Examples:
+      jenkins-docker render inventory.yml -o out/
+      jenkins-docker render inventory.yml -o out/ --templates my-templates/
+    """
+    from jenkins_docker.commands.jobs import render_command
+
+    return render_command(inventory, out_dir, templates)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("inventory", type=click.Path(dir_okay=False))
+@_target_options
+@click.option("--prune", is_flag=True, help="Also delete managed jobs that left the inventory.")
+@click.option("--adopt", is_flag=True, help="Take over existing jobs that have a job's name but were not made by jenkins-docker.")
+@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Concurrent requests.")
+@click.option("--templates", type=click.Path(exists=True, file_okay=False), help="Directory of job templates searched before the bundled ones.")
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="Output format.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when nothing would change, 2 when changes are pending, 1 on error.")
+def plan(inventory: str, **options: Any) -> int:
+    """Show what sync would change, with a diff per job; changes nothing.
+
+    \b
+    Examples:
+      jenkins-docker plan inventory.yml --jenkins-home ./jenkins-home
+      JENKINS_URL=https://jenkins.example.org JENKINS_USER=ci JENKINS_API_TOKEN=... \\
+        jenkins-docker plan inventory.yml --detailed-exitcode
+    """
+    from jenkins_docker.commands.jobs import plan_command
+
+    return plan_command(inventory, **options)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("inventory", type=click.Path(dir_okay=False))
+@_target_options
+@click.option("--prune", is_flag=True, help="Also delete managed jobs that left the inventory.")
+@click.option("--adopt", is_flag=True, help="Take over existing jobs that have a job's name but were not made by jenkins-docker.")
+@click.option("--dry-run", is_flag=True, help="Plan only: show what would change and write nothing.")
+@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Concurrent requests.")
+@click.option("--templates", type=click.Path(exists=True, file_okay=False), help="Directory of job templates searched before the bundled ones.")
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="Output format.")
+def sync(inventory: str, **options: Any) -> int:
+    """Make the target's jobs match the inventory.
+
+    Only jobs marked as managed by jenkins-docker are ever changed; managed jobs that left the
+    inventory are deleted only with --prune. A failed job does not stop the others; run again
+    to converge.
+
+    \b
+    Examples:
+      jenkins-docker sync inventory.yml --jenkins-home ./jenkins-home
+      jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --prune --workers 16
+    """
+    from jenkins_docker.commands.jobs import sync_command
+
+    return sync_command(inventory, **options)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("inventory", type=click.Path(dir_okay=False))
+@click.argument("images", metavar="IMAGE...", nargs=-1, required=True)
+@_target_options
+def rebuild(inventory: str, images: tuple[str, ...], **options: Any) -> int:
+    """Queue builds of the jobs of IMAGE...; the cascade rebuilds their dependents.
+
+    \b
+    Examples:
+      jenkins-docker rebuild inventory.yml acme/nginx --jenkins https://jenkins.example.org
+    """
+    from jenkins_docker.commands.jobs import rebuild_command
+
+    return rebuild_command(inventory, images, **options)
+
+
+@cli.command(context_settings=CONTEXT)
+def schema() -> int:
+    """Print the JSON Schema of the inventory, for editors.
+
+    \b
+    Examples:
+      jenkins-docker schema > inventory.schema.json
+      # then, first line of inventory.yml (YAML language server):
+      # yaml-language-server: $schema=inventory.schema.json
+    """
+    from jenkins_docker.schema import json_schema_text
+
+    click.echo(json_schema_text(), nl=False)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line and exit with its code; expected errors print one line."""
+    from jenkins_docker import console
+
+    try:
+        code = cli.main(args=argv, prog_name="jenkins-docker", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.Abort:
+        console.error("aborted")
+        code = 130
+    except click.ClickException as exc:
+        exc.show()
+        code = 2 if isinstance(exc, click.UsageError) else exc.exit_code
+    except InventoryError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        code = 1
+    except JenkinsDockerError as exc:
+        console.error(str(exc))
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        console.error("interrupted")
+        code = 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        code = 0
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("JENKINS_DOCKER_DEBUG"):
+            raise
+        console.error(f"internal error: {type(exc).__name__}: {exc} (set JENKINS_DOCKER_DEBUG=1 for the traceback, and please report it)")
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,1 @@
+"""One module per group of commands: plain functions from parsed options to an exit code."""

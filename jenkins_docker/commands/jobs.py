@@ -1,0 +1,181 @@
+"""The commands that produce or write jobs: ``render``, ``plan``, ``sync`` and ``rebuild``."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from jenkins_docker import console
+from jenkins_docker.errors import UsageError
+
+_SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "replace": ("±", "magenta"), "delete": ("-", "red")}
+
+
+def render_command(path: str, out_dir: str, templates: str | None) -> int:
+    """Render every job into ``out_dir`` (JENKINS_HOME layout)."""
+    from jenkins_docker.inventory import load
+    from jenkins_docker.render import render, write_tree
+
+    inventory = load(path, templates=templates)
+    jobs = render(inventory)
+    written = write_tree(jobs, out_dir)
+    console.echo(f"wrote {len(written)} config.xml files under {out_dir}", err=True)
+    return 0
+
+
+def read_token(token_file: str | None) -> str | None:
+    """The API token: from ``--token-file`` or the JENKINS_API_TOKEN variable, never an argument."""
+    if token_file:
+        token = Path(token_file).read_text(encoding="utf-8").strip()
+        if not token:
+            raise UsageError(f"--token-file {token_file} is empty")
+        return token
+    return os.environ.get("JENKINS_API_TOKEN") or None
+
+
+def open_target(jenkins_url: str | None, jenkins_home: str | None, user: str | None, token_file: str | None,
+                ca_bundle: str | None, insecure: bool, *, require_remote: bool = False) -> Any:
+    """The target chosen on the command line; a usage error when it is missing or ambiguous."""
+    from jenkins_docker.targets.home import JenkinsHome
+    from jenkins_docker.targets.remote import Credentials, RemoteJenkins
+
+    ctx = click.get_current_context(silent=True)
+    url_from_env = ctx is not None and ctx.get_parameter_source("jenkins_url") == click.core.ParameterSource.ENVIRONMENT
+    if jenkins_home and not require_remote:
+        if jenkins_url and not url_from_env:
+            raise UsageError("give either --jenkins or --jenkins-home, not both")
+        return JenkinsHome(jenkins_home)
+    if not jenkins_url:
+        raise UsageError("no target: pass --jenkins URL (or set JENKINS_URL)" + ("" if require_remote else ", or --jenkins-home DIR"))
+    token = read_token(token_file)
+    if token and not user:
+        raise UsageError("an API token needs a user: set JENKINS_USER or pass --user")
+    verify: bool | str = False if insecure else (ca_bundle or True)
+    return RemoteJenkins(jenkins_url, Credentials(user, token) if user else None, verify=verify)
+
+
+def _plan(path: str, opts: dict[str, Any], target: Any) -> Any:
+    from jenkins_docker.inventory import load
+    from jenkins_docker.plan import make_plan
+    from jenkins_docker.render import render
+
+    inventory = load(path, templates=opts.get("templates"))
+    for warning in inventory.warnings:
+        console.warn(str(warning))
+    jobs = render(inventory)
+    progress = console.Progress("reading", len(jobs.jobs), enabled=opts.get("fmt") != "json")
+    try:
+        plan = make_plan(jobs, target, folder=inventory.jenkins.folder, prune=opts.get("prune", False),
+                         adopt=opts.get("adopt", False), workers=opts.get("workers", 8), progress=progress.advance)
+    finally:
+        progress.close()
+    for note in plan.notes:
+        console.warn(note)
+    return plan
+
+
+def print_plan(plan: Any, *, diffs: bool = True) -> None:
+    """The plan for people: one line per change, diffs of updates, a summary."""
+    for change in plan.changes:
+        symbol, colour = _SYMBOLS[change.action]
+        what = "" if change.what == "job" else f" ({change.what})"
+        click.echo(console.style(f"{symbol} {change.action} {change.name}{what}", fg=colour, bold=True))
+        if diffs and change.action in ("update", "replace"):
+            for line in change.diff.splitlines():
+                colour = "green" if line.startswith("+") else "red" if line.startswith("-") else None
+                click.echo("    " + (console.style(line, fg=colour) if colour else line))
+    for failure in plan.failed:
+        click.echo(console.style(f"! failed {failure.job}: {failure.error}", fg="red", bold=True))
+    counts = {a: sum(1 for c in plan.changes if c.action == a) for a in ("create", "update", "replace", "delete")}
+    click.echo(f"Plan for {plan.target}: {counts['create']} to create, {counts['update'] + counts['replace']} to update"
+               f"{f' ({counts['replace']} replaced: job type changed)' if counts['replace'] else ''}, "
+               f"{counts['delete']} to delete, {len(plan.unchanged)} unchanged"
+               + (f", {len(plan.failed)} failed" if plan.failed else "") + ".")
+
+
+def plan_command(path: str, **opts: Any) -> int:
+    """Show what sync would change; with --detailed-exitcode, 2 means changes are pending."""
+    target = open_target(opts["jenkins_url"], opts["jenkins_home"], opts["user"], opts["token_file"], opts["ca_bundle"], opts["insecure"])
+    try:
+        plan = _plan(path, opts, target)
+    finally:
+        target.close()
+    if opts["fmt"] == "json":
+        click.echo(json.dumps(plan.to_json(), indent=2))
+    else:
+        print_plan(plan)
+    if plan.failed:
+        return 1
+    if opts["detailed_exitcode"] and plan.has_changes:
+        return 2
+    return 0
+
+
+def sync_command(path: str, **opts: Any) -> int:
+    """Plan, then apply; exit 1 when any job failed (all others are still written)."""
+    from jenkins_docker.sync import apply
+
+    target = open_target(opts["jenkins_url"], opts["jenkins_home"], opts["user"], opts["token_file"], opts["ca_bundle"], opts["insecure"])
+    try:
+        plan = _plan(path, opts, target)
+        if opts["dry_run"]:
+            if opts["fmt"] == "json":
+                click.echo(json.dumps(plan.to_json(), indent=2))
+            else:
+                print_plan(plan)
+            return 1 if plan.failed else 0
+        progress = console.Progress("writing", len(plan.changes), enabled=opts["fmt"] != "json")
+        try:
+            result = apply(plan, target, workers=opts["workers"], progress=progress.advance)
+        finally:
+            progress.close()
+    finally:
+        target.close()
+    if opts["fmt"] == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        for action, names in (("create", result.create), ("update", result.update), ("delete", result.delete)):
+            symbol, colour = _SYMBOLS[action]
+            for name in sorted(names):
+                click.echo(console.style(f"{symbol} {action}d {name}".replace("ed ", "d ").replace("dd ", "d "), fg=colour))
+        for failure in result.failed:
+            click.echo(console.style(f"! failed {failure.job}: {failure.error}", fg="red", bold=True), err=True)
+        click.echo(f"Synced {plan.target}: {len(result.create)} created, {len(result.update)} updated, "
+                   f"{len(result.delete)} deleted, {len(result.unchanged)} unchanged"
+                   + (f", {len(result.failed)} failed (run again to retry)" if result.failed else "") + ".")
+    return 0 if result.ok else 1
+
+
+def rebuild_command(path: str, images: tuple[str, ...], **opts: Any) -> int:
+    """Queue the jobs of ``images``; the triggers rebuild what depends on them."""
+    from jenkins_docker.errors import JenkinsDockerError
+    from jenkins_docker.inventory import load
+
+    inventory = load(path)
+    graph = inventory.graph
+    nodes = [graph.resolve(name) for name in images]
+    jobs = []
+    for node in nodes:
+        job = graph.job(node)
+        if job is None:
+            raise UsageError(f"{node} is an external image with no job; rebuild the images built FROM it: {', '.join(graph.children(node))}")
+        jobs.append(job)
+    target = open_target(opts["jenkins_url"], None, opts["user"], opts["token_file"], opts["ca_bundle"], opts["insecure"], require_remote=True)
+    failed = 0
+    try:
+        for job in jobs:
+            try:
+                where = target.build(job)
+                click.echo(f"queued {job}" + (f" ({where})" if where else ""))
+            except JenkinsDockerError as exc:
+                failed += 1
+                console.error(str(exc))
+    finally:
+        target.close()
+    print(f"{len(jobs) - failed} build{'s' * (len(jobs) - failed != 1)} queued; the cascade rebuilds "
+          f"{len(graph.dependents(nodes))} dependent images after them.", file=sys.stderr)
+    return 1 if failed else 0

@@ -1,0 +1,189 @@
+"""Planning a sync: what must change on a target for it to match the rendered jobs.
+
+A plan lists every managed item once: to create, update (or replace, when the job type
+changed), delete (only with ``prune``) or leave unchanged, with a diff per change. Items are
+ours when their description carries :data:`~jenkins_docker.render.MANAGED_MARKER`; any other
+item is never touched, and one standing where a job must go is reported as a failure unless
+``adopt`` takes it over on purpose.
+"""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+from jenkins_docker import naming, xmlcompare
+from jenkins_docker.errors import JenkinsDockerError, JobError
+from jenkins_docker.render import MANAGED_MARKER, Job, JobSet
+from jenkins_docker.targets import LiveItem, Target, kind_of_xml
+
+log = logging.getLogger(__name__)
+
+Action = Literal["create", "update", "replace", "delete"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write a sync will make."""
+
+    action: Action
+    name: str                 # full name of the item ("docker/acme-nginx"), or the view name
+    what: Literal["job", "folder", "view"]
+    new: str | None           # config to write (None for a delete)
+    old: str | None           # live config (None for a create)
+    diff: str
+    order: int = 0            # position in the rendered set: folders and upstreams first
+    layer: int = 0            # writes of one layer run concurrently, layers one after another
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An item that could not be planned or written, and why."""
+
+    job: str
+    error: str
+
+    def to_json(self) -> dict[str, str]:
+        """``{"job": .., "error": ..}`` as in the contract."""
+        return {"job": self.job, "error": self.error}
+
+
+@dataclass
+class Plan:
+    """What a sync would change on ``target``; produced by :func:`make_plan`."""
+
+    target: str
+    changes: list[Change] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        """True when applying the plan would write something."""
+        return bool(self.changes)
+
+    def names(self, *actions: Action) -> list[str]:
+        """Full names of the changes with one of ``actions``, in plan order."""
+        return [c.name for c in self.changes if c.action in actions and c.what != "view"]
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``plan --format json`` document (CONTRACT section 3), plus ``views``."""
+        return {
+            "create": self.names("create"),
+            "update": self.names("update", "replace"),
+            "delete": self.names("delete"),
+            "unchanged": list(self.unchanged),
+            "failed": [f.to_json() for f in self.failed],
+            "views": {c.action: [c.name] for c in self.changes if c.what == "view"},
+        }
+
+
+def scan_depth(folder: str | None) -> int:
+    """How many folder levels the listing must see: the folder's own items included."""
+    return (len(folder.split("/")) if folder else 0) + 1
+
+
+def is_managed(description: str) -> bool:
+    """True when an item's description marks it as written by jenkins-docker."""
+    return MANAGED_MARKER in description
+
+
+def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool = False, adopt: bool = False,
+              workers: int = 8, progress: Callable[[int], None] | None = None) -> Plan:
+    """Compare the rendered ``jobs`` with ``target`` and list what must change.
+
+    One listing request finds every item; then the config of each managed item that should
+    exist is read (concurrently, ``workers`` at a time) and compared as normalised XML.
+    ``folder`` bounds ``prune``: only managed items inside it (or at the top level, without a
+    folder) that left the inventory are deleted.
+    """
+    plan = Plan(target.label)
+    live = {naming.collision_key(item.full_name): item for item in target.list_items(scan_depth(folder))}
+    to_read: list[tuple[int, Job, LiveItem]] = []
+    for order, job in enumerate(jobs.jobs):
+        item = live.get(naming.collision_key(job.full_name))
+        if item is None:
+            plan.changes.append(Change("create", job.full_name, _what(job), job.xml, None, xmlcompare.diff(None, job.xml, job.full_name), order, job.layer))
+        elif job.kind == "folder" and item.kind == "folder" and not is_managed(item.description):
+            plan.notes.append(f"folder {item.full_name} exists and is not managed by jenkins-docker: its jobs go into it, its configuration is left alone")
+        elif not is_managed(item.description) and not adopt:
+            plan.failed.append(Failure(job.full_name, f"{item.full_name} exists and is not managed by jenkins-docker; "
+                                                      "rename or delete it, or pass --adopt to take it over"))
+        elif item.full_name != job.full_name:
+            plan.failed.append(Failure(job.full_name, f"Jenkins already has {item.full_name!r}, which differs only in case; rename it first"))
+        else:
+            to_read.append((order, job, item))
+    _compare(plan, target, to_read, workers, progress)
+    if prune:
+        wanted = {naming.collision_key(job.full_name) for job in jobs.jobs}
+        doomed = [item for key, item in live.items()
+                  if key not in wanted and is_managed(item.description) and _in_scope(item.full_name, folder)]
+        # Deepest first, so a folder goes after what it holds.
+        for item in sorted(doomed, key=lambda i: (-i.full_name.count("/"), i.full_name)):
+            if any(d.full_name != item.full_name and item.full_name.startswith(d.full_name + "/") for d in doomed):
+                continue  # deleting its managed folder deletes it too
+            plan.changes.append(Change("delete", item.full_name, "folder" if item.kind == "folder" else "job", None, None, f"delete {item.full_name}\n", len(jobs.jobs)))
+    _plan_views(plan, jobs, target)
+    plan.changes.sort(key=lambda c: (c.action == "delete", c.layer, c.order))
+    plan.unchanged.sort()
+    return plan
+
+
+def _compare(plan: Plan, target: Target, to_read: list[tuple[int, Job, LiveItem]], workers: int,
+             progress: Callable[[int], None] | None) -> None:
+    def read(entry: tuple[int, Job, LiveItem]) -> tuple[int, Job, LiveItem, str | Exception]:
+        order, job, item = entry
+        try:
+            return order, job, item, target.read_config(job.full_name)
+        except JenkinsDockerError as exc:
+            return order, job, item, exc
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for order, job, item, live in pool.map(read, to_read):
+            if progress:
+                progress(1)
+            if isinstance(live, Exception):
+                plan.failed.append(Failure(job.full_name, live.message if isinstance(live, JobError) else str(live)))
+                continue
+            try:
+                live_kind = kind_of_xml(xmlcompare.root_tag(live))
+                equal = live_kind == job.kind and xmlcompare.same(live, job.xml)
+            except xmlcompare.XMLError as exc:
+                live_kind, equal = "other", False
+                log.warning("%s: live config is not XML (%s); it will be replaced", job.full_name, exc)
+            if equal:
+                plan.unchanged.append(job.full_name)
+                continue
+            action: Action = "replace" if live_kind != job.kind else "update"
+            diff = xmlcompare.diff(live if live_kind != "other" else None, job.xml, job.full_name)
+            plan.changes.append(Change(action, job.full_name, _what(job), job.xml, live, diff, order, job.layer))
+
+
+def _plan_views(plan: Plan, jobs: JobSet, target: Target) -> None:
+    for view in jobs.views:
+        if view.folder:
+            continue  # rendered inside its folder's config
+        try:
+            live = target.read_view(view.name)
+        except JenkinsDockerError as exc:
+            plan.notes.append(f"view {view.name!r} not synced: {exc}")
+            continue
+        if live is None:
+            plan.changes.append(Change("create", view.name, "view", view.xml, None, xmlcompare.diff(None, view.xml, f"view {view.name}"), len(jobs.jobs), 1 << 30))
+        elif not xmlcompare.same(live, view.xml):
+            if MANAGED_MARKER not in live:
+                plan.failed.append(Failure(f"view {view.name}", "a view of that name exists and is not managed by jenkins-docker"))
+            else:
+                plan.changes.append(Change("update", view.name, "view", view.xml, live, xmlcompare.diff(live, view.xml, f"view {view.name}"), len(jobs.jobs), 1 << 30))
+
+
+def _what(job: Job) -> Literal["job", "folder"]:
+    return "folder" if job.kind == "folder" else "job"
+
+
+def _in_scope(full_name: str, folder: str | None) -> bool:
+    if folder:
+        return full_name.casefold().startswith(folder.casefold() + "/")
+    return "/" not in full_name

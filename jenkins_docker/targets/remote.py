@@ -1,0 +1,264 @@
+"""A live Jenkins controller as a sync target, through python-jenkins.
+
+python-jenkins keeps one ``requests.Session`` per ``Jenkins`` object and changes its crumb and
+auth state without locks, so every thread gets its own client. Requests go through
+``Jenkins.jenkins_request`` (auth, crumbs) but are built here: its convenience methods make
+extra existence checks (about five requests per created job), which this target avoids.
+Transient failures (connection errors, timeouts, 502/503/504) are retried with backoff;
+everything else fails the one job it concerns.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Callable, TypeVar
+from urllib.parse import quote
+
+import jenkins
+import requests
+
+from jenkins_docker.errors import JobError, TargetError
+from jenkins_docker.targets import LiveItem, ItemKind
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_CLASS_KINDS: dict[str, ItemKind] = {
+    "hudson.model.FreeStyleProject": "freestyle",
+    "org.jenkinsci.plugins.workflow.job.WorkflowJob": "pipeline",
+    "com.cloudbees.hudson.plugins.folder.Folder": "folder",
+}
+_TRANSIENT_STATUS = {502, 503, 504}
+
+
+class Credentials:
+    """A user and API token (or password); ``repr`` never shows the token."""
+
+    def __init__(self, user: str | None, token: str | None) -> None:
+        self.user = user
+        self._token = token
+
+    @property
+    def token(self) -> str | None:
+        """The secret itself; only the HTTP client reads it."""
+        return self._token
+
+    def __repr__(self) -> str:
+        return f"Credentials(user={self.user!r}, token={'***' if self._token else None})"
+
+
+def job_path(full_name: str) -> str:
+    """``a/b`` -> ``job/a/job/b/``: the URL path of an item."""
+    return "".join(f"job/{quote(part, safe='')}/" for part in full_name.split("/"))
+
+
+def _tree(depth: int) -> str:
+    fields = "name,description"
+    tree = f"jobs[{fields}]"
+    for _ in range(depth - 1):
+        tree = f"jobs[{fields},{tree}]"
+    return tree
+
+
+class RemoteJenkins:
+    """A Jenkins controller reached over HTTP(S)."""
+
+    def __init__(self, url: str, credentials: Credentials | None = None, *, verify: bool | str = True,
+                 timeout: float = 30.0, retries: int = 4, backoff: float = 0.25,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise TargetError(f"--jenkins {url!r} is not an http(s) URL")
+        self.url = url if url.endswith("/") else url + "/"
+        self.label = self.url
+        self._credentials = credentials or Credentials(None, None)
+        self._verify = verify
+        self._timeout = timeout
+        self._retries = retries
+        self._backoff = backoff
+        self._sleep = sleep
+        self._local = threading.local()
+        self._clients: list[jenkins.Jenkins] = []
+        self._lock = threading.Lock()
+        self.requests_made = 0
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _client(self) -> jenkins.Jenkins:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            creds = self._credentials
+            client = jenkins.Jenkins(self.url, creds.user, creds.token, timeout=self._timeout, retries=0)
+            client._session.verify = self._verify
+            self._local.client = client
+            with self._lock:
+                self._clients.append(client)
+        return client
+
+    def _request(self, method: str, path: str, *, data: bytes | None = None, headers: dict[str, str] | None = None,
+                 what: str = "") -> requests.Response:
+        """One request with retries of transient failures; errors become TargetError/JobError."""
+        url = self.url + path
+        attempt = 0
+        while True:
+            attempt += 1
+            with self._lock:
+                self.requests_made += 1
+            try:
+                req = requests.Request(method, url, data=data, headers=headers or {})
+                # A GET needs no crumb; asking for one would cost a request per client.
+                return self._client().jenkins_request(req, add_crumb=method != "GET")
+            except (requests.ConnectionError, requests.Timeout, jenkins.TimeoutException) as exc:
+                failure: Exception = exc
+                transient = True
+            except requests.HTTPError as exc:
+                failure = exc
+                transient = exc.response is not None and exc.response.status_code in _TRANSIENT_STATUS
+            except jenkins.NotFoundException:
+                raise
+            except jenkins.JenkinsException as exc:
+                raise self._jenkins_error(exc, what) from None
+            if not transient or attempt > self._retries:
+                raise self._http_error(failure, what, attempt)
+            delay = self._backoff * (2 ** (attempt - 1))
+            log.info("retrying %s %s in %.2fs after %s", method, path, delay, _short(failure))
+            self._sleep(delay)
+
+    def _http_error(self, exc: Exception, what: str, attempts: int) -> TargetError:
+        if isinstance(exc, requests.HTTPError) and exc.response is not None:
+            response = exc.response
+            reason = response.headers.get("X-Error") or f"HTTP {response.status_code} {response.reason}"
+            message = reason + (f" (after {attempts} attempts)" if attempts > 1 else "")
+        elif isinstance(exc, requests.ConnectionError) and attempts == 1 and not what:
+            message = f"cannot reach Jenkins at {self.url}: {_short(exc)}"
+        else:
+            message = f"{_short(exc)} (after {attempts} attempts)"
+        return JobError(what, message) if what else TargetError(message if "Jenkins at" in message else f"{self.url}: {message}")
+
+    def _jenkins_error(self, exc: jenkins.JenkinsException, what: str) -> TargetError:
+        text = str(exc)
+        if "[401]" in text:
+            return TargetError(f"Jenkins at {self.url} refused the credentials (401): check JENKINS_USER and the API token")
+        if "[403]" in text:
+            detail = "No valid crumb" if "crumb" in text.lower() else "permission denied"
+            return TargetError(f"Jenkins at {self.url} answered 403 ({detail}): the user needs Job/Configure, Job/Create and Job/Delete")
+        body = text.split("\n", 1)[1].strip() if "\n" in text else text
+        summary = _summarise_body(body)
+        return JobError(what, f"Jenkins answered 500: {summary}") if what else TargetError(f"Jenkins answered 500: {summary}")
+
+    # -- Target ------------------------------------------------------------------------------
+    def check(self) -> str:
+        """Make sure the URL is a Jenkins we may use; returns its version."""
+        try:
+            response = self._request("GET", "api/json?tree=mode")
+        except jenkins.NotFoundException:
+            raise TargetError(f"{self.url} is not a Jenkins controller (no api/json)") from None
+        version = response.headers.get("X-Jenkins")
+        if not version:
+            raise TargetError(f"{self.url} does not look like Jenkins (no X-Jenkins header)")
+        return version
+
+    def list_items(self, depth: int) -> list[LiveItem]:
+        try:
+            response = self._request("GET", f"api/json?tree={quote(_tree(max(depth, 1)), safe='[],')}")
+        except jenkins.NotFoundException:
+            raise TargetError(f"{self.url} is not a Jenkins controller (no api/json)") from None
+        if not response.headers.get("X-Jenkins"):
+            raise TargetError(f"{self.url} does not look like Jenkins (no X-Jenkins header)")
+        try:
+            data = response.json()
+        except ValueError:
+            raise TargetError(f"{self.url} answered api/json with something that is not JSON") from None
+        items: list[LiveItem] = []
+        stack = [("", job) for job in data.get("jobs") or []]
+        while stack:
+            prefix, job = stack.pop()
+            full = prefix + job["name"]
+            kind = _CLASS_KINDS.get(job.get("_class", ""), "folder" if "jobs" in job else "other")
+            items.append(LiveItem(full, kind, job.get("description") or ""))
+            stack.extend((full + "/", child) for child in job.get("jobs") or [])
+        return sorted(items, key=lambda item: item.full_name)
+
+    def read_config(self, full_name: str) -> str:
+        try:
+            response = self._request("GET", job_path(full_name) + "config.xml", what=full_name)
+        except jenkins.NotFoundException:
+            raise JobError(full_name, "not found") from None
+        # python-jenkins guesses the text encoding; Jenkins sends UTF-8 bytes.
+        return response.content.decode("utf-8")
+
+    def create(self, full_name: str, xml: str) -> None:
+        folder, _, name = full_name.rpartition("/")
+        path = (job_path(folder) if folder else "") + f"createItem?name={quote(name, safe='')}"
+        try:
+            self._request("POST", path, data=xml.encode("utf-8"), headers={"Content-Type": "application/xml"}, what=full_name)
+        except jenkins.NotFoundException:
+            raise JobError(full_name, f"folder {folder!r} does not exist") from None
+        except JobError as exc:
+            # A create whose answer was lost may have happened; posting the config is idempotent.
+            if "already exists" in exc.message and "attempts" in exc.message:
+                self.update(full_name, xml)
+                return
+            raise
+
+    def update(self, full_name: str, xml: str) -> None:
+        try:
+            self._request("POST", job_path(full_name) + "config.xml", data=xml.encode("utf-8"),
+                          headers={"Content-Type": "application/xml"}, what=full_name)
+        except jenkins.NotFoundException:
+            raise JobError(full_name, "not found (deleted meanwhile?)") from None
+
+    def delete(self, full_name: str) -> None:
+        try:
+            self._request("POST", job_path(full_name) + "doDelete", what=full_name)
+        except jenkins.NotFoundException:
+            return  # already gone: what a delete wants
+
+    def read_view(self, name: str) -> str | None:
+        try:
+            response = self._request("GET", f"view/{quote(name, safe='')}/config.xml", what=f"view {name}")
+        except jenkins.NotFoundException:
+            return None
+        return response.content.decode("utf-8")
+
+    def write_view(self, name: str, xml: str, *, create: bool) -> None:
+        path = f"createView?name={quote(name, safe='')}" if create else f"view/{quote(name, safe='')}/config.xml"
+        self._request("POST", path, data=xml.encode("utf-8"), headers={"Content-Type": "application/xml"}, what=f"view {name}")
+
+    def build(self, full_name: str) -> str | None:
+        """Queue a build of a job; returns the queue item URL Jenkins gives, if any."""
+        try:
+            response = self._request("POST", job_path(full_name) + "build", what=full_name)
+        except jenkins.NotFoundException:
+            raise JobError(full_name, "no such job on Jenkins (run sync first)") from None
+        return response.headers.get("Location")
+
+    def close(self) -> None:
+        with self._lock:
+            for client in self._clients:
+                client._session.close()
+            self._clients.clear()
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+def _summarise_body(body: str) -> str:
+    """The useful line of a Jenkins error page (its stack traces are long HTML)."""
+    for marker in ("Expecting class", "Unable to read", "XmlPullParserException", "ConversionException"):
+        index = body.find(marker)
+        if index >= 0:
+            return body[index:index + 200].splitlines()[0]
+    text = " ".join(body.split())
+    return (text[:200] + "...") if len(text) > 200 else (text or "internal server error")
+
+
+def read_json(response: requests.Response) -> object:
+    """Parse a JSON body, naming the URL when it is not JSON."""
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        raise TargetError(f"{response.url} did not answer JSON") from None

@@ -1,0 +1,89 @@
+"""Comparing job configs by meaning, not by text.
+
+Jenkins never returns the config.xml it was given: it re-serialises the loaded job (XML 1.1
+declaration, its own indentation and escaping, ``plugin=`` attributes, no comments, fields in
+declaration order, secrets encrypted). Comparing text would re-upload every job on every run, so
+sync compares :func:`canonical` forms, which are equal exactly when Jenkins would load the two
+documents into the same job.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import xml.etree.ElementTree as ET
+
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.S)
+
+#: Fields of type ``hudson.util.Secret``: posted in clear text, returned encrypted, so their
+#: values never compare equal and are left out of the comparison.
+SECRET_FIELDS = frozenset({"secretToken"})
+
+# Primitive fields Jenkins always writes even when they were omitted (false, 0); an absent field
+# and one at its default load as the same job.
+_DEFAULT_TEXT = frozenset({"false", "0", ""})
+
+
+class XMLError(ValueError):
+    """A config could not be parsed as XML."""
+
+
+def parse(text: str) -> ET.Element:
+    """Parse a config.xml, whatever its declaration says (expat refuses ``version="1.1"``)."""
+    try:
+        return ET.fromstring(_DECLARATION.sub("", text, count=1).replace("\r\n", "\n"))
+    except ET.ParseError as exc:
+        raise XMLError(f"not well-formed XML: {exc}") from None
+
+
+def canonical(text: str) -> str:
+    """A form of the config that is equal for two documents Jenkins reads as the same job."""
+    root = parse(text)
+    _normalise(root)
+    return _serialise(root)
+
+
+def same(a: str, b: str) -> bool:
+    """True when Jenkins would load ``a`` and ``b`` as the same configuration."""
+    return canonical(a) == canonical(b)
+
+
+def root_tag(text: str) -> str:
+    """The root element's name: ``project`` (freestyle), ``flow-definition``, a folder class..."""
+    return parse(text).tag
+
+
+def diff(old: str | None, new: str | None, name: str) -> str:
+    """A unified diff of the canonical forms, readable in a terminal or a merge request."""
+    before = _pretty(old) if old is not None else []
+    after = _pretty(new) if new is not None else []
+    return "".join(difflib.unified_diff(before, after, f"{name} (live)", f"{name} (inventory)", n=2))
+
+
+def _pretty(text: str) -> list[str]:
+    root = parse(text)
+    _normalise(root)
+    ET.indent(root, space="  ")
+    return [line + "\n" for line in ET.tostring(root, encoding="unicode").splitlines()]
+
+
+def _normalise(element: ET.Element) -> None:
+    element.attrib.pop("plugin", None)
+    if element.text is not None:
+        element.text = element.text.replace("\r\n", "\n").replace("\r", "\n")
+        if not element.text.strip() and len(element):
+            element.text = None
+    element.tail = None
+    for child in list(element):
+        if child.tag in SECRET_FIELDS:
+            element.remove(child)
+            continue
+        _normalise(child)
+        if len(child) == 0 and not child.attrib and (child.text or "") in _DEFAULT_TEXT:
+            element.remove(child)
+    # Jenkins writes fields in declaration order; sorting by tag (stably, so repeated list
+    # entries such as two Shell steps keep their order) makes the order irrelevant.
+    element[:] = sorted(element, key=lambda e: e.tag)
+
+
+def _serialise(element: ET.Element) -> str:
+    return ET.tostring(element, encoding="unicode")
