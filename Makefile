@@ -1,0 +1,59 @@
+# Every target sets itself up on a fresh machine that has only Python 3.11:
+# it creates .venv, installs the project (not editable: what users get) and runs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEPS   := $(VENV)/.deps-installed
+DEMO   := demo-out
+EXAMPLE := examples/iiiepe/inventory.yml
+
+.PHONY: help install test demo bench clean
+
+help:
+	@echo "make demo   - validate, graph, render and sync the bundled example into $(DEMO)/"
+	@echo "make test   - run the test suite"
+	@echo "make bench  - compare with Jenkins Job Builder (slow; writes docs/benchmarks.md)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(DEPS): setup.cfg setup.py pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q '.[test]'
+	touch $@
+
+# Reinstall the package itself on every run (fast, no dependencies) so the installed command
+# always matches the source tree.
+install: $(DEPS)
+	$(BIN)/python -m pip install -q --no-deps --force-reinstall .
+
+test: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+demo: install
+	@rm -rf $(DEMO) && mkdir -p $(DEMO)
+	@echo "== validate: check the inventory, offline"
+	$(BIN)/jenkins-docker validate $(EXAMPLE)
+	@echo; echo "== graph: what is built FROM what"
+	$(BIN)/jenkins-docker graph $(EXAMPLE)
+	@echo; echo "== impact: the weekly rebuild of iiiepe/nginx rebuilds, in waves"
+	$(BIN)/jenkins-docker impact $(EXAMPLE) iiiepe/nginx
+	@echo; echo "== render: every job's config.xml"
+	$(BIN)/jenkins-docker render $(EXAMPLE) -o $(DEMO)/rendered
+	@find $(DEMO)/rendered -name config.xml | sort | head -20
+	@echo; echo "== sync into a local JENKINS_HOME ($(DEMO)/jenkins-home)"
+	$(BIN)/jenkins-docker sync $(EXAMPLE) --jenkins-home $(DEMO)/jenkins-home
+	@echo; echo "== sync again: nothing to do"
+	$(BIN)/jenkins-docker sync $(EXAMPLE) --jenkins-home $(DEMO)/jenkins-home
+	@echo; echo "== plan a small change: the website app moves to the Drupal 7 base image"
+	@mkdir -p $(DEMO)/changed && cp -r examples/iiiepe/. $(DEMO)/changed/
+	@sed -i 's|from: iiiepe/nginx-drupal6|from: iiiepe/nginx-drupal7|' $(DEMO)/changed/inventory.yml
+	$(BIN)/jenkins-docker plan $(DEMO)/changed/inventory.yml --jenkins-home $(DEMO)/jenkins-home --detailed-exitcode || test $$? -eq 2
+	@echo; echo "Rendered jobs: $(DEMO)/rendered/jobs   JENKINS_HOME: $(DEMO)/jenkins-home"
+
+bench: install
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) build *.egg-info
