@@ -199,6 +199,34 @@ def rebuild(inventory: str, images: tuple[str, ...], **options: Any) -> int:
 
 
 @cli.command(context_settings=CONTEXT)
+@click.argument("inventory", type=click.Path(dir_okay=False))
+@click.option("--jenkins", "jenkins_url", metavar="URL", envvar="JENKINS_URL", help="Jenkins URL as GitLab reaches it (or JENKINS_URL).")
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="Output format.")
+@click.option("--apply", "apply_hooks", is_flag=True, help="Create or update the hooks in GitLab (access token from GITLAB_TOKEN).")
+@click.option("--gitlab", "gitlab_url", metavar="URL", envvar="GITLAB_URL", help="GitLab URL, for --apply (or GITLAB_URL).")
+@click.option("--secret-token-file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="File holding the hooks' secret token (default: the JENKINS_WEBHOOK_TOKEN variable, if set).")
+@click.option("--rotate-token", is_flag=True, help="Also rewrite the secret token of hooks that are otherwise up to date (GitLab never shows it).")
+def webhooks(inventory: str, **options: Any) -> int:
+    """List the GitLab webhook of each repository's jobs; --apply creates or updates them.
+
+    A hook calls JENKINS_URL/project/<job>, where the jobs' GitLab push trigger listens (set
+    jenkins.gitlab_connection). --apply is idempotent: a second run changes nothing.
+
+    \b
+    Examples:
+      jenkins-docker webhooks inventory.yml --jenkins https://jenkins.example.org
+      jenkins-docker webhooks inventory.yml --jenkins https://jenkins.example.org --format json | jq -r '.hooks[].url'
+      GITLAB_TOKEN=... jenkins-docker webhooks inventory.yml --jenkins https://jenkins.example.org \\
+        --apply --gitlab https://gitlab.example.org --secret-token-file hook-token
+    Exit code: 0 ok, 1 a hook failed (the others are still applied), 2 bad usage.
+    """
+    from jenkins_docker.commands.webhooks import webhooks_command
+
+    return webhooks_command(inventory, **options)
+
+
+@cli.command(context_settings=CONTEXT)
 def schema() -> int:
     """Print the JSON Schema of the inventory, for editors.
 
@@ -219,7 +247,7 @@ def main(argv: list[str] | None = None) -> None:
     from jenkins_docker import console
 
     try:
-        code = cli.main(args=argv, prog_name="jenkins-docker", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="jenkins-docker", standalone_mode=False, color=console.color_override())
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.Abort:

@@ -23,6 +23,15 @@ def colour_enabled(stream: IO[str]) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+def color_override() -> bool | None:
+    """What click should do with ANSI styles: forced on, forced off, or ``None`` to detect a terminal."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return None
+
+
 def style(text: str, stream: IO[str] | None = None, **kwargs: Any) -> str:
     """``click.style`` when ``stream`` (stdout by default) is a colour terminal, else the text."""
     return click.style(text, **kwargs) if colour_enabled(stream or sys.stdout) else text

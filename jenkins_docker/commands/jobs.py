@@ -91,8 +91,8 @@ def print_plan(plan: Any, *, diffs: bool = True) -> None:
     for failure in plan.failed:
         click.echo(console.style(f"! failed {failure.job}: {failure.error}", fg="red", bold=True))
     counts = {a: sum(1 for c in plan.changes if c.action == a) for a in ("create", "update", "replace", "delete")}
-    click.echo(f"Plan for {plan.target}: {counts['create']} to create, {counts['update'] + counts['replace']} to update"
-               f"{f' ({counts['replace']} replaced: job type changed)' if counts['replace'] else ''}, "
+    replaced = f" ({counts['replace']} replaced: job type changed)" if counts["replace"] else ""
+    click.echo(f"Plan for {plan.target}: {counts['create']} to create, {counts['update'] + counts['replace']} to update{replaced}, "
                f"{counts['delete']} to delete, {len(plan.unchanged)} unchanged"
                + (f", {len(plan.failed)} failed" if plan.failed else "") + ".")
 

@@ -1,0 +1,385 @@
+"""plan and sync against both targets: the fake Jenkins over real HTTP, and a JENKINS_HOME on disk."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
+from jenkins_docker.errors import TargetError
+from jenkins_docker.render import MANAGED_MARKER
+from jenkins_docker.targets.remote import Credentials
+from jenkins_docker.testing.fake_jenkins import FakeJenkins
+
+ROOT = Path(__file__).resolve().parent.parent
+IIIEPE = ROOT / "examples" / "iiiepe" / "inventory.yml"
+
+SMALL = """\
+version: 1
+jenkins:
+  folder: {folder}
+  job_type: {job_type}
+  git_credentials: gitlab-ssh
+  gitlab_connection: gitlab
+registries:
+  private: {{host: registry.example.org, credentials: registry-push}}
+defaults:
+  registry: private
+base_images:
+  acme/base:
+    git: git@gitlab.example.org:docker/base.git
+    from: debian:bookworm
+  acme/web:
+    git: git@gitlab.example.org:docker/web.git
+    from: acme/base
+apps:
+  portal:
+    git: git@gitlab.example.org:web/portal.git
+    from: acme/web
+    deploy: ./deploy.sh portal
+{extra}"""
+
+EXTRA_APP = """\
+  shop:
+    git: git@gitlab.example.org:web/shop.git
+    from: acme/base
+"""
+
+
+def inventory_file(tmp_path: Path, *, folder: str = "docker", job_type: str = "freestyle", extra: str = EXTRA_APP, test: str | None = None) -> Path:
+    text = SMALL.format(folder=folder, job_type=job_type, extra=extra)
+    if test:
+        text = text.replace("  registry: private\n", f"  registry: private\n  test: {test}\n", 1)
+    path = tmp_path / "inventory.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def jenkins() -> Iterator[FakeJenkins]:
+    with FakeJenkins(users={"admin": "admin-password"}, tokens={"admin": "admin-token"}) as fake:
+        yield fake
+
+
+def remote(fake: FakeJenkins, *, token: str = "admin-token", user: str = "admin") -> RemoteJenkins:
+    return RemoteJenkins(fake.url, Credentials(user, token), backoff=0.01)
+
+
+def sync(path: Path, target, *, prune: bool = False, adopt: bool = False, workers: int = 4):
+    inventory = load(path)
+    plan = make_plan(render(inventory), target, folder=inventory.jenkins.folder, prune=prune, adopt=adopt, workers=workers)
+    return plan, apply(plan, target, workers=workers)
+
+
+def writes(fake: FakeJenkins) -> int:
+    return fake.count(method="POST")
+
+
+# -- the live target ------------------------------------------------------------------------------
+
+def test_first_sync_creates_the_folder_then_every_job(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    plan, result = sync(inventory_file(tmp_path), remote(jenkins))
+    assert result.ok, result.failed
+    expected = {"docker/acme-base", "docker/acme-web", "docker/portal", "docker/portal-deploy", "docker/shop"}
+    assert set(result.create) == expected | {"docker"}
+    assert expected <= set(jenkins.job_names())
+    creates = [r.path for r in jenkins.requests if r.method == "POST" and "createItem" in r.path]
+    assert creates[0] == "/createItem"  # the folder comes first
+    order = [r.query for r in jenkins.requests if r.method == "POST" and "createItem" in r.path]
+    assert order.index("name=acme-base") < order.index("name=acme-web") < order.index("name=portal")
+    assert MANAGED_MARKER in jenkins.get_config("docker/portal")
+
+
+def test_first_sync_costs_about_one_request_per_job(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    target = remote(jenkins)
+    plan, result = sync(inventory_file(tmp_path), target, workers=1)
+    jobs = len(result.create)
+    # one listing + one write per item + one crumb request per HTTP client
+    assert len(jenkins.requests) <= jobs + 3, [(r.method, r.path) for r in jenkins.requests]
+
+
+def test_second_sync_writes_nothing_and_reads_each_job_once(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path)
+    sync(path, remote(jenkins))
+    jenkins.reset_requests()
+    plan, result = sync(path, remote(jenkins))
+    assert not plan.has_changes and result.create == result.update == result.delete == []
+    assert writes(jenkins) == 0
+    assert len(result.unchanged) == 6
+    assert len(jenkins.requests) <= 6 + 1  # one read per managed item + the listing
+
+
+def test_a_jenkins_resave_is_not_a_change(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path)
+    sync(path, remote(jenkins))
+    for name in ("docker/acme-base", "docker/portal", "docker/portal-deploy"):
+        jenkins.resave(name)
+    plan, _ = sync(path, remote(jenkins))
+    assert not plan.has_changes
+
+
+def test_a_job_edited_in_the_ui_is_drift_that_sync_repairs(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path)
+    sync(path, remote(jenkins))
+    edited = jenkins.get_config("docker/acme-web").replace("docker build --pull", "docker build")
+    assert edited != jenkins.get_config("docker/acme-web")
+    jenkins.put_job("docker/acme-web", edited)
+    inventory = load(path)
+    plan = make_plan(render(inventory), remote(jenkins), folder="docker")
+    assert plan.names("update") == ["docker/acme-web"]
+    assert "docker build --pull" in plan.changes[0].diff
+    apply(plan, remote(jenkins))
+    assert "docker build --pull" in jenkins.get_config("docker/acme-web")
+    assert not make_plan(render(inventory), remote(jenkins), folder="docker").has_changes
+
+
+def test_an_inventory_change_updates_only_the_jobs_it_touches(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path)
+    sync(path, remote(jenkins))
+    path.write_text(path.read_text().replace("./deploy.sh portal", "./deploy.sh portal --fast"))
+    plan, result = sync(path, remote(jenkins))
+    assert result.update == ["docker/portal-deploy"]
+
+
+def test_prune_deletes_only_managed_jobs_that_left_the_inventory(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path)
+    sync(path, remote(jenkins))
+    hand_made = "<project><description>made by hand</description></project>"
+    jenkins.put_job("docker/hand-made", hand_made)
+    jenkins.put_job("elsewhere", hand_made)
+    path.write_text(SMALL.format(folder="docker", job_type="freestyle", extra=""))  # shop left
+    plan, result = sync(path, remote(jenkins))
+    assert "docker/shop" in jenkins.job_names() and result.delete == []  # no --prune: kept
+    plan, result = sync(path, remote(jenkins), prune=True)
+    assert result.delete == ["docker/shop"]
+    assert "docker/shop" not in jenkins.job_names()
+    assert {"docker/hand-made", "elsewhere"} <= set(jenkins.job_names())
+
+
+def test_an_unmanaged_job_in_the_way_fails_alone_unless_adopted(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path)
+    jenkins.put_folder("docker")
+    jenkins.put_job("docker/portal", "<project><description>someone else's</description></project>")
+    plan, result = sync(path, remote(jenkins))
+    assert [f.job for f in result.failed] == ["docker/portal"]
+    assert "not managed by jenkins-docker" in result.failed[0].error and "--adopt" in result.failed[0].error
+    assert "someone else's" in jenkins.get_config("docker/portal")
+    assert "docker/acme-base" in jenkins.job_names()  # the others went on
+    plan, result = sync(path, remote(jenkins), adopt=True)
+    assert result.ok and result.update == ["docker/portal"]
+    assert MANAGED_MARKER in jenkins.get_config("docker/portal")
+
+
+def test_a_job_type_change_replaces_the_job(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    sync(inventory_file(tmp_path), remote(jenkins))
+    assert jenkins.get_config("docker/portal").split("\n")[1].startswith("<project")
+    plan, result = sync(inventory_file(tmp_path, job_type="pipeline"), remote(jenkins))
+    assert result.ok, result.failed
+    assert "docker/portal" in result.update
+    assert any(c.action == "replace" for c in plan.changes)
+    assert "<flow-definition" in jenkins.get_config("docker/portal")
+
+
+def test_a_failure_mid_run_fails_that_job_only_and_a_rerun_converges(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path)
+    jenkins.inject_fault(method="POST", path="createItem", status=500, body="java.lang.IllegalStateException: boom", times=1)
+    jenkins.put_folder("docker", None)  # so the first createItem is a job, not the folder
+    plan, result = sync(path, remote(jenkins), workers=1)
+    assert len(result.failed) == 1
+    failed = result.failed[0].job
+    assert failed not in jenkins.job_names()
+    assert len(result.create) == 4
+    plan, result = sync(path, remote(jenkins))
+    assert result.ok and result.create == [failed]
+    assert not sync(path, remote(jenkins))[0].has_changes
+
+
+def test_transient_errors_and_dropped_connections_are_retried(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    jenkins.inject_fault(method="POST", path="createItem", status=503, times=2)
+    jenkins.inject_fault(method="GET", path="api/json", drop=True, times=1)
+    plan, result = sync(inventory_file(tmp_path), remote(jenkins), workers=1)
+    assert result.ok, result.failed
+    assert len(result.create) == 6
+
+
+def test_a_dropped_create_answer_is_not_a_failure(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    jenkins.put_folder("docker", None)
+    jenkins.inject_fault(method="POST", path="createItem", status=504, times=1)
+    plan, result = sync(inventory_file(tmp_path), remote(jenkins), workers=1)
+    assert result.ok, result.failed
+
+
+def test_password_logins_use_a_crumb(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    plan, result = sync(inventory_file(tmp_path), remote(jenkins, token="admin-password"))
+    assert result.ok, result.failed
+    assert any("crumbIssuer" in r.path for r in jenkins.requests)
+
+
+def test_bad_credentials_are_one_clear_error(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    with pytest.raises(TargetError, match="refused the credentials"):
+        sync(inventory_file(tmp_path), remote(jenkins, token="wrong"))
+
+
+def test_a_dead_server_is_one_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    target = RemoteJenkins(f"http://127.0.0.1:{port}/", Credentials("admin", "x"), backoff=0.01, retries=1)
+    with pytest.raises(TargetError, match="cannot reach Jenkins|Connection refused|after"):
+        sync(inventory_file(tmp_path), target)
+
+
+class _NotJenkins(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        body = b'{"hello": "world"}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_url_that_is_not_jenkins_is_refused(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotJenkins)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        target = RemoteJenkins(f"http://127.0.0.1:{server.server_address[1]}/", backoff=0.01)
+        with pytest.raises(TargetError, match="does not look like Jenkins"):
+            sync(inventory_file(tmp_path), target)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_root_view_is_created_then_left_alone(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path)
+    path.write_text(path.read_text().replace("  folder: docker\n", "  view: Docker images\n"))
+    plan, result = sync(path, remote(jenkins))
+    assert result.ok, result.failed
+    assert "Docker images" in jenkins.views()
+    assert "portal" in jenkins.views()["Docker images"]
+    plan, _ = sync(path, remote(jenkins))
+    assert not plan.has_changes
+
+
+# -- the JENKINS_HOME target ------------------------------------------------------------------------
+
+def snapshot(home: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(home)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(home.rglob("*")) if p.is_file()}
+
+
+def test_jenkins_home_first_sync_then_nothing_to_do(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    path = inventory_file(tmp_path)
+    plan, result = sync(path, JenkinsHome(home))
+    assert result.ok and len(result.create) == 6
+    assert (home / "jobs" / "docker" / "config.xml").is_file()
+    assert (home / "jobs" / "docker" / "jobs" / "portal" / "config.xml").is_file()
+    before = snapshot(home)
+    plan, result = sync(path, JenkinsHome(home))
+    assert not plan.has_changes and len(result.unchanged) == 6
+    assert snapshot(home) == before  # not even rewritten
+    assert not [p for p in home.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_jenkins_home_nested_folders_and_prune(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    path = inventory_file(tmp_path, folder="ops/docker")
+    sync(path, JenkinsHome(home))
+    assert (home / "jobs" / "ops" / "jobs" / "docker" / "jobs" / "acme-web" / "config.xml").is_file()
+    hand = home / "jobs" / "ops" / "jobs" / "docker" / "jobs" / "hand-made"
+    hand.mkdir()
+    (hand / "config.xml").write_text("<project><description>mine</description></project>")
+    path.write_text(SMALL.format(folder="ops/docker", job_type="freestyle", extra=""))
+    plan, result = sync(path, JenkinsHome(home), prune=True)
+    assert result.delete == ["ops/docker/shop"]
+    assert hand.is_dir() and not (hand.parent / "shop").exists()
+
+
+def test_jenkins_home_drift_is_repaired(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    path = inventory_file(tmp_path)
+    sync(path, JenkinsHome(home))
+    config = home / "jobs" / "docker" / "jobs" / "acme-base" / "config.xml"
+    config.write_text(config.read_text().replace("<concurrentBuild>false", "<concurrentBuild>true"))
+    plan, result = sync(path, JenkinsHome(home))
+    assert result.update == ["docker/acme-base"]
+    assert "<concurrentBuild>false" in config.read_text()
+
+
+# -- through the command line -----------------------------------------------------------------------
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "jenkins_docker", *args], capture_output=True, text=True, env=full_env, timeout=120)
+
+
+def test_cli_plan_detailed_exitcode_and_sync_json(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path)
+    env = {"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    pending = cli("plan", str(path), "--detailed-exitcode", env=env)
+    assert pending.returncode == 2, pending.stderr
+    assert "+ create docker/portal" in pending.stdout and "6 to create" in pending.stdout
+    done = cli("sync", str(path), "--format", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert set(document) >= {"create", "update", "delete", "unchanged", "failed"}
+    assert "docker/portal" in document["create"] and document["failed"] == []
+    clean = cli("plan", str(path), "--detailed-exitcode", "--format", "json", env=env)
+    assert clean.returncode == 0
+    assert json.loads(clean.stdout)["create"] == []
+
+
+def test_cli_sync_exits_1_and_names_the_failed_job(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path)
+    jenkins.put_folder("docker")
+    jenkins.put_job("docker/shop", "<project><description>not ours</description></project>")
+    env = {"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    done = cli("sync", str(path), env=env)
+    assert done.returncode == 1
+    assert "failed docker/shop" in done.stderr and "not managed" in done.stderr
+
+
+def test_the_token_never_appears_in_output_or_logs(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path)
+    token_file = tmp_path / "token"
+    token_file.write_text("admin-token\n")
+    done = cli("-vv", "sync", str(path), "--jenkins", jenkins.url, "--user", "admin", "--token-file", str(token_file))
+    assert done.returncode == 0, done.stderr
+    assert "admin-token" not in done.stdout + done.stderr
+    bad = cli("-vv", "sync", str(path), "--jenkins", jenkins.url, env={"JENKINS_USER": "admin", "JENKINS_API_TOKEN": "wrong-secret-123"})
+    assert bad.returncode == 1 and "refused the credentials" in bad.stderr
+    assert "wrong-secret-123" not in bad.stdout + bad.stderr
+
+
+def test_cli_rebuild_queues_the_jobs_of_the_images(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path)
+    env = {"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    assert cli("sync", str(path), env=env).returncode == 0
+    done = cli("rebuild", str(path), "acme/base", env=env)
+    assert done.returncode == 0, done.stderr
+    assert jenkins.queue() == ["docker/acme-base"]
+    assert "queued docker/acme-base" in done.stdout
+
+
+def test_cli_sync_of_the_example_into_a_jenkins_home(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    first = cli("sync", str(IIIEPE), "--jenkins-home", str(home))
+    assert first.returncode == 0, first.stderr
+    assert re.search(r"Synced .*: 16 created", first.stdout), first.stdout
+    second = cli("sync", str(IIIEPE), "--jenkins-home", str(home), "--format", "json")
+    assert json.loads(second.stdout)["create"] == [] and json.loads(second.stdout)["update"] == []
