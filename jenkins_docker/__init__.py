@@ -27,12 +27,12 @@ _EXPORTS = {
     "SeedJob": "jenkins_docker.model",
     "ImageGraph": "jenkins_docker.graph",
     "UnknownImageError": "jenkins_docker.graph",
-    "render": "jenkins_docker.render",
-    "write_tree": "jenkins_docker.render",
-    "Job": "jenkins_docker.render",
-    "JobSet": "jenkins_docker.render",
-    "View": "jenkins_docker.render",
-    "MANAGED_MARKER": "jenkins_docker.render",
+    "render": "jenkins_docker.jobs",
+    "write_tree": "jenkins_docker.jobs",
+    "Job": "jenkins_docker.jobs",
+    "JobSet": "jenkins_docker.jobs",
+    "View": "jenkins_docker.jobs",
+    "MANAGED_MARKER": "jenkins_docker.jobs",
     "make_plan": "jenkins_docker.plan",
     "Plan": "jenkins_docker.plan",
     "Change": "jenkins_docker.plan",
@@ -76,7 +76,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from jenkins_docker.model import Image, Inventory, JenkinsSettings, Parent, Registry, SeedJob
     from jenkins_docker.plan import Change, Failure, Plan, make_plan
     from jenkins_docker.reference import ImageReference, parse_reference
-    from jenkins_docker.render import MANAGED_MARKER, Job, JobSet, View, render, write_tree
+    from jenkins_docker.jobs import MANAGED_MARKER, Job, JobSet, View, render, write_tree
     from jenkins_docker.sync import SyncResult, apply
     from jenkins_docker.targets.home import JenkinsHome
     from jenkins_docker.targets.remote import Credentials, RemoteJenkins

@@ -2,7 +2,7 @@
 
 A plan lists every managed item once: to create, update (or replace, when the job type
 changed), delete (only with ``prune``) or leave unchanged, with a diff per change. Items are
-ours when their description carries :data:`~jenkins_docker.render.MANAGED_MARKER`; any other
+ours when their description carries :data:`~jenkins_docker.jobs.MANAGED_MARKER`; any other
 item is never touched, and one standing where a job must go is reported as a failure unless
 ``adopt`` takes it over on purpose.
 """
@@ -15,7 +15,7 @@ from typing import Any, Callable, Literal
 
 from jenkins_docker import naming, xmlcompare
 from jenkins_docker.errors import JenkinsDockerError, JobError
-from jenkins_docker.render import MANAGED_MARKER, Job, JobSet
+from jenkins_docker.jobs import MANAGED_MARKER, Job, JobSet
 from jenkins_docker.targets import LiveItem, Target, kind_of_xml
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ import pytest
 
 from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
 from jenkins_docker.errors import TargetError
-from jenkins_docker.render import MANAGED_MARKER
+from jenkins_docker.jobs import MANAGED_MARKER
 from jenkins_docker.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
@@ -173,7 +173,7 @@ def test_an_unmanaged_job_in_the_way_fails_alone_unless_adopted(tmp_path: Path, 
     plan, result = sync(path, remote(jenkins))
     assert [f.job for f in result.failed] == ["docker/portal"]
     assert "not managed by jenkins-docker" in result.failed[0].error and "--adopt" in result.failed[0].error
-    assert "someone else's" in jenkins.get_config("docker/portal")
+    assert "someone else&apos;s" in jenkins.get_config("docker/portal")
     assert "docker/acme-base" in jenkins.job_names()  # the others went on
     plan, result = sync(path, remote(jenkins), adopt=True)
     assert result.ok and result.update == ["docker/portal"]

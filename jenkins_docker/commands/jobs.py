@@ -18,7 +18,7 @@ _SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "replace": ("±
 def render_command(path: str, out_dir: str, templates: str | None) -> int:
     """Render every job into ``out_dir`` (JENKINS_HOME layout)."""
     from jenkins_docker.inventory import load
-    from jenkins_docker.render import render, write_tree
+    from jenkins_docker.jobs import render, write_tree
 
     inventory = load(path, templates=templates)
     jobs = render(inventory)
@@ -61,7 +61,7 @@ def open_target(jenkins_url: str | None, jenkins_home: str | None, user: str | N
 def _plan(path: str, opts: dict[str, Any], target: Any) -> Any:
     from jenkins_docker.inventory import load
     from jenkins_docker.plan import make_plan
-    from jenkins_docker.render import render
+    from jenkins_docker.jobs import render
 
     inventory = load(path, templates=opts.get("templates"))
     for warning in inventory.warnings:

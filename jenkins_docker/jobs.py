@@ -1,0 +1,571 @@
+"""Rendering: an inventory in, every Jenkins item's ``config.xml`` out.
+
+Each job's XML comes from a Jinja2 template (``job_templates/`` at the top of the repository,
+installed as ``jenkins_docker.job_templates``). A directory of the user's own templates, given to
+:func:`render` or as the inventory's ``templates:``, is searched first, so one file there replaces
+one bundled template. Templates hold no logic beyond loops and simple conditionals: this module
+computes a plain, ready view of each job (names, shell lines already quoted, trigger lists, the
+Groovy script of a pipeline) and the templates lay it out as XML. All template output is
+XML-escaped (autoescape is on for every template), and a variable a template names but does not
+get is an error, never an empty string. Values are escaped the way Jenkins (XStream) writes
+them, ``&amp; &lt; &gt; &quot; &apos;``, so rendered and returned configs read alike.
+
+How a base-image rebuild cascades
+=================================
+
+A rebuild of an image must rebuild every image and app built from it, directly or not,
+**exactly once**, and each one **after all of its rebuilt parents**; siblings run in parallel.
+
+Freestyle jobs (the default) use Jenkins's own dependency graph:
+
+- each job's ``hudson.tasks.BuildTrigger`` publisher triggers the jobs of its children in the
+  *transitive reduction* of the graph (:meth:`ImageGraph.triggers`), on SUCCESS, with no
+  parameters. In a diamond (A -> B -> C and A -> C), A does not trigger C: B does.
+- every job with more than one upstream in the reduction has ``blockBuildWhenUpstreamBuilding``:
+  it waits in the queue while any of its transitive upstream jobs is building or queued. The
+  second parent's trigger then finds it still waiting and merges into that queue item (items
+  merge only when their parameters are equal, hence triggers without parameters): one build,
+  after both parents. Jobs with a single upstream need no blocking: their one parent builds once.
+- no job builds concurrently with itself (``concurrentBuild`` false).
+
+Pipeline jobs (``job_type: pipeline``) are not in that dependency graph and cannot block on
+upstreams, so the cascade is driven by the job where it starts:
+
+- every build job has a boolean parameter ``CASCADE`` (default true: a push, a timer or a click
+  starts a cascade);
+- after its own build and push, a job whose build ran with ``CASCADE`` true runs, as its last
+  stage and outside any ``node`` (so it holds no executor while it waits), the build waves of
+  everything built from its image (:meth:`ImageGraph.waves` minus wave 0): each wave's jobs in
+  ``parallel``, each ``build job: NAME, parameters: [booleanParam(name: 'CASCADE', value: false)],
+  wait: true, propagate: true``. Wave n+1 starts when wave n has finished, and an image sits in
+  the wave after all of its rebuilt parents; the children, run with CASCADE false, cascade no
+  further. A failure stops the waves after it.
+
+Either way an app with a ``deploy`` command has a deploy job, started after each successful build
+of the app with ``IMAGE_TAG`` set to the build number (freestyle: the parameterized-trigger
+plugin; pipeline: ``build job: ..., wait: false``) and runnable by hand with any tag.
+
+What a build runs
+=================
+
+The ``test`` command (as written), then one shell script: ``docker login --password-stdin`` with
+the registry's credentials bound to ``REGISTRY_USER``/``REGISTRY_PASSWORD`` (the XML holds only
+credentials ids), ``docker build --pull`` tagged ``$BUILD_NUMBER``, the short commit and
+``latest``, a push of each tag, and ``docker logout`` from an ``EXIT`` trap, so it runs on
+failure too. ``DOCKER_CONFIG`` points into the build's own temporary directory
+(``$WORKSPACE_TMP``, else ``$WORKSPACE@tmp``): the logout of one build cannot log out another
+running on the same agent, which parallel siblings of a cascade often do.
+
+Template variables
+==================
+
+Every job template gets ``name`` (the job's name), ``full_name`` (``folder/name``) and
+``description`` (text whose last line is :data:`MANAGED_LINE`). Shell text arrives final: every
+inventory value in it is quoted with ``shlex.quote``, except ``test`` and ``deploy``, which are
+the user's shell and run as written. Groovy text arrives final too (values as single-quoted
+Groovy strings, which do not interpolate ``$``).
+
+| template | variable | value |
+|---|---|---|
+| all job templates | `name`, `full_name`, `description` | as above |
+| `freestyle.xml.j2` | `git` | `{url, credentials, branch_spec}`: `credentials` is `None` without `jenkins.git_credentials`; `branch_spec` is `*/<branch>` |
+| | `gitlab` | `{connection, branch}`, or `None` without `jenkins.gitlab_connection` |
+| | `timer` | the `rebuild` cron spec, or `None` |
+| | `keep_builds` | builds to keep, or `None` |
+| | `agent` | label expression (the entry's `agent`, else `jenkins.agent`), or `None` |
+| | `block_upstream` | bool: the job has more than one upstream in the reduction |
+| | `builders` | list of shell scripts, one `hudson.tasks.Shell` each: the test (if any), then build and push |
+| | `registry_credentials` | credentials id bound as `REGISTRY_USER` / `REGISTRY_PASSWORD` |
+| | `downstream` | `childProjects`: comma-separated job names relative to the folder, sorted; or `None` |
+| | `deploy_trigger` | `{project, properties}` of the deploy job's trigger, or `None` |
+| `pipeline.xml.j2` | `gitlab`, `timer`, `keep_builds` | as above |
+| | `parameters` | list of `{type, name, description, default}` (`type` is `"boolean"` or `"string"`): here `CASCADE` |
+| | `script` | the Groovy script: checkout, test, build and push, deploy trigger, cascade |
+| `deploy-freestyle.xml.j2` | `git`, `keep_builds`, `agent` | as above (the app's repository) |
+| | `parameters` | `IMAGE_TAG` (default `latest`) |
+| | `builders` | one shell script: `export` lines (the app's `env` and `IMAGE`), then the deploy command |
+| `deploy-pipeline.xml.j2` | `keep_builds`, `parameters` | as above |
+| | `script` | the Groovy script: checkout, then the deploy command with `IMAGE` in `withEnv` |
+| `seed.xml.j2` | `git`, `gitlab`, `keep_builds`, `builders` | as above (the inventory's repository) |
+| | `agent` | `jenkins.agent`, or `None` |
+| | `api_credentials` | credentials id bound as `JENKINS_USER` / `JENKINS_API_TOKEN` |
+| `folder.xml.j2` | `name`, `full_name`, `description` | the folder's |
+| | `views` | list of views (as below) shown in the folder besides "All" |
+| `view.xml.j2` | `view` | `{name, description, jobs}`: `jobs` sorted case-insensitively, relative to the view's folder |
+
+`_macros.xml.j2` holds the pieces the templates share (GitSCM, triggers, job properties, the
+credentials wrapper, the list view's fields); the filter `xmlbool` writes a boolean as
+`true`/`false`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib.resources
+import os
+import shlex
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import jinja2
+import markupsafe
+import networkx as nx
+
+from jenkins_docker import naming
+from jenkins_docker.errors import JenkinsDockerError
+from jenkins_docker.model import Image, Inventory
+
+#: A line in every managed item's ``<description>``: sync recognises its items by it.
+MANAGED_MARKER = "Managed by jenkins-docker"
+
+#: The full line written at the end of every description.
+MANAGED_LINE = f"{MANAGED_MARKER}: changes made in the Jenkins UI are overwritten by the next sync."
+
+#: Tags every build pushes, besides the short commit.
+_BUILD_TAG = "$BUILD_NUMBER"
+_COMMIT_TAG = "$SHORT_COMMIT"
+_LATEST_TAG = "latest"
+
+
+class TemplateError(JenkinsDockerError):
+    """A job template is missing, does not parse, or names a variable it is not given."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """One rendered Jenkins item: a folder or a job, with its config.xml."""
+
+    full_name: str          # "docker/acme-nginx"; a folder's own full name ("ops/docker")
+    name: str
+    folder: str | None      # the folder holding it, or None at the top level
+    kind: str               # "folder" | "freestyle" | "pipeline"
+    role: str               # "folder" | "build" | "deploy" | "seed"
+    image: str | None       # the inventory key of the image or app (build and deploy jobs)
+    xml: str                # config.xml, UTF-8 text, identical for identical input
+    layer: int = 0          # items of one layer can be written together: folders by depth, then
+                            # each job one layer after the deepest of its upstreams
+
+
+@dataclasses.dataclass(frozen=True)
+class View:
+    """A ``hudson.model.ListView`` listing the jobs; ``folder`` is where it lives (None: top level)."""
+
+    name: str
+    folder: str | None
+    xml: str
+
+
+@dataclasses.dataclass(frozen=True)
+class JobSet:
+    """Everything rendered from an inventory.
+
+    ``jobs`` holds folders first (outer before inner), then jobs so that each job's upstreams
+    come before it; ``views`` the list view, if the inventory asks for one (a view inside a folder
+    is also part of the folder's config.xml).
+    """
+
+    jobs: list[Job]
+    views: list[View]
+
+    def by_name(self) -> dict[str, Job]:
+        """The jobs keyed by full name."""
+        return {job.full_name: job for job in self.jobs}
+
+
+# -- templates ---------------------------------------------------------------------------------
+def bundled_templates() -> Path:
+    """The directory of the templates shipped with jenkins-docker.
+
+    Installed, they are the package ``jenkins_docker.job_templates``; in a source checkout that
+    package does not exist and they sit in ``job_templates/`` next to the ``jenkins_docker``
+    directory.
+    """
+    try:
+        installed = importlib.resources.files("jenkins_docker.job_templates")
+    except ModuleNotFoundError:
+        installed = None
+    if isinstance(installed, Path) and installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "job_templates"
+
+
+def _xml_text(value: Any) -> Any:
+    """Escape a template value as XStream writes text (``&apos;`` rather than ``&#39;``).
+
+    Autoescape would escape it anyway; doing it here only picks the entities. Markup (a macro's
+    output, or a value a template escaped itself) passes unchanged.
+    """
+    if isinstance(value, markupsafe.Markup):
+        return value
+    text = str(value)
+    for char, entity in _XML_ENTITIES:
+        text = text.replace(char, entity)
+    return markupsafe.Markup(text)
+
+
+_XML_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&apos;"))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(list(search_path)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_xml_text,
+    )
+    env.filters["xmlbool"] = lambda value: "true" if value else "false"
+    return env
+
+
+def _search_path(inventory: Inventory, templates: str | os.PathLike[str] | None) -> tuple[str, ...]:
+    user = templates if templates is not None else inventory.templates
+    dirs = [os.fspath(user)] if user is not None else []
+    return (*dirs, os.fspath(bundled_templates()))
+
+
+def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template {exc.name!r} not found in {', '.join(env.loader.searchpath)}") from None  # type: ignore[union-attr]
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"template {name}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"template {name}: {exc}") from None
+
+
+# -- quoting -----------------------------------------------------------------------------------
+def groovy_string(text: str) -> str:
+    """``text`` as a Groovy string literal that does not interpolate ``$``.
+
+    One line: ``'...'``. Several lines: ``'''...'''`` with the lines as written, which keeps
+    a shell script readable; a quote is escaped where it could end the string (before another
+    quote, or last).
+    """
+    escaped = text.replace("\\", "\\\\").replace("\r", "\\r")
+    if "\n" not in text:
+        return "'" + escaped.replace("'", "\\'").replace("\t", "\\t") + "'"
+    quoted = "".join("\\'" if char == "'" and (index + 1 == len(escaped) or escaped[index + 1] == "'") else char
+                     for index, char in enumerate(escaped))
+    return f"'''{quoted}'''"
+
+
+def _groovy_list(items: Iterable[str]) -> str:
+    """A Groovy list literal of strings."""
+    return "[" + ", ".join(groovy_string(item) for item in items) + "]"
+
+
+def _exports(env: Mapping[str, str]) -> list[str]:
+    """``export NAME=value`` lines; names are checked identifiers, values are quoted."""
+    return [f"export {name}={shlex.quote(value)}" for name, value in sorted(env.items())]
+
+
+# -- the pieces of a job -----------------------------------------------------------------------
+def _build_commands(image: Image) -> list[str]:
+    """Log in, build, tag, push and log out: the shell lines of a build, values quoted."""
+    host = shlex.quote(image.registry.host)
+    name = shlex.quote(image.push_name)
+    tags = [f"{name}:{tag}" for tag in (_BUILD_TAG, _COMMIT_TAG, _LATEST_TAG)]
+    build = ["docker", "build", "--pull", "-f", shlex.quote(image.dockerfile)]
+    for arg, value in sorted(image.build_args.items()):
+        build += ["--build-arg", shlex.quote(f"{arg}={value}")]
+    for tag in tags:
+        build += ["-t", tag]
+    build.append(shlex.quote(image.context))
+    return [
+        'export DOCKER_CONFIG="${WORKSPACE_TMP:-$WORKSPACE@tmp}/docker-config"',
+        f"trap {shlex.quote(f'docker logout {host}')} EXIT",
+        f"printf '%s\\n' \"$REGISTRY_PASSWORD\" | docker login --username \"$REGISTRY_USER\" --password-stdin {host}",
+        "SHORT_COMMIT=$(git rev-parse --short HEAD)",
+        " ".join(build),
+        *(f"docker push {tag}" for tag in tags),
+    ]
+
+
+def _script(lines: list[str]) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def _git(url: str, branch: str, credentials: str | None) -> dict[str, Any]:
+    return {"url": url, "credentials": credentials, "branch_spec": f"*/{branch}"}
+
+
+def _checkout(git: Mapping[str, Any]) -> str:
+    remote = f"url: {groovy_string(git['url'])}"
+    if git["credentials"]:
+        remote += f", credentialsId: {groovy_string(git['credentials'])}"
+    return f"checkout([$class: 'GitSCM', branches: [[name: {groovy_string(git['branch_spec'])}]], userRemoteConfigs: [[{remote}]]])"
+
+
+def _node(agent: str | None) -> str:
+    return f"node({groovy_string(agent)}) {{" if agent else "node {"
+
+
+def _with_env(env: Mapping[str, str], body: list[str]) -> list[str]:
+    """``body`` inside ``withEnv([...])``, or as it is when there is no variable to set."""
+    if not env:
+        return body
+    return _block(f"withEnv({_groovy_list(f'{k}={v}' for k, v in sorted(env.items()))}) {{", body)
+
+
+def _block(opening: str, body: list[str]) -> list[str]:
+    """``opening``, the ``body`` statements indented, ``}``.
+
+    A statement holding a multi-line string is one item, so only its first line is indented and
+    the string's own lines stay exactly as they are.
+    """
+    return [opening, *(f"    {line}" if line else line for line in body), "}"]
+
+
+class _Renderer:
+    """Computes each job's view and renders it; one per :func:`render` call."""
+
+    def __init__(self, inventory: Inventory, env: jinja2.Environment) -> None:
+        self.inventory = inventory
+        self.settings = inventory.jenkins
+        self.graph = inventory.graph
+        self.env = env
+        self.folder = self.settings.folder
+
+    # -- names -----------------------------------------------------------------------------
+    def full(self, name: str) -> str:
+        return naming.full_name(self.folder, name)
+
+    def image_job(self, key: str) -> str:
+        return self.inventory.images[key].job_name
+
+    def make_job(self, name: str, kind: str, role: str, image: str | None, template: str, context: dict[str, Any]) -> Job:
+        context = {"name": name, "full_name": self.full(name), **context}
+        return Job(self.full(name), name, self.folder, kind, role, image, _render_template(self.env, template, context))
+
+    # -- shared views ----------------------------------------------------------------------
+    def gitlab(self, branch: str) -> dict[str, str] | None:
+        connection = self.settings.gitlab_connection
+        return {"connection": connection, "branch": branch} if connection else None
+
+    def agent(self, image: Image | None) -> str | None:
+        return (image.agent if image is not None else None) or self.settings.agent
+
+    def description(self, *paragraphs: str) -> str:
+        return "\n".join([*paragraphs, MANAGED_LINE])
+
+    # -- build jobs ------------------------------------------------------------------------
+    def build_description(self, image: Image, cascade: str) -> str:
+        parents = []
+        for parent in image.parents:
+            text = f"{parent.image} ({self.full(self.image_job(parent.image))})" if parent.image else f"{parent.normalized} (external)"
+            if parent.pinned:
+                text += " (pinned by digest: its rebuilds do not rebuild this image)"
+            parents.append(text)
+        lines = [
+            f"Builds {image.push_name} from {image.git}, branch {image.branch}, and pushes it "
+            "tagged with the build number, the short commit and latest.",
+            f"Built from: {', '.join(parents)}.",
+            cascade,
+        ]
+        if image.deploy_job_name:
+            lines.append(f"Each successful build starts the deploy job {self.full(image.deploy_job_name)}.")
+        if image.rebuild:
+            lines.append(f"Rebuilds on the schedule {image.rebuild}, which cascades like any rebuild.")
+        return self.description(*lines)
+
+    def build_job(self, image: Image) -> Job:
+        if self.settings.job_type == "pipeline":
+            return self.build_pipeline(image)
+        triggers = [self.image_job(child) for child in self.graph.triggers(image.key)]
+        cascade = f"Triggers: {', '.join(self.full(t) for t in triggers)}." if triggers else "Triggers no other image job."
+        builders = [_script(_exports(image.env) + [image.test])] if image.test else []
+        builders.append(_script(_exports(image.env) + _build_commands(image)))
+        context = {
+            "description": self.build_description(image, cascade),
+            "git": _git(image.git, image.branch, self.settings.git_credentials),
+            "gitlab": self.gitlab(image.branch),
+            "timer": image.rebuild,
+            "keep_builds": self.settings.keep_builds,
+            "agent": self.agent(image),
+            "block_upstream": len(self.graph.upstreams(image.key)) > 1,
+            "builders": builders,
+            "registry_credentials": image.registry.credentials,
+            "downstream": ",".join(sorted(triggers)) or None,
+            "deploy_trigger": {"project": image.deploy_job_name, "properties": f"IMAGE_TAG={_BUILD_TAG}"} if image.deploy_job_name else None,
+        }
+        return self.make_job(image.job_name, "freestyle", "build", image.key, "freestyle.xml.j2", context)
+
+    def cascade_waves(self, image: Image) -> list[list[str]]:
+        return [[self.full(self.image_job(key)) for key in wave] for wave in self.graph.waves([image.key])[1:]]
+
+    def build_pipeline(self, image: Image) -> Job:
+        waves = self.cascade_waves(image)
+        if waves:
+            cascade = "After a build with CASCADE checked, rebuilds in waves: " + "; then ".join(", ".join(w) for w in waves) + "."
+        else:
+            cascade = "Nothing is built from this image: no cascade."
+        git = _git(image.git, image.branch, self.settings.git_credentials)
+        stages = []
+        if image.test:
+            stages += _block("stage('Test') {", [f"sh {groovy_string(image.test)}"])
+        login = "withCredentials([usernamePassword(credentialsId: {}, usernameVariable: 'REGISTRY_USER', passwordVariable: 'REGISTRY_PASSWORD')]) {{"
+        stages += _block("stage('Build and push') {", _block(login.format(groovy_string(image.registry.credentials)),
+                                                               [f"sh {groovy_string(_script(_build_commands(image)))}"]))
+        lines = [f"def waves = [{', '.join(_groovy_list(wave) for wave in waves)}]", ""] if waves else []
+        lines += _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git)]), *_with_env(image.env, stages)])
+        if image.deploy_job_name:
+            lines += _block("stage('Deploy') {", [
+                f"build job: {groovy_string(self.full(image.deploy_job_name))}, "
+                "parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER)], wait: false"])
+        if waves:
+            each = _block("for (name in wave) {", ["def job = name", *_block("builds[job] = {", [
+                "build job: job, parameters: [booleanParam(name: 'CASCADE', value: false)], wait: true, propagate: true"])])
+            lines += _block("if (params.CASCADE) {", _block("stage('Cascade') {", _block("for (wave in waves) {", [
+                "def builds = [:]", *each, "parallel builds"])))
+        context = {
+            "description": self.build_description(image, cascade),
+            "gitlab": self.gitlab(image.branch),
+            "timer": image.rebuild,
+            "keep_builds": self.settings.keep_builds,
+            "parameters": [{"type": "boolean", "name": "CASCADE", "default": True,
+                            "description": "Also rebuild, in order, every image and app built from this image."}],
+            "script": _script(lines),
+        }
+        return self.make_job(image.job_name, "pipeline", "build", image.key, "pipeline.xml.j2", context)
+
+    # -- deploy jobs -----------------------------------------------------------------------
+    def deploy_job(self, image: Image) -> Job:
+        assert image.deploy is not None and image.deploy_job_name is not None
+        description = self.description(
+            f"Deploys {image.push_name}:$IMAGE_TAG by running, in a checkout of {image.git} (branch {image.branch}): {image.deploy}",
+            f"Started after each successful build of {self.full(image.job_name)} with IMAGE_TAG set to its build number; "
+            "run it by hand with another tag to roll back.",
+        )
+        git = _git(image.git, image.branch, self.settings.git_credentials)
+        env = {**image.env, "IMAGE": image.push_name}
+        parameters = [{"type": "string", "name": "IMAGE_TAG", "default": _LATEST_TAG,
+                       "description": f"Tag of {image.push_name} to deploy."}]
+        context: dict[str, Any] = {"description": description, "keep_builds": self.settings.keep_builds, "parameters": parameters}
+        if self.settings.job_type == "pipeline":
+            stage = _block("stage('Deploy') {", [f"sh {groovy_string(image.deploy)}"])
+            lines = _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git)]), *_with_env(env, stage)])
+            context["script"] = _script(lines)
+            return self.make_job(image.deploy_job_name, "pipeline", "deploy", image.key, "deploy-pipeline.xml.j2", context)
+        context.update(git=git, agent=self.agent(image), builders=[_script(_exports(env) + [image.deploy])])
+        return self.make_job(image.deploy_job_name, "freestyle", "deploy", image.key, "deploy-freestyle.xml.j2", context)
+
+    # -- seed, folders, views --------------------------------------------------------------
+    def seed_job(self) -> Job:
+        seed = self.settings.seed_job
+        assert seed is not None
+        inventory = shlex.quote(seed.inventory)
+        command = (f"python3 -m venv .venv && .venv/bin/pip install jenkins-docker && .venv/bin/jenkins-docker validate {inventory} "
+                   f"&& .venv/bin/jenkins-docker sync {inventory} --jenkins \"$JENKINS_URL\" --prune")
+        description = self.description(
+            f"Re-syncs the jobs generated by jenkins-docker from {seed.inventory} in {seed.git}, branch {seed.branch}, "
+            "on every push: validates the inventory, then runs jenkins-docker sync --prune.",
+            f"Signs in to Jenkins with the credentials {seed.credentials} (username and API token).",
+        )
+        context = {
+            "description": description,
+            "git": _git(seed.git, seed.branch, self.settings.git_credentials),
+            "gitlab": self.gitlab(seed.branch),
+            "keep_builds": self.settings.keep_builds,
+            "agent": self.agent(None),
+            "builders": [_script([command])],
+            "api_credentials": seed.credentials,
+        }
+        return self.make_job(seed.name, "freestyle", "seed", None, "seed.xml.j2", context)
+
+    def view(self, job_names: list[str]) -> dict[str, Any]:
+        assert self.settings.view is not None
+        return {
+            "name": self.settings.view,
+            "description": self.description(f"The jobs generated from {self.inventory.path.name} by jenkins-docker."),
+            "jobs": sorted(job_names, key=lambda n: (n.casefold(), n)),
+        }
+
+    def folders(self, view: dict[str, Any] | None) -> list[Job]:
+        if not self.folder:
+            return []
+        parts = self.folder.split("/")
+        out = []
+        for depth, name in enumerate(parts, start=1):
+            parent = "/".join(parts[:depth - 1]) or None
+            innermost = depth == len(parts)
+            what = (f"The Docker image jobs generated by jenkins-docker from {self.inventory.path.name}." if innermost
+                    else f"Holds {'/'.join(parts[:depth + 1])}, created by jenkins-docker.")
+            context = {
+                "name": name,
+                "full_name": "/".join(parts[:depth]),
+                "description": self.description(what),
+                "views": [view] if innermost and view else [],
+            }
+            xml = _render_template(self.env, "folder.xml.j2", context)
+            out.append(Job("/".join(parts[:depth]), name, parent, "folder", "folder", None, xml, depth - 1))
+        return out
+
+    # -- everything ------------------------------------------------------------------------
+    def run(self) -> JobSet:
+        images = self.inventory.images
+        listed = self.graph.digraph.subgraph(images.keys())
+        order = list(nx.lexicographical_topological_sort(listed, key=lambda key: images[key].job_name))
+        first = len(self.folder.split("/")) if self.folder else 0
+        layers: dict[str, int] = {}
+        for key in order:
+            layers[key] = max((layers[u] + 1 for u in self.graph.upstreams(key)), default=first)
+        jobs = [dataclasses.replace(self.build_job(images[key]), layer=layers[key]) for key in order]
+        jobs += [dataclasses.replace(self.deploy_job(images[key]), layer=layers[key] + 1)
+                 for key in sorted(order, key=lambda k: images[k].job_name) if images[key].deploy]
+        if self.settings.seed_job is not None:
+            jobs.append(dataclasses.replace(self.seed_job(), layer=first))
+        view = self.view([job.name for job in jobs]) if self.settings.view else None
+        views = []
+        if view is not None:
+            views.append(View(view["name"], self.folder, _render_template(self.env, "view.xml.j2", {"view": view})))
+        return JobSet(self.folders(view) + jobs, views)
+
+
+def render(inventory: Inventory, *, templates: str | os.PathLike[str] | None = None) -> JobSet:
+    """Render every item of ``inventory``: its folders, build jobs, deploy jobs, seed job, view.
+
+    Templates are looked up in ``templates`` (else the inventory's ``templates`` directory), then
+    in the bundled ones. The output is byte-identical for identical input. Raises
+    :class:`TemplateError` when a template is missing, broken, or uses a variable it is not given.
+    """
+    return _Renderer(inventory, _environment(_search_path(inventory, templates))).run()
+
+
+def _item_path(out_dir: str | os.PathLike[str], full_name: str) -> Path:
+    """Where JENKINS_HOME keeps item ``full_name``'s config.xml: ``jobs/a/jobs/b/config.xml``."""
+    path = Path(out_dir)
+    for part in full_name.split("/"):
+        path = path / "jobs" / part
+    return path / "config.xml"
+
+
+def write_tree(jobs: JobSet, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write every item's config.xml in the layout of a JENKINS_HOME and return the paths written.
+
+    Each file is replaced atomically (written to a temporary file, then renamed), so a reader
+    never sees half a config. A top-level view has no file of its own in JENKINS_HOME (it lives
+    in Jenkins's own config.xml) and is not written; a view inside a folder is part of the
+    folder's config.xml.
+    """
+    written = []
+    for job in jobs.jobs:
+        path = _item_path(out_dir, job.full_name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".config.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(job.xml.encode("utf-8"))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written.append(path)
+    return written

@@ -1,0 +1,385 @@
+"""A Jenkins trigger simulator that knows jobs only through their rendered config.xml.
+
+It replays "this job was built" with the semantics of Jenkins's queue and dependency graph, so
+tests can check that the *rendered XML* (not the inventory) makes a base-image rebuild cascade
+exactly once, in order:
+
+- a discrete-event loop over simulated time, with a build duration per job and N executors;
+- the queue: scheduling a job that already has a queue item with the same parameters merges into
+  that item; items start in FIFO order once buildable; an item waits out the quiet period;
+- a job never builds twice at once (``concurrentBuild`` false, or
+  ``DisableConcurrentBuildsJobProperty``);
+- ``blockBuildWhenUpstreamBuilding``: an item waits while any transitive upstream job (from the
+  XML's ``hudson.tasks.BuildTrigger`` and parameterized triggers) is building or in the queue,
+  blocked items included (Jenkins 2.361 and later);
+- ``hudson.tasks.BuildTrigger`` schedules its ``childProjects`` (relative to the folder) without
+  parameters when the build's result meets the threshold; the parameterized trigger schedules
+  its projects with its predefined parameters (``$BUILD_NUMBER`` expanded), so two of its items
+  with different values never merge;
+- pipeline jobs: the ``node`` part holds an executor for the build's duration; then, holding no
+  executor, the script's deploy triggers fire (``wait: false``) and, if the build's ``CASCADE``
+  is true and the script cascades, each wave of ``def waves`` is scheduled in parallel with the
+  parameters of its ``build job:`` line and waited for before the next wave starts.
+
+Every build start and end is recorded in :attr:`Simulator.builds`.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+RESULT_ORDINALS = {"SUCCESS": 0, "UNSTABLE": 1, "FAILURE": 2, "NOT_BUILT": 3, "ABORTED": 4}
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+# -- Groovy string literals (what the renderer writes: '...' and '''...''') --------------------
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "$": "$", "b": "\b", "f": "\f"}
+
+
+def groovy_literal(text: str, start: int) -> tuple[str, int]:
+    """Decode the single-quoted Groovy string literal at ``text[start]``; returns (value, end)."""
+    triple = text.startswith("'''", start)
+    quote = "'''" if triple else "'"
+    index = start + len(quote)
+    out = []
+    while True:
+        if index >= len(text):
+            raise ValueError(f"unterminated Groovy string at {start}")
+        if text.startswith(quote, index):
+            return "".join(out), index + len(quote)
+        char = text[index]
+        if char == "\\":
+            out.append(_ESCAPES[text[index + 1]])
+            index += 2
+            continue
+        if char == "\n" and not triple:
+            raise ValueError(f"line break in a one-line Groovy string at {start}")
+        out.append(char)
+        index += 1
+
+
+def groovy_strings(text: str) -> list[str]:
+    """Every string literal in ``text``, in order (Groovy comments are not expected)."""
+    out = []
+    index = 0
+    while (index := text.find("'", index)) != -1:
+        value, index = groovy_literal(text, index)
+        out.append(value)
+    return out
+
+
+def groovy_value(text: str, start: int = 0) -> tuple[Any, int]:
+    """Parse a Groovy list literal of strings (nested lists allowed) at ``text[start]``."""
+    index = start
+    while text[index].isspace():
+        index += 1
+    if text[index] == "'":
+        return groovy_literal(text, index)
+    if text[index] != "[":
+        raise ValueError(f"expected a list or a string at {index}: {text[index:index + 20]!r}")
+    items: list[Any] = []
+    index += 1
+    while True:
+        while text[index].isspace() or text[index] == ",":
+            index += 1
+        if text[index] == "]":
+            return items, index + 1
+        item, index = groovy_value(text, index)
+        items.append(item)
+
+
+# -- reading jobs from XML ------------------------------------------------------------------------
+@dataclass
+class JobSpec:
+    """What the simulator knows of a job: only what its config.xml says."""
+
+    name: str
+    kind: str                                              # "freestyle" | "pipeline"
+    folder: str | None
+    defaults: dict[str, str] = field(default_factory=dict)  # parameter name -> default value
+    block_upstream: bool = False
+    concurrent: bool = False
+    children: list[tuple[str, int]] = field(default_factory=list)    # core BuildTrigger: (project, threshold ordinal)
+    parameterized: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # (project, condition, params)
+    waves: list[list[str]] = field(default_factory=list)   # pipeline cascade waves (job names as written)
+    cascade_params: dict[str, str] = field(default_factory=dict)
+    cascades_if: str | None = None                         # the boolean parameter that enables the cascade
+    deploys: list[tuple[str, str]] = field(default_factory=list)     # pipeline: (project, IMAGE_TAG parameter name)
+
+
+def _parse(xml: str) -> ET.Element:
+    return ET.fromstring(_DECLARATION.sub("", xml, count=1))
+
+
+def _text(element: ET.Element | None, default: str = "") -> str:
+    return default if element is None or element.text is None else element.text
+
+
+def _names(listing: str) -> list[str]:
+    return [name.strip() for name in listing.split(",") if name.strip()]
+
+
+def read_job(full_name: str, xml: str) -> JobSpec | None:
+    """The :class:`JobSpec` of one config.xml, or ``None`` for a folder."""
+    root = _parse(xml)
+    folder = full_name.rsplit("/", 1)[0] if "/" in full_name else None
+    if root.tag == "com.cloudbees.hudson.plugins.folder.Folder":
+        return None
+    defaults = {}
+    for definition in root.findall("properties/hudson.model.ParametersDefinitionProperty/parameterDefinitions/*"):
+        defaults[_text(definition.find("name"))] = _text(definition.find("defaultValue"))
+    if root.tag == "project":
+        spec = JobSpec(full_name, "freestyle", folder, defaults,
+                       block_upstream=_text(root.find("blockBuildWhenUpstreamBuilding")) == "true",
+                       concurrent=_text(root.find("concurrentBuild")) == "true")
+        for trigger in root.findall("publishers/hudson.tasks.BuildTrigger"):
+            ordinal = int(_text(trigger.find("threshold/ordinal"), "0"))
+            spec.children += [(name, ordinal) for name in _names(_text(trigger.find("childProjects")))]
+        for config in root.findall("publishers/hudson.plugins.parameterizedtrigger.BuildTrigger/configs/*"):
+            params: dict[str, str] = {}
+            for predefined in config.findall("configs/hudson.plugins.parameterizedtrigger.PredefinedBuildParameters"):
+                for line in _text(predefined.find("properties")).splitlines():
+                    if "=" in line:
+                        key, value = line.split("=", 1)
+                        params[key.strip()] = value
+            for name in _names(_text(config.find("projects"))):
+                spec.parameterized.append((name, _text(config.find("condition")), params))
+        return spec
+    if root.tag == "flow-definition":
+        spec = JobSpec(full_name, "pipeline", folder, defaults,
+                       concurrent=root.find("properties/org.jenkinsci.plugins.workflow.job.properties.DisableConcurrentBuildsJobProperty") is None)
+        script = _text(root.find("definition/script"))
+        if (match := re.search(r"^def waves = ", script, re.M)):
+            spec.waves = groovy_value(script, match.end())[0]
+        if (match := re.search(r"^if \(params\.(\w+)\) \{", script, re.M)):
+            spec.cascades_if = match.group(1)
+        if (match := re.search(r"build job: job, parameters: \[booleanParam\(name: ('[^']*'), value: (true|false)\)\], wait: true", script)):
+            spec.cascade_params = {groovy_literal(match.group(1), 0)[0]: match.group(2)}
+        for match in re.finditer(r"build job: ('(?:[^'\\]|\\.)*'), parameters: \[string\(name: ('[^']*'), value: env\.BUILD_NUMBER\)\], wait: false", script):
+            spec.deploys.append((groovy_literal(match.group(1), 0)[0], groovy_literal(match.group(2), 0)[0]))
+        return spec
+    raise ValueError(f"{full_name}: unknown root element <{root.tag}>")
+
+
+def read_jobset(jobset: Any) -> dict[str, JobSpec]:
+    """The jobs of a rendered :class:`~jenkins_docker.jobs.JobSet` (its XML only)."""
+    specs = (read_job(job.full_name, job.xml) for job in jobset.jobs)
+    return {spec.name: spec for spec in specs if spec is not None}
+
+
+def read_tree(home: Path) -> dict[str, JobSpec]:
+    """The jobs of a JENKINS_HOME-layout tree (``jobs/<name>/config.xml``, folders nesting)."""
+    out = {}
+    for config in sorted(home.rglob("config.xml")):
+        parts = config.relative_to(home).parts[:-1]
+        full_name = "/".join(parts[1::2])
+        spec = read_job(full_name, config.read_text(encoding="utf-8"))
+        if spec is not None:
+            out[spec.name] = spec
+    return out
+
+
+def resolve(spec: JobSpec, name: str, jobs: Mapping[str, JobSpec]) -> str:
+    """A job name as Jenkins resolves it from ``spec``'s folder: relative first, then absolute."""
+    if name.startswith("/"):
+        return name[1:]
+    relative = f"{spec.folder}/{name}" if spec.folder else name
+    if relative in jobs:
+        return relative
+    if name in jobs:
+        return name
+    raise KeyError(f"{spec.name} names the job {name!r}, which does not exist")
+
+
+# -- the simulation ---------------------------------------------------------------------------------
+@dataclass
+class Build:
+    """One build, as the simulator ran it."""
+
+    job: str
+    number: int
+    params: dict[str, str]
+    queued: float
+    start: float
+    pushed: float | None = None      # end of the build's own work (its node block, for a pipeline)
+    end: float | None = None         # the build is over (a pipeline's cascade included)
+
+
+@dataclass
+class _Item:
+    id: int
+    job: str
+    params: dict[str, str]
+    queued: float
+    ready_at: float
+    waiters: list[Callable[[Build], None]] = field(default_factory=list)
+
+
+class Simulator:
+    """Jenkins's queue, executors and triggers, driven by the jobs' XML."""
+
+    def __init__(self, jobs: Mapping[str, JobSpec], *, executors: int = 2,
+                 durations: Mapping[str, float] | Callable[[str], float] | None = None,
+                 seed: int = 0, quiet_period: float = 0.0) -> None:
+        self.jobs = dict(jobs)
+        self.executors = executors
+        self.quiet_period = quiet_period
+        rng = random.Random(seed)
+        drawn: dict[str, float] = {}
+        if callable(durations):
+            self.duration = durations
+        else:
+            given = dict(durations or {})
+            self.duration = lambda job: given[job] if job in given else drawn.setdefault(job, rng.uniform(1, 10))
+        self.now = 0.0
+        self.queue: list[_Item] = []
+        self.builds: list[Build] = []
+        self.building: dict[str, int] = {}          # job -> builds running now
+        self.busy = 0
+        self.numbers: dict[str, int] = {}
+        self._events: list[tuple[float, int, Callable[[], None]]] = []
+        self._seq = itertools.count()
+        self._ids = itertools.count(1)
+        self.upstreams = self._transitive_upstreams()
+
+    # -- the dependency graph Jenkins builds from the triggers --------------------------------
+    def _transitive_upstreams(self) -> dict[str, set[str]]:
+        direct: dict[str, set[str]] = {name: set() for name in self.jobs}
+        for spec in self.jobs.values():
+            for child, _ in spec.children:
+                direct[resolve(spec, child, self.jobs)].add(spec.name)
+            for child, _, _ in spec.parameterized:
+                direct[resolve(spec, child, self.jobs)].add(spec.name)
+        out: dict[str, set[str]] = {}
+        for name in self.jobs:
+            seen: set[str] = set()
+            stack = list(direct[name])
+            while stack:
+                upstream = stack.pop()
+                if upstream not in seen:
+                    seen.add(upstream)
+                    stack.extend(direct[upstream])
+            out[name] = seen
+        return out
+
+    # -- the event loop -----------------------------------------------------------------------
+    def at(self, time: float, action: Callable[[], None]) -> None:
+        heapq.heappush(self._events, (time, next(self._seq), action))
+
+    def run(self, limit: int = 100_000) -> list[Build]:
+        """Run until nothing is left to do; returns every build, in start order."""
+        self._dispatch()
+        steps = 0
+        while self._events:
+            steps += 1
+            if steps > limit:
+                raise RuntimeError("the simulation does not end")
+            time, _, action = heapq.heappop(self._events)
+            self.now = time
+            action()
+            self._dispatch()
+        if self.queue:
+            raise RuntimeError(f"items stuck in the queue: {[item.job for item in self.queue]}")
+        return sorted(self.builds, key=lambda b: (b.start, b.job))
+
+    # -- the queue ----------------------------------------------------------------------------
+    def schedule(self, job: str, params: Mapping[str, str] | None = None,
+                 waiter: Callable[[Build], None] | None = None) -> None:
+        """Put ``job`` in the queue, merging with an item of equal parameters already there."""
+        if job not in self.jobs:
+            raise KeyError(f"no job {job!r}")
+        params = dict(params or {})
+        for item in self.queue:
+            if item.job == job and item.params == params:
+                if waiter:
+                    item.waiters.append(waiter)
+                return
+        item = _Item(next(self._ids), job, params, self.now, self.now + self.quiet_period, [waiter] if waiter else [])
+        self.queue.append(item)
+        if self.quiet_period:
+            self.at(item.ready_at, lambda: None)
+
+    def _blocked(self, item: _Item) -> bool:
+        spec = self.jobs[item.job]
+        if item.ready_at > self.now:
+            return True
+        if not spec.concurrent and self.building.get(item.job):
+            return True
+        if spec.block_upstream:
+            for upstream in self.upstreams[item.job]:
+                if self.building.get(upstream) or any(other.job == upstream for other in self.queue):
+                    return True
+        return False
+
+    def _dispatch(self) -> None:
+        started = True
+        while started:
+            started = False
+            for item in list(self.queue):
+                if self.busy >= self.executors:
+                    return
+                if not self._blocked(item):
+                    self.queue.remove(item)
+                    self._start(item)
+                    started = True
+                    break
+
+    # -- builds -------------------------------------------------------------------------------
+    def _start(self, item: _Item) -> None:
+        spec = self.jobs[item.job]
+        number = self.numbers[item.job] = self.numbers.get(item.job, 0) + 1
+        params = {**spec.defaults, **item.params}
+        build = Build(item.job, number, params, item.queued, self.now)
+        self.builds.append(build)
+        self.building[item.job] = self.building.get(item.job, 0) + 1
+        self.busy += 1
+        self.at(self.now + self.duration(item.job), lambda: self._pushed(spec, build, item.waiters))
+
+    def _pushed(self, spec: JobSpec, build: Build, waiters: list[Callable[[Build], None]]) -> None:
+        build.pushed = self.now
+        self.busy -= 1
+        if spec.kind == "freestyle":
+            self._finish(build, waiters)
+            for child, threshold in spec.children:
+                if RESULT_ORDINALS["SUCCESS"] <= threshold:
+                    self.schedule(resolve(spec, child, self.jobs))
+            for child, condition, params in spec.parameterized:
+                if condition in ("SUCCESS", "ALWAYS", "UNSTABLE_OR_BETTER", "FAILED_OR_BETTER"):
+                    values = {k: v.replace("$BUILD_NUMBER", str(build.number)) for k, v in params.items()}
+                    self.schedule(resolve(spec, child, self.jobs), values)
+            return
+        for child, parameter in spec.deploys:
+            self.schedule(resolve(spec, child, self.jobs), {parameter: str(build.number)})
+        if spec.waves and spec.cascades_if and build.params.get(spec.cascades_if) == "true":
+            self._run_waves(spec, build, waiters, 0)
+        else:
+            self._finish(build, waiters)
+
+    def _run_waves(self, spec: JobSpec, build: Build, waiters: list[Callable[[Build], None]], index: int) -> None:
+        if index == len(spec.waves):
+            self._finish(build, waiters)
+            return
+        wave = [resolve(spec, name, self.jobs) for name in spec.waves[index]]
+        pending = set(range(len(wave)))
+
+        def done(position: int) -> Callable[[Build], None]:
+            def callback(_child: Build) -> None:
+                pending.discard(position)
+                if not pending:
+                    self._run_waves(spec, build, waiters, index + 1)
+            return callback
+
+        for position, job in enumerate(wave):
+            self.schedule(job, spec.cascade_params, waiter=done(position))
+
+    def _finish(self, build: Build, waiters: Iterable[Callable[[Build], None]]) -> None:
+        build.end = self.now
+        self.building[build.job] -= 1
+        for waiter in waiters:
+            waiter(build)
