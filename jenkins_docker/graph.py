@@ -7,6 +7,7 @@ rebuild: rebuilding the parent cannot change what the child pulls.
 """
 from __future__ import annotations
 
+import difflib
 import json
 from typing import TYPE_CHECKING, Iterable
 
@@ -23,6 +24,26 @@ class UnknownImageError(JenkinsDockerError):
     """An image named on the command line or in the API is not in the graph."""
 
 
+def find_cycles(graph: nx.DiGraph) -> list[list[str]]:
+    """One dependency cycle (its nodes, in edge order) per group of nodes that form cycles.
+
+    Each cycle starts at its smallest node, and the cycles come sorted, so a report is stable.
+    """
+    cycles: list[list[str]] = []
+    for component in nx.strongly_connected_components(graph):
+        if len(component) == 1:
+            node = next(iter(component))
+            if graph.has_edge(node, node):
+                cycles.append([node])
+            continue
+        start = min(component)
+        edges = nx.find_cycle(graph.subgraph(component), source=start)
+        cycle = [u for u, _v in edges]
+        turn = cycle.index(min(cycle))
+        cycles.append(cycle[turn:] + cycle[:turn])
+    return sorted(cycles)
+
+
 class ImageGraph:
     """A networkx ``DiGraph`` of the images of an inventory, with the queries jobs need."""
 
@@ -30,6 +51,8 @@ class ImageGraph:
         graph = nx.DiGraph()
         for image in inventory.images.values():
             graph.add_node(image.key, kind=image.kind, job=inventory.job(image.key))
+        # Where each listed image is pushed: `resolve` matches host-qualified names with it.
+        self._pushed = {image.key: (parse_reference(image.repository).path, image.registry.host) for image in inventory.images.values()}
         for image in inventory.images.values():
             for parent in image.parents:
                 if parent.image is None and parent.node not in graph:
@@ -51,8 +74,11 @@ class ImageGraph:
         """The node an image named by a user means: a key, or any reference to a node.
 
         ``debian:bookworm``, ``docker.io/library/debian:bookworm`` and ``library/debian:bookworm``
-        all name the same external node; ``registry.example.org/acme/nginx`` names the listed
-        ``acme/nginx``. Raises :class:`UnknownImageError` with a suggestion otherwise.
+        all name the same external node; ``acme/nginx:1.2`` and, when it is pushed there,
+        ``registry.example.org/acme/nginx`` name the listed ``acme/nginx`` (tags and digests
+        don't take part for listed images). A repository without a tag names the external node
+        of that repository if there is only one. Raises :class:`UnknownImageError` with a
+        suggestion otherwise.
         """
         if name in self.digraph:
             return name
@@ -62,32 +88,42 @@ class ImageGraph:
             raise UnknownImageError(f"{name!r} is not an image reference: {exc}") from None
         if ref.familiar() in self.digraph:
             return ref.familiar()
+        if str(ref) in self.digraph:
+            return str(ref)
+        for key, (path, host) in self._pushed.items():
+            if path == ref.path and (not ref.explicit_domain or ref.domain.lower() == host):
+                return key
+        candidates = []
         for node, data in self.digraph.nodes(data=True):
-            if data["kind"] == "external":
-                try:
-                    other = parse_reference(node)
-                except ReferenceError:  # pragma: no cover - externals were parsed on load
-                    continue
-                if other.name == ref.name and (ref.tag is None or ref.tag == other.tag) and (ref.digest is None or ref.digest == other.digest):
-                    return node
-            elif ref.tag is None and ref.digest is None:
-                listed = parse_reference(node)
-                if listed.path == ref.path and not ref.explicit_domain:
-                    return node
-        import difflib
-
+            if data["kind"] != "external":
+                continue
+            try:
+                other = parse_reference(node)
+            except ReferenceError:  # pragma: no cover - externals were parsed on load
+                continue
+            if other.name == ref.name and ref.tag in (None, other.tag) and ref.digest in (None, other.digest):
+                candidates.append(node)
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates:
+            raise UnknownImageError(f"{name!r} is ambiguous: it could be {', '.join(sorted(candidates))}; add the tag")
         close = difflib.get_close_matches(name, [str(n) for n in self.digraph], n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UnknownImageError(f"{name!r} is not an image of the inventory{hint}")
 
+    def _known(self, nodes: Iterable[str]) -> set[str]:
+        """``nodes`` as a set, refusing any that is not in the graph."""
+        out = set(nodes)
+        for node in sorted(out):
+            if node not in self.digraph:
+                raise UnknownImageError(f"{node!r} is not an image of the inventory (use resolve() for references)")
+        return out
+
     # -- structure ---------------------------------------------------------------------------
     def find_cycle(self) -> list[str] | None:
         """The nodes of one dependency cycle in order, or ``None`` if the graph is acyclic."""
-        try:
-            edges = nx.find_cycle(self.digraph)
-        except nx.NetworkXNoCycle:
-            return None
-        return [u for u, _v in edges]
+        cycles = find_cycles(self.digraph)
+        return cycles[0] if cycles else None
 
     def parents(self, node: str) -> list[str]:
         """The direct parents of ``node``, sorted."""
@@ -99,6 +135,7 @@ class ImageGraph:
 
     def ancestors(self, node: str) -> set[str]:
         """Every image ``node`` is built from, directly or not (pinned edges included)."""
+        self._known([node])
         return set(nx.ancestors(self.digraph, node))
 
     def rebuild_graph(self) -> nx.DiGraph:
@@ -108,7 +145,7 @@ class ImageGraph:
     def dependents(self, nodes: Iterable[str]) -> set[str]:
         """Everything that rebuilds when ``nodes`` change, the nodes themselves excluded."""
         graph = self.rebuild_graph()
-        start = set(nodes)
+        start = self._known(nodes)
         out: set[str] = set()
         for node in start:
             out |= nx.descendants(graph, node)
@@ -152,7 +189,7 @@ class ImageGraph:
         Wave 0 holds the changed images (those of them that depend on another changed image
         move to the wave after it); each later wave can build in parallel.
         """
-        start = set(changed)
+        start = self._known(changed)
         affected = start | self.dependents(start)
         sub = self.rebuild_graph().subgraph(affected)
         return [sorted(wave) for wave in nx.topological_generations(sub)]
@@ -208,7 +245,7 @@ class ImageGraph:
 
         ``highlight`` colours the given images and everything their change rebuilds.
         """
-        marked = set(highlight)
+        marked = self._known(highlight)
         marked |= self.dependents(marked)
         shapes = {
             "base": {"shape": "box", "style": "rounded,filled", "fillcolor": "#dbe9f6"},

@@ -33,7 +33,9 @@ class Parent:
     """One image an entry is built ``FROM`` (or copies from)."""
 
     reference: str          # as written, e.g. "acme/nginx:1.2"
-    normalized: str         # familiar normalised form, e.g. "acme/nginx:1.2", "debian:bookworm"
+    normalized: str         # familiar normalised form, e.g. "acme/nginx:1.2", "debian:bookworm";
+                            # fully qualified ("docker.io/acme/x") for an external image whose
+                            # familiar form is the key of a listed one
     repository: str         # normalised repository without tag/digest, e.g. "docker.io/acme/nginx"
     image: str | None       # key of the listed base image it names, or None for an external image
     pinned: bool            # digest-pinned: an edge of the graph that triggers no rebuild

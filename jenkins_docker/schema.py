@@ -32,12 +32,23 @@ class Key:
 
 @dataclass(frozen=True)
 class Section:
-    """A mapping with fixed keys; ``each`` makes it a mapping of user-chosen names to ``each``."""
+    """A mapping with fixed keys; ``each`` makes it a mapping of user-chosen names to ``each``.
+
+    ``misplaced`` names keys that belong elsewhere, with the reason, so that a key written in
+    the wrong section gets a better message than "unknown key".
+    """
 
     name: str
     keys: dict[str, Key] = field(default_factory=dict)
     each: "Section | None" = None
     doc: str = ""
+    heading: str = ""
+    misplaced: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        """How messages name the section: ``the inventory``, `` `jenkins` ``, ``app 'portal'``."""
+        return self.heading or f"`{self.name}`"
 
 
 # Keys every base image and app may have; `defaults` may hold all of these but `from`/`path`.
@@ -62,7 +73,10 @@ _APP_KEYS: dict[str, Key] = {
     "deploy": Key(STR, "shell command of a deploy job run after each successful push, e.g. `maestro -f maestro.yml restart portal`"),
 }
 
-_DEFAULT_KEYS = {k: Key(v.type, v.doc) for k, v in _APP_KEYS.items() if k not in ("from", "path", "image")}
+# What each image names for itself cannot be a default.
+_OWN_KEYS = ("git", "from", "path", "image")
+_DEFAULT_KEYS = {k: Key(v.type, v.doc + (" (apps only)" if k == "deploy" else "")) for k, v in _APP_KEYS.items() if k not in _OWN_KEYS}
+_NOT_DEFAULTS = {k: "each base image and app sets its own" for k in _OWN_KEYS}
 
 SEED_JOB = Section("seed_job", {
     "git": Key(STR, "Git URL of the inventory repository", required=True),
@@ -88,14 +102,17 @@ REGISTRY = Section("registry", {
     "credentials": Key(STR, "Jenkins credentials id (username/password) used to push", required=True),
 })
 
-BASE_IMAGE = Section("base image", dict(_ENTRY_KEYS))
+BASE_IMAGE = Section("base image", dict(_ENTRY_KEYS), misplaced={
+    "image": "a base image is pushed as its key; only apps take `image`",
+    "deploy": "only apps have a deploy job",
+})
 APP = Section("app", _APP_KEYS)
 
-INVENTORY = Section("inventory", {
+INVENTORY = Section("inventory", heading="the inventory", keys={
     "version": Key(INT, "format version; must be 1", required=True, enum=("1",)),
     "jenkins": Key(JENKINS, JENKINS.doc),
     "registries": Key(Section("registries", each=REGISTRY), "registry name -> host and push credentials id"),
-    "defaults": Key(Section("defaults", _DEFAULT_KEYS), "values merged under every base image and app"),
+    "defaults": Key(Section("defaults", _DEFAULT_KEYS, misplaced=_NOT_DEFAULTS), "values merged under every base image and app"),
     "templates": Key(STR, "directory of Jinja2 job templates searched before the bundled ones"),
     "base_images": Key(Section("base_images", each=BASE_IMAGE), "image repository -> how to build it"),
     "apps": Key(Section("apps", each=APP), "app name -> how to build (and deploy) it"),
@@ -139,6 +156,7 @@ def _section_schema(section: Section) -> dict[str, Any]:
 def _key_schema(key: Key) -> dict[str, Any]:
     if isinstance(key.type, Section):
         out = _section_schema(key.type)
+        out["type"] = ["object", "null"]  # `jenkins:` with nothing under it is allowed
     elif key.type == STR:
         out = {"type": "string"}
         if key.enum:
@@ -150,7 +168,8 @@ def _key_schema(key: Key) -> dict[str, Any]:
     elif key.type == BOOL:
         out = {"type": "boolean"}
     elif key.type == STR_MAP:
-        out = {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}}
+        out = {"type": "object", "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+               "additionalProperties": {"type": ["string", "number", "boolean"]}}
     elif key.type == STR_OR_LIST:
         out = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
     else:  # pragma: no cover - every type above is handled

@@ -7,6 +7,8 @@ syntax errors, duplicate keys, merge keys and alias bombs.
 """
 from __future__ import annotations
 
+import codecs
+import re
 from pathlib import Path
 
 import yaml
@@ -30,6 +32,8 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _BaseLoader = yaml.SafeLoader  # type: ignore[misc]
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
+# What YAML (1.1, as libyaml reads it) counts as the end of a line; its marks count lines so.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 NULL_TAG = "tag:yaml.org,2002:null"
 
 
@@ -39,19 +43,21 @@ def location(path: str, node: Node) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
 
 
-def compose(path: Path, display: str | None = None) -> MappingNode | None:
+def compose(path: Path, display: str | None = None, problems: list[Problem] | None = None) -> MappingNode | None:
     """Read ``path`` and return its document's root node (``None`` for an empty document).
 
     Raises :class:`InventoryError` for a file that is missing, too large, not UTF-8, not valid
-    YAML, has several documents, repeats a key, nests too deeply or expands explosively through
-    aliases. ``<<`` merge keys are applied: the returned mappings hold the merged keys.
-    ``display`` is the name used in messages (default: the path as given).
+    YAML, has several documents, nests too deeply, expands explosively through aliases, or
+    whose root is not a mapping. ``<<`` merge keys are applied: the returned mappings hold the
+    merged keys. Repeated keys and bad merge keys are raised too, unless a ``problems`` list
+    is given: they are then appended to it, so that the caller can go on and report everything
+    else as well. ``display`` is the name used in messages (default: the path as given).
     """
     name = display if display is not None else str(path)
-    return compose_text(read_text(path, name), name)
+    return compose_text(read_text(path, name), name, problems)
 
 
-def compose_text(text: str, name: str) -> MappingNode | None:
+def compose_text(text: str, name: str, problems: list[Problem] | None = None) -> MappingNode | None:
     """Like :func:`compose`, for YAML text already read; ``name`` is the file named in messages."""
     try:
         loader = _BaseLoader(text)
@@ -60,7 +66,7 @@ def compose_text(text: str, name: str) -> MappingNode | None:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        raise InventoryError([_syntax_problem(name, exc)]) from None
+        raise InventoryError([_within(text, _syntax_problem(name, exc))]) from None
     except yaml.reader.ReaderError as exc:
         raise InventoryError([_reader_problem(name, text, exc)]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks every other error it raises
@@ -70,15 +76,25 @@ def compose_text(text: str, name: str) -> MappingNode | None:
         raise InventoryError([Problem(Location(name, 1, 1), "the YAML nests too deeply")]) from None
     if root is None or (isinstance(root, ScalarNode) and root.tag == NULL_TAG):
         return None
-    _check_expansion(name, root)
-    problems: list[Problem] = []
-    _check_duplicates(name, root, problems)
-    _apply_merge_keys(name, root, problems)
-    if problems:
-        raise InventoryError(problems)
+    found: list[Problem] = []
+    shared, merges = _check_duplicates(name, root, found)
+    if shared:  # only aliases make a node reachable twice, and only they can explode
+        _check_expansion(name, root)
     if not isinstance(root, MappingNode):
-        raise InventoryError([Problem(location(name, root), "the inventory must be a mapping of keys (version, base_images, apps, ...)")])
+        raise InventoryError([Problem(location(name, root), f"the inventory must be a mapping of keys (version, base_images, apps, ...), not {_kind(root)}")])
+    if merges:
+        _apply_merge_keys(name, root, found)
+    if problems is None and found:
+        raise InventoryError(found)
+    if problems is not None:
+        problems.extend(found)
     return root
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return f"the single value {node.value!r}" if isinstance(node, ScalarNode) else "that"
 
 
 def read_text(path: Path, name: str) -> str:
@@ -101,13 +117,21 @@ def read_text(path: Path, name: str) -> str:
         raise InventoryError([Problem(where, f"cannot read the file: {exc.strerror or exc}")]) from None
     if len(data) > MAX_BYTES:
         raise InventoryError([Problem(where, f"the file is larger than {MAX_BYTES // 1048576} MiB, the limit for an inventory")])
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = len(data[line_start:exc.start].decode("utf-8", errors="replace")) + 1
+        before = data[:exc.start].decode("utf-8")
+        line, column = _line_column(before, len(before))
         raise InventoryError([Problem(Location(name, line, column), f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8")]) from None
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    """The 1-based line and column of ``text[index]``, counting lines as YAML does."""
+    breaks = list(_LINE_BREAK.finditer(text, 0, index))
+    start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, index - start + 1
 
 
 def _syntax_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
@@ -129,6 +153,16 @@ def _syntax_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
     return Problem(where, f"YAML syntax error: {text}")
 
 
+def _within(text: str, problem: Problem) -> Problem:
+    """``problem`` moved back inside the text: libyaml puts errors at the end of a file that
+    has no final line break on the line after it."""
+    lines = _LINE_BREAK.split(text)
+    if problem.location.line <= len(lines):
+        return problem
+    last = Location(problem.location.file, len(lines), len(lines[-1]) + 1)
+    return Problem(last, problem.message)
+
+
 def _reader_problem(name: str, text: str, exc: yaml.reader.ReaderError) -> Problem:
     """A character YAML refuses in the raw text (libyaml reports a byte offset, PyYAML a
     character offset: the character itself is found again in the text instead)."""
@@ -136,8 +170,7 @@ def _reader_problem(name: str, text: str, exc: yaml.reader.ReaderError) -> Probl
     index = text.find(chr(character))
     if index < 0:  # pragma: no cover - the reader found it in this very text
         index = 0
-    line = text.count("\n", 0, index) + 1
-    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    line, column = _line_column(text, index)
     return Problem(Location(name, line, column), f"the control character U+{character:04X} is not allowed in YAML text; remove it (or write it as an escape in a double-quoted string)")
 
 
@@ -171,7 +204,9 @@ def _check_expansion(name: str, root: Node) -> None:
         stack.append((node, True))
         for child in _children(node):
             if sizes.get(id(child)) == in_progress:
-                raise InventoryError([Problem(location(name, child), "recursive YAML alias: a value cannot contain itself")])
+                # The alias itself has no mark of its own: point at the key (or list) holding it.
+                holder = next((k for k, v in node.value if v is child), node) if isinstance(node, MappingNode) else node
+                raise InventoryError([Problem(location(name, holder), "recursive YAML alias: a value cannot contain itself")])
             stack.append((child, False))
     total = sizes[id(root)]
     distinct = len(sizes)
@@ -179,28 +214,42 @@ def _check_expansion(name: str, root: Node) -> None:
         raise InventoryError([Problem(location(name, root), f"YAML aliases expand this file to {total:,} values from {distinct:,} written (an alias bomb?); refusing to load it")])
 
 
-def _check_duplicates(name: str, root: Node, problems: list[Problem]) -> None:
-    """Report keys repeated in one mapping (PyYAML would keep the last one silently)."""
+def _check_duplicates(name: str, root: Node, problems: list[Problem]) -> tuple[bool, bool]:
+    """Report keys repeated in one mapping (PyYAML would keep the last one silently).
+
+    Visits each distinct node once, and tells on the way whether any node is reached twice
+    (the document uses aliases) and whether it has merge keys: most inventories have neither,
+    and skip the passes those need.
+    """
     seen: set[int] = set()
+    shared = merges = False
     stack = [root]
     while stack:
         node = stack.pop()
         if id(node) in seen:
+            shared = True
             continue
         seen.add(id(node))
         if isinstance(node, MappingNode):
             # Keys compare as written: the inventory reads every key as a name, so `1` and "1"
             # would be the same key to it even though YAML tells them apart.
             first: dict[str, Node] = {}
-            for key, _value in node.value:
-                if key.tag == MERGE_TAG or not isinstance(key, ScalarNode):
+            for key, value in node.value:
+                stack.append(key)
+                stack.append(value)
+                if key.tag == MERGE_TAG:
+                    merges = True
+                    continue
+                if not isinstance(key, ScalarNode):
                     continue
                 if key.value in first:
                     where = first[key.value].start_mark.line + 1
                     problems.append(Problem(location(name, key), f"duplicate key {key.value!r} (first defined on line {where}); YAML would keep only the last one: remove one"))
                 else:
                     first[key.value] = key
-        stack += _children(node)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return shared, merges
 
 
 def _apply_merge_keys(name: str, root: Node, problems: list[Problem]) -> None:
