@@ -81,6 +81,7 @@ DEFAULT_PLUGINS: Mapping[str, str] = {
     "gitlab-plugin": "1.8.1",
     "junit": "1300.v03d9d8a_cf1fb_",
     "mailer": "472.vf7c289a_4b_420",
+    "parameterized-trigger": "806.vf6fff3e28c3e",
     "matrix-auth": "3.2.2",
     "pipeline-model-definition": "2.2214.vb_b_34b_2ea_9b_83",
     "plain-credentials": "183.va_de8f1dd5a_2b_",
