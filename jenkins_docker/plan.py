@@ -32,9 +32,19 @@ class Change:
     what: Literal["job", "folder", "view"]
     new: str | None           # config to write (None for a delete)
     old: str | None           # live config (None for a create)
-    diff: str
     order: int = 0            # position in the rendered set: folders and upstreams first
     layer: int = 0            # writes of one layer run concurrently, layers one after another
+
+    @property
+    def diff(self) -> str:
+        """A unified diff of the normalised live and new configs (computed when asked for)."""
+        if self.action == "delete":
+            return f"delete {self.name}\n"
+        label = f"view {self.name}" if self.what == "view" else self.name
+        try:
+            return xmlcompare.diff(self.old, self.new, label)
+        except xmlcompare.XMLError:
+            return xmlcompare.diff(None, self.new, label)
 
 
 @dataclass(frozen=True)
@@ -105,7 +115,7 @@ def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool =
     for order, job in enumerate(jobs.jobs):
         item = live.get(naming.collision_key(job.full_name))
         if item is None:
-            plan.changes.append(Change("create", job.full_name, _what(job), job.xml, None, xmlcompare.diff(None, job.xml, job.full_name), order, job.layer))
+            plan.changes.append(Change("create", job.full_name, _what(job), job.xml, None, order, job.layer))
         elif job.kind == "folder" and item.kind == "folder" and not is_managed(item.description):
             plan.notes.append(f"folder {item.full_name} exists and is not managed by jenkins-docker: its jobs go into it, its configuration is left alone")
         elif not is_managed(item.description) and not adopt:
@@ -124,7 +134,7 @@ def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool =
         for item in sorted(doomed, key=lambda i: (-i.full_name.count("/"), i.full_name)):
             if any(d.full_name != item.full_name and item.full_name.startswith(d.full_name + "/") for d in doomed):
                 continue  # deleting its managed folder deletes it too
-            plan.changes.append(Change("delete", item.full_name, "folder" if item.kind == "folder" else "job", None, None, f"delete {item.full_name}\n", len(jobs.jobs)))
+            plan.changes.append(Change("delete", item.full_name, "folder" if item.kind == "folder" else "job", None, None, len(jobs.jobs)))
     _plan_views(plan, jobs, target)
     plan.changes.sort(key=lambda c: (c.action == "delete", c.layer, c.order))
     plan.unchanged.sort()
@@ -157,8 +167,7 @@ def _compare(plan: Plan, target: Target, to_read: list[tuple[int, Job, LiveItem]
                 plan.unchanged.append(job.full_name)
                 continue
             action: Action = "replace" if live_kind != job.kind else "update"
-            diff = xmlcompare.diff(live if live_kind != "other" else None, job.xml, job.full_name)
-            plan.changes.append(Change(action, job.full_name, _what(job), job.xml, live, diff, order, job.layer))
+            plan.changes.append(Change(action, job.full_name, _what(job), job.xml, live, order, job.layer))
 
 
 def _plan_views(plan: Plan, jobs: JobSet, target: Target) -> None:
@@ -171,12 +180,12 @@ def _plan_views(plan: Plan, jobs: JobSet, target: Target) -> None:
             plan.notes.append(f"view {view.name!r} not synced: {exc}")
             continue
         if live is None:
-            plan.changes.append(Change("create", view.name, "view", view.xml, None, xmlcompare.diff(None, view.xml, f"view {view.name}"), len(jobs.jobs), 1 << 30))
+            plan.changes.append(Change("create", view.name, "view", view.xml, None, len(jobs.jobs), 1 << 30))
         elif not xmlcompare.same(live, view.xml):
             if MANAGED_MARKER not in live:
                 plan.failed.append(Failure(f"view {view.name}", "a view of that name exists and is not managed by jenkins-docker"))
             else:
-                plan.changes.append(Change("update", view.name, "view", view.xml, live, xmlcompare.diff(live, view.xml, f"view {view.name}"), len(jobs.jobs), 1 << 30))
+                plan.changes.append(Change("update", view.name, "view", view.xml, live, len(jobs.jobs), 1 << 30))
 
 
 def _what(job: Job) -> Literal["job", "folder"]:

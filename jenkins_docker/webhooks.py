@@ -1,0 +1,208 @@
+"""GitLab webhooks: which hook each repository needs to start its job, and making GitLab have them.
+
+The jobs of an inventory carry the GitLab plugin's push trigger (when ``jenkins.gitlab_connection``
+is set), which listens at ``JENKINS_URL/project/<full job name>``. :func:`webhooks` lists the hook
+every repository needs, one per job (a repository holding several images gets one hook per
+image); :func:`apply_webhooks` creates or updates them through the GitLab API, idempotently.
+
+GitLab never returns a hook's secret token, so a changed token cannot be detected: existing hooks
+get a new token only when their other settings change, or when asked with ``rotate_token``.
+"""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal, Mapping
+from urllib.parse import quote, urlsplit
+
+from jenkins_docker import naming
+from jenkins_docker.errors import JenkinsDockerError, TargetError
+from jenkins_docker.model import Inventory
+
+if TYPE_CHECKING:
+    import gitlab
+
+#: The settings every hook gets: pushes start builds, merge requests don't (the jobs build
+#: branches), and GitLab checks Jenkins's TLS certificate.
+HOOK_SETTINGS: Mapping[str, bool] = {
+    "push_events": True,
+    "merge_requests_events": False,
+    "enable_ssl_verification": True,
+}
+
+Status = Literal["created", "updated", "unchanged", "failed"]
+
+# `user@host:group/name.git`, the scp-like form git accepts for ssh (no scheme, no `//`).
+_SCP_LIKE = re.compile(r"^(?:[^@/:]+@)?(?P<host>[^@/:]+):(?!//)(?P<path>[^/].*)$")
+_URL_SCHEMES = {"ssh", "git+ssh", "ssh+git", "http", "https", "git"}
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """The hook one job needs: pushes to ``repository`` call ``url``, which starts ``job``."""
+
+    repository: str         # the git URL as written in the inventory
+    project: str | None     # its GitLab project path (``group/sub/name``), None if not a GitLab URL
+    job: str                # the job's full name (``folder/name``)
+    url: str                # ``JENKINS_URL/project/<full job name>``
+
+    def to_json(self) -> dict[str, Any]:
+        """One entry of ``webhooks --format json``'s ``hooks``."""
+        return {"repository": self.repository, "project": self.project, "job": self.job, "url": self.url}
+
+
+@dataclass(frozen=True)
+class HookResult:
+    """What :func:`apply_webhooks` did with one hook; ``error`` says why it ``failed``."""
+
+    hook: Webhook
+    status: Status
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The hook's JSON entry with ``status`` (and ``error`` when it failed)."""
+        document = {**self.hook.to_json(), "status": self.status}
+        if self.error is not None:
+            document["error"] = self.error
+        return document
+
+
+def gitlab_project(git_url: str) -> str | None:
+    """The GitLab project path of a git URL, or ``None`` when the URL names no project.
+
+    ``git@host:group/sub/name.git``, ``ssh://git@host:2222/group/name.git`` and
+    ``https://host/group/name.git`` all give ``group/name`` (with every subgroup); GitLab
+    projects always live in a namespace, so a path of one segment is not a project.
+    """
+    text = git_url.strip()
+    scp = _SCP_LIKE.match(text)
+    if scp and "://" not in text:
+        path = scp.group("path")
+    else:
+        parts = urlsplit(text)
+        if parts.scheme.lower() not in _URL_SCHEMES or not parts.hostname:
+            return None
+        path = parts.path
+    path = path.strip("/")
+    if path.endswith(".git"):
+        path = path[: -len(".git")]
+    segments = path.split("/")
+    if len(segments) < 2 or any(not s or s in (".", "..") or s.startswith("~") for s in segments):
+        return None
+    return "/".join(segments)
+
+
+def hook_url(jenkins_url: str, job: str) -> str:
+    """The URL the GitLab plugin listens at for ``job``: ``JENKINS_URL/project/<full name>``."""
+    quoted = "/".join(quote(segment, safe="") for segment in job.split("/"))
+    return f"{jenkins_url.rstrip('/')}/project/{quoted}"
+
+
+def webhooks(inventory: Inventory, jenkins_url: str) -> list[Webhook]:
+    """Every hook the inventory's jobs need, grouped by repository in file order.
+
+    One per base image and app (the jobs that build on push) and one for the seed job's
+    repository when ``jenkins.seed_job`` is set. Deploy jobs run after their build, not on push.
+    """
+    jobs: list[tuple[str, str]] = [(image.git, inventory.job(key)) for key, image in inventory.images.items()]
+    seed = inventory.jenkins.seed_job
+    if seed is not None:
+        jobs.append((seed.git, naming.full_name(inventory.jenkins.folder, seed.name)))
+    order: dict[str, int] = {}
+    for git, _ in jobs:
+        order.setdefault(git, len(order))
+    jobs.sort(key=lambda pair: order[pair[0]])  # stable: jobs keep file order within a repository
+    return [Webhook(git, gitlab_project(git), job, hook_url(jenkins_url, job)) for git, job in jobs]
+
+
+def connect_gitlab(url: str, private_token: str, *, ssl_verify: bool | str = True, timeout: float = 30) -> gitlab.Gitlab:
+    """A python-gitlab client for ``url``; a clear error when python-gitlab is not installed."""
+    try:
+        import gitlab
+    except ImportError:
+        raise JenkinsDockerError("managing GitLab webhooks needs python-gitlab: pip install 'jenkins-docker[gitlab]'") from None
+    return gitlab.Gitlab(url, private_token=private_token, ssl_verify=ssl_verify, timeout=timeout)
+
+
+def apply_webhooks(hooks: Iterable[Webhook], client: gitlab.Gitlab, *, secret_token: str | None = None,
+                   rotate_token: bool = False) -> list[HookResult]:
+    """Create each hook that GitLab lacks and update those whose settings differ; idempotent.
+
+    A hook is the one with the same URL on the project. Existing hooks whose settings already
+    match are left alone, so a second run writes nothing. A project that cannot be read or
+    written (missing, forbidden) fails its own hooks and the others go on. A GitLab that refuses
+    the token, or cannot be reached, stops everything with a :class:`TargetError`.
+    ``secret_token`` is sent as the hook's token (GitLab puts it in ``X-Gitlab-Token``);
+    ``rotate_token`` also rewrites it on hooks that are otherwise unchanged.
+    """
+    import gitlab
+
+    by_project: dict[str | None, list[Webhook]] = {}
+    for hook in hooks:
+        by_project.setdefault(hook.project, []).append(hook)
+    results: list[HookResult] = []
+    with _stop_on_token_or_connection_errors(client):
+        for project_path, wanted in by_project.items():
+            if project_path is None:
+                results += [HookResult(h, "failed", f"{h.repository} is not a GitLab project URL") for h in wanted]
+                continue
+            try:
+                project = client.projects.get(project_path)
+                existing = project.hooks.list(get_all=True)
+            except gitlab.GitlabError as exc:
+                results += [HookResult(h, "failed", _project_failure(project_path, exc)) for h in wanted]
+                continue
+            for hook in wanted:
+                try:
+                    results.append(_apply_one(project, existing, hook, secret_token, rotate_token))
+                except gitlab.GitlabError as exc:
+                    results.append(HookResult(hook, "failed", _project_failure(project_path, exc)))
+    return results
+
+
+@contextmanager
+def _stop_on_token_or_connection_errors(client: gitlab.Gitlab) -> Iterator[None]:
+    """A refused token or an unreachable GitLab fails every hook alike: one clear error instead."""
+    import gitlab
+    import requests
+
+    try:
+        yield
+    except gitlab.GitlabAuthenticationError as exc:
+        raise TargetError(f"GitLab at {client.url} refused the token ({_reason(exc)}): check GITLAB_TOKEN") from None
+    except requests.RequestException as exc:
+        raise TargetError(f"cannot reach GitLab at {client.url}: {exc}") from None
+
+
+def _project_failure(project_path: str, exc: Exception) -> str:
+    """Why one project's hooks failed; a refused token is not one project's problem."""
+    import gitlab
+
+    if isinstance(exc, gitlab.GitlabAuthenticationError):
+        raise exc
+    return f"project {project_path}: {_reason(exc)}"
+
+
+def _apply_one(project: Any, existing: list[Any], hook: Webhook, secret_token: str | None, rotate_token: bool) -> HookResult:
+    """Create, update or leave the one hook of ``project`` whose URL is ``hook.url``."""
+    current = next((h for h in existing if h.attributes.get("url") == hook.url), None)
+    token = {"token": secret_token} if secret_token else {}
+    if current is None:
+        project.hooks.create({"url": hook.url, **HOOK_SETTINGS, **token})
+        return HookResult(hook, "created")
+    differs = any(current.attributes.get(key) != value for key, value in HOOK_SETTINGS.items())
+    if not differs and not (rotate_token and token):
+        return HookResult(hook, "unchanged")
+    project.hooks.update(current.get_id(), {"url": hook.url, **HOOK_SETTINGS, **token})
+    return HookResult(hook, "updated")
+
+
+def _reason(exc: Exception) -> str:
+    """GitLab's own words for a failed request: ``404 Project Not Found``, ``403 Forbidden``."""
+    code = getattr(exc, "response_code", None)
+    message = getattr(exc, "error_message", None) or str(exc)
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    text = str(message)
+    return text if code is None or text.startswith(str(code)) else f"{code} {text}"

@@ -1,0 +1,136 @@
+"""The pre-commit hook, run by real pre-commit from a git copy of this repository.
+
+pre-commit installs the package and its dependencies from PyPI into its own environments: once
+for ``try-repo`` and once, shared by the session, for ``pre-commit run`` (about 20 s in all with
+a warm pip cache). Deselect them with ``-m "not slow"`` when iterating.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HOOK = "jenkins-docker-validate"
+VALID = """\
+version: 1
+registries:
+  r: {host: registry.example.org, credentials: push}
+base_images:
+  acme/nginx:
+    git: git@gitlab.example.org:docker/nginx.git
+    from: debian
+    registry: r
+"""
+INVALID = VALID.replace("    registry: r", "    regstry: r")
+
+pytestmark = pytest.mark.slow
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without git or jenkins-docker settings of the caller (a git hook may set GIT_DIR)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "JENKINS_", "PRE_COMMIT"))}
+    env.update(GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.org", GIT_COMMITTER_NAME="Test",
+               GIT_COMMITTER_EMAIL="test@example.org", GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, **extra)
+    return env
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, env=clean_env(), capture_output=True, text=True, check=True, timeout=60)
+    return done.stdout
+
+
+def working_tree_files() -> list[str]:
+    """This repository's files as they are now (tracked and untracked, without ignored ones)."""
+    if (ROOT / ".git").exists():
+        listed = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
+        return [name for name in listed if name and (ROOT / name).is_file()]
+    skip = {".venv", ".git", "build", "dist", "__pycache__", ".hypothesis", ".pytest_cache", "demo-out"}
+    return [str(p.relative_to(ROOT)) for p in ROOT.rglob("*")
+            if p.is_file() and not skip.intersection(p.relative_to(ROOT).parts) and not p.name.endswith(".egg-info")]
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository holding this working tree in one commit: what pre-commit clones."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed (.ci/run installs it)")
+    repo = tmp_path_factory.mktemp("jenkins-docker-repo")
+    for name in working_tree_files():
+        target = repo / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "working tree under test")
+    return repo
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pre-commit cache for the session, so ``pre-commit run`` installs the hook once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def pre_commit(workdir: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=workdir, capture_output=True, text=True, timeout=600,
+                          env=clean_env(PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never"))
+
+
+def inventory_repo(path: Path, files: dict[str, str]) -> Path:
+    """A git repository of inventories, the files added to the index as a commit would have them."""
+    git(path, "init", "-q")
+    for name, text in files.items():
+        (path / name).write_text(text, encoding="utf-8")
+    git(path, "add", *files)
+    return path
+
+
+def run_hook(hook_repo: Path, home: Path, workdir: Path, *files: str) -> subprocess.CompletedProcess[str]:
+    """``pre-commit run`` with a .pre-commit-config.yaml that uses the hook, as users set it up."""
+    config = workdir / ".pre-commit-config.yaml"
+    config.write_text(f"repos:\n  - repo: {hook_repo}\n    rev: {git(hook_repo, 'rev-parse', 'HEAD').strip()}\n"
+                      f"    hooks:\n      - id: {HOOK}\n", encoding="utf-8")
+    git(workdir, "add", config.name)
+    return pre_commit(workdir, home, "run", HOOK, "--files", *files)
+
+
+def test_try_repo_reports_an_invalid_inventory_as_file_line_col(hook_repo: Path, pre_commit_home: Path, tmp_path: Path) -> None:
+    # try-repo installs into a temporary store of its own each time (PRE_COMMIT_HOME is not
+    # used for it), so it runs once; the other tests share one install through `pre-commit run`.
+    repo = inventory_repo(tmp_path, {"inventory.yml": INVALID})
+    done = pre_commit(repo, pre_commit_home, "try-repo", str(hook_repo), HOOK, "--files", "inventory.yml")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert re.search(r"jenkins-docker validate\.+Failed", done.stdout)
+    assert "inventory.yml:8:5: error: unknown key `regstry`" in done.stdout, done.stdout
+
+
+def test_hook_passes_a_valid_inventory(hook_repo: Path, pre_commit_home: Path, tmp_path: Path) -> None:
+    repo = inventory_repo(tmp_path, {"inventory.yml": VALID})
+    done = run_hook(hook_repo, pre_commit_home, repo, "inventory.yml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"jenkins-docker validate\.+Passed", done.stdout)
+
+
+def test_hook_fails_an_invalid_inventory_with_file_line_col(hook_repo: Path, pre_commit_home: Path, tmp_path: Path) -> None:
+    repo = inventory_repo(tmp_path, {"inventory.yml": VALID})
+    assert run_hook(hook_repo, pre_commit_home, repo, "inventory.yml").returncode == 0
+    (repo / "inventory.yml").write_text(INVALID, encoding="utf-8")
+    git(repo, "add", "inventory.yml")
+    done = run_hook(hook_repo, pre_commit_home, repo, "inventory.yml")
+    assert done.returncode == 1
+    assert re.search(r"jenkins-docker validate\.+Failed", done.stdout)
+    assert "inventory.yml:8:5: error: unknown key `regstry`" in done.stdout, done.stdout
+
+
+def test_hook_checks_only_inventory_file_names(hook_repo: Path, pre_commit_home: Path, tmp_path: Path) -> None:
+    repo = inventory_repo(tmp_path, {"other.yml": INVALID, "jenkins-docker.yaml": VALID})
+    skipped = run_hook(hook_repo, pre_commit_home, repo, "other.yml")
+    assert skipped.returncode == 0 and re.search(r"jenkins-docker validate\.+\(no files to check\)Skipped", skipped.stdout)
+    checked = run_hook(hook_repo, pre_commit_home, repo, "jenkins-docker.yaml")
+    assert checked.returncode == 0 and re.search(r"jenkins-docker validate\.+Passed", checked.stdout)

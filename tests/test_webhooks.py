@@ -1,0 +1,293 @@
+"""GitLab webhooks: the URL each job listens at, and ``webhooks --apply`` against a fake GitLab."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from jenkins_docker.inventory import load
+from jenkins_docker.testing.fake_gitlab import FakeGitLab
+from jenkins_docker.webhooks import gitlab_project, hook_url, webhooks
+from test_cli import IIIEPE, run, write
+
+JENKINS = "https://jenkins.example.org"
+GITLAB_TOKEN = "glpat-Zq8vT3sEcReT"
+SECRET = "hook-secret-9Xk2"
+IIIEPE_PROJECTS = ["docker/nginx", "docker/nginx-php", "docker/nginx-drupal6", "docker/images", "docker/nodejs", "web/website",
+                   "web/intranet", "web/courses", "node/api", "node/notifier", "ops/docker-inventory"]
+MONOREPO = """\
+version: 1
+jenkins: {folder: ops/docker, gitlab_connection: gitlab}
+registries: {r: {host: registry.example.org, credentials: push}}
+defaults: {registry: r}
+base_images:
+  acme/base: {git: "ssh://git@gitlab.example.org:2222/platform/images.git", from: debian, context: base}
+  acme/tools: {git: "ssh://git@gitlab.example.org:2222/platform/images.git", from: acme/base, context: tools}
+apps:
+  shop: {git: "https://gitlab.example.org/web/shop.git", from: acme/tools}
+"""
+
+
+@pytest.fixture
+def gitlab() -> Iterator[FakeGitLab]:
+    fake = FakeGitLab(tokens=[GITLAB_TOKEN]).start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+def apply(gitlab: FakeGitLab, *extra: str, inventory: Path = IIIEPE, secret: str | None = SECRET, fmt: str = "json"):  # type: ignore[no-untyped-def]
+    env = {"GITLAB_TOKEN": GITLAB_TOKEN, **({"JENKINS_WEBHOOK_TOKEN": secret} if secret else {})}
+    return run("webhooks", str(inventory), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab.url, "--format", fmt, *extra, env=env)
+
+
+def statuses(stdout: str) -> dict[str, str]:
+    return {hook["job"]: hook["status"] for hook in json.loads(stdout)["hooks"]}
+
+
+# -- where the hooks point ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("git_url", "project"), [
+    ("git@gitlab.example.org:group/name.git", "group/name"),
+    ("git@gitlab.example.org:group/sub/name.git", "group/sub/name"),
+    ("ssh://git@gitlab.example.org:2222/group/name.git", "group/name"),
+    ("ssh://git@gitlab.example.org/group/sub/name", "group/sub/name"),
+    ("https://gitlab.example.org/group/name.git", "group/name"),
+    ("https://gitlab.example.org/group/name/", "group/name"),
+    ("git@gitlab.example.org:name.git", None),
+    ("/srv/git/images.git", None),
+    ("file:///srv/git/group/images.git", None),
+])
+def test_gitlab_project_is_read_from_scp_ssh_and_https_urls(git_url: str, project: str | None) -> None:
+    assert gitlab_project(git_url) == project
+
+
+def test_hook_url_is_jenkins_project_endpoint_with_each_segment_quoted() -> None:
+    assert hook_url("https://ci.example.org/jenkins/", "ops docker/acme-nginx") == "https://ci.example.org/jenkins/project/ops%20docker/acme-nginx"
+    assert hook_url(JENKINS, "a%b") == f"{JENKINS}/project/a%25b"
+
+
+def test_a_monorepo_gets_one_hook_per_image_all_on_that_repository(tmp_path: Path) -> None:
+    hooks = webhooks(load(write(tmp_path, MONOREPO)), JENKINS)
+    assert [(h.project, h.job) for h in hooks] == [("platform/images", "ops/docker/acme-base"), ("platform/images", "ops/docker/acme-tools"),
+                                                   ("web/shop", "ops/docker/shop")]
+    assert hooks[1].url == f"{JENKINS}/project/ops/docker/acme-tools"
+
+
+def test_the_seed_job_repository_gets_a_hook_to_the_seed_job_in_the_folder() -> None:
+    seed = [h for h in webhooks(load(IIIEPE), JENKINS) if h.project == "ops/docker-inventory"]
+    assert [(h.job, h.url) for h in seed] == [("docker/jenkins-docker-seed", f"{JENKINS}/project/docker/jenkins-docker-seed")]
+
+
+def test_deploy_jobs_get_no_hook_they_run_after_their_build() -> None:
+    jobs = [h.job for h in webhooks(load(IIIEPE), JENKINS)]
+    assert "docker/website" in jobs and not any(job.endswith("-deploy") for job in jobs)
+
+
+# -- listing through the command line -----------------------------------------------------
+
+def test_webhooks_lists_each_repository_with_its_jobs_hook_url() -> None:
+    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS + "/")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "docker/nginx (git@gitlab.iiiepe.net:docker/nginx.git)"
+    assert lines[1] == f"  {JENKINS}/project/docker/iiiepe-nginx"
+    assert "11 hooks on 11 repositories" in lines[-1]
+    assert "warning" not in done.stderr
+
+
+def test_webhooks_json_gives_repository_project_job_and_url_of_every_hook() -> None:
+    done = run("webhooks", str(IIIEPE), "--format", "json", env={"JENKINS_URL": JENKINS})
+    assert done.returncode == 0, done.stderr
+    hooks = json.loads(done.stdout)["hooks"]
+    assert len(hooks) == 11
+    assert hooks[3] == {"repository": "git@gitlab.iiiepe.net:docker/images.git", "project": "docker/images",
+                        "job": "docker/iiiepe-nginx-drupal7", "url": f"{JENKINS}/project/docker/iiiepe-nginx-drupal7"}
+    assert [h["project"] for h in hooks] == IIIEPE_PROJECTS
+
+
+def test_webhooks_warns_that_hooks_start_nothing_without_a_gitlab_connection(tmp_path: Path) -> None:
+    path = write(tmp_path, MONOREPO.replace(", gitlab_connection: gitlab", ""))
+    done = run("webhooks", str(path), "--jenkins", JENKINS)
+    assert done.returncode == 0
+    assert "jenkins.gitlab_connection is not set" in done.stderr
+
+
+def test_webhooks_without_a_jenkins_url_is_a_usage_error() -> None:
+    done = run("webhooks", str(IIIEPE))
+    assert done.returncode == 2 and "--jenkins URL" in done.stderr
+
+
+# -- --apply against a fake GitLab --------------------------------------------------------
+
+def test_apply_creates_one_hook_per_job_with_push_events_and_the_secret(gitlab: FakeGitLab) -> None:
+    for project in IIIEPE_PROJECTS:
+        gitlab.add_project(project)
+    done = apply(gitlab)
+    assert done.returncode == 0, done.stderr
+    assert set(statuses(done.stdout).values()) == {"created"}
+    hooks = gitlab.hooks("docker/images")
+    assert [h["url"] for h in hooks] == [f"{JENKINS}/project/docker/iiiepe-nginx-drupal7"]
+    assert (hooks[0]["push_events"], hooks[0]["merge_requests_events"], hooks[0]["enable_ssl_verification"], hooks[0]["token"]) == (True, False, True, SECRET)
+    assert len(gitlab.writes()) == 11
+
+
+def test_apply_puts_every_hook_of_a_monorepo_on_its_one_project(gitlab: FakeGitLab, tmp_path: Path) -> None:
+    gitlab.add_project("platform/images")
+    gitlab.add_project("web/shop")
+    done = apply(gitlab, inventory=write(tmp_path, MONOREPO))
+    assert done.returncode == 0, done.stderr
+    assert sorted(h["url"] for h in gitlab.hooks("platform/images")) == [f"{JENKINS}/project/ops/docker/acme-base", f"{JENKINS}/project/ops/docker/acme-tools"]
+
+
+def test_a_second_apply_makes_zero_writes(gitlab: FakeGitLab) -> None:
+    for project in IIIEPE_PROJECTS:
+        gitlab.add_project(project)
+    assert apply(gitlab).returncode == 0
+    gitlab.clear_requests()
+    again = apply(gitlab, fmt="text")
+    assert again.returncode == 0, again.stderr
+    assert gitlab.requests and gitlab.writes() == []
+    assert "0 created, 0 updated, 11 unchanged" in again.stdout
+
+
+def test_apply_updates_only_a_hook_whose_settings_differ(gitlab: FakeGitLab) -> None:
+    for project in IIIEPE_PROJECTS:
+        gitlab.add_project(project)
+    stale = gitlab.add_hook("docker/nginx", f"{JENKINS}/project/docker/iiiepe-nginx", push_events=False, merge_requests_events=True)
+    other = gitlab.add_hook("docker/nginx", "https://chat.example.org/notify", merge_requests_events=True)
+    done = apply(gitlab)
+    assert done.returncode == 0, done.stderr
+    assert statuses(done.stdout)["docker/iiiepe-nginx"] == "updated"
+    hooks = {h["id"]: h for h in gitlab.hooks("docker/nginx")}
+    assert len(hooks) == 2
+    assert (hooks[stale]["push_events"], hooks[stale]["merge_requests_events"]) == (True, False)
+    assert hooks[other]["merge_requests_events"] is True  # not ours: left alone
+    assert [w.method for w in gitlab.writes()].count("PUT") == 1
+
+
+def test_apply_finds_an_existing_hook_beyond_the_first_page(gitlab: FakeGitLab) -> None:
+    for project in IIIEPE_PROJECTS:
+        gitlab.add_project(project)
+    for index in range(24):
+        gitlab.add_hook("web/website", f"https://other.example.org/{index}")
+    gitlab.add_hook("web/website", f"{JENKINS}/project/docker/website")  # the 25th: on page 2 of 20
+    done = apply(gitlab)
+    assert statuses(done.stdout)["docker/website"] == "unchanged"
+    assert len(gitlab.hooks("web/website")) == 25
+
+
+def test_a_missing_or_forbidden_project_fails_alone_and_the_run_exits_1(gitlab: FakeGitLab) -> None:
+    for project in IIIEPE_PROJECTS:
+        if project == "web/website":
+            continue
+        gitlab.add_project(project, role="developer" if project == "node/api" else "maintainer")
+    done = apply(gitlab)
+    assert done.returncode == 1
+    results = {h["job"]: h for h in json.loads(done.stdout)["hooks"]}
+    assert results["docker/website"]["status"] == "failed" and "404 Project Not Found" in results["docker/website"]["error"]
+    assert results["docker/api"]["status"] == "failed" and "403 Forbidden" in results["docker/api"]["error"]
+    assert sum(r["status"] == "created" for r in results.values()) == 9
+    assert len(gitlab.hooks("web/courses")) == 1
+
+
+def test_apply_text_reports_each_hook_and_the_failures(gitlab: FakeGitLab) -> None:
+    gitlab.add_project("docker/nginx")
+    done = apply(gitlab, fmt="text")
+    assert done.returncode == 1
+    assert f"+ created docker/nginx: {JENKINS}/project/docker/iiiepe-nginx" in done.stdout
+    assert "! failed web/website:" in done.stdout and "404 Project Not Found" in done.stdout
+    assert "1 created, 0 updated, 0 unchanged, 10 failed" in done.stdout
+
+
+def test_apply_without_gitlab_token_is_a_usage_error(gitlab: FakeGitLab) -> None:
+    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab.url)
+    assert done.returncode == 2
+    assert "GITLAB_TOKEN" in done.stderr
+    assert gitlab.requests == []
+
+
+def test_apply_without_a_gitlab_url_is_a_usage_error() -> None:
+    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", env={"GITLAB_TOKEN": GITLAB_TOKEN})
+    assert done.returncode == 2 and "--gitlab URL" in done.stderr
+
+
+def test_a_refused_gitlab_token_is_one_clear_error(gitlab: FakeGitLab) -> None:
+    gitlab.tokens = {"some-other-token"}
+    done = apply(gitlab, fmt="text")
+    assert done.returncode == 1
+    assert "refused the token" in done.stderr and "Traceback" not in done.stderr
+    assert len(gitlab.requests) == 1  # stops at the first 401 instead of failing every project
+
+
+def test_an_unreachable_gitlab_is_one_clear_error() -> None:
+    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", "http://127.0.0.1:9", env={"GITLAB_TOKEN": GITLAB_TOKEN})
+    assert done.returncode == 1
+    assert "cannot reach GitLab at http://127.0.0.1:9" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_rotate_token_rewrites_the_secret_of_hooks_that_are_otherwise_unchanged(gitlab: FakeGitLab, tmp_path: Path) -> None:
+    for project in IIIEPE_PROJECTS:
+        gitlab.add_project(project)
+    assert apply(gitlab).returncode == 0
+    token_file = tmp_path / "hook-token"
+    token_file.write_text("rotated-secret\n", encoding="utf-8")
+    plain = apply(gitlab, "--secret-token-file", str(token_file))
+    assert set(statuses(plain.stdout).values()) == {"unchanged"}  # GitLab hides tokens: no change seen
+    rotated = apply(gitlab, "--secret-token-file", str(token_file), "--rotate-token")
+    assert set(statuses(rotated.stdout).values()) == {"updated"}
+    assert gitlab.hooks("docker/nodejs")[0]["token"] == "rotated-secret"
+
+
+def test_tokens_never_appear_in_output_or_logs(gitlab: FakeGitLab) -> None:
+    gitlab.add_project("docker/nginx")
+    gitlab.add_project("node/api", role="developer")
+    outputs = []
+    for fmt in ("text", "json"):
+        done = run("-vv", "webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab.url, "--format", fmt,
+                   env={"GITLAB_TOKEN": GITLAB_TOKEN, "JENKINS_WEBHOOK_TOKEN": SECRET})
+        outputs.append(done.stdout + done.stderr)
+    assert "created" in outputs[0] and "DEBUG" in outputs[0]  # the run did work, and logged
+    for output in outputs:
+        assert GITLAB_TOKEN not in output and SECRET not in output
+
+
+# -- the fake GitLab behaves as GitLab does ---------------------------------------------
+
+def test_fake_gitlab_refuses_a_request_without_a_known_private_token(gitlab: FakeGitLab) -> None:
+    import requests
+
+    gitlab.add_project("docker/nginx")
+    for headers in ({}, {"PRIVATE-TOKEN": "wrong"}):
+        answer = requests.get(f"{gitlab.url}/api/v4/projects/docker%2Fnginx", headers=headers, timeout=10)
+        assert (answer.status_code, answer.json()) == (401, {"message": "401 Unauthorized"})
+    assert requests.get(f"{gitlab.url}/api/v4/projects/docker%2Fnginx", headers={"PRIVATE-TOKEN": GITLAB_TOKEN}, timeout=10).json()["id"] == 1
+
+
+def test_fake_gitlab_pages_hooks_with_gitlabs_headers_and_link(gitlab: FakeGitLab) -> None:
+    import requests
+
+    gitlab.add_project("docker/nginx")
+    for index in range(5):
+        gitlab.add_hook("docker/nginx", f"https://example.org/{index}")
+    answer = requests.get(f"{gitlab.url}/api/v4/projects/1/hooks", params={"per_page": 2, "page": 2},
+                          headers={"PRIVATE-TOKEN": GITLAB_TOKEN}, timeout=10)
+    assert [h["url"] for h in answer.json()] == ["https://example.org/2", "https://example.org/3"]
+    assert {k: answer.headers[k] for k in ("X-Page", "X-Per-Page", "X-Total", "X-Total-Pages", "X-Next-Page", "X-Prev-Page")} == \
+        {"X-Page": "2", "X-Per-Page": "2", "X-Total": "5", "X-Total-Pages": "3", "X-Next-Page": "3", "X-Prev-Page": "1"}
+    assert answer.links["next"]["url"] == f"{gitlab.url}/api/v4/projects/1/hooks?page=3&per_page=2"
+
+
+def test_fake_gitlab_keeps_a_hooks_token_but_never_returns_it(gitlab: FakeGitLab) -> None:
+    import requests
+
+    gitlab.add_project("docker/nginx")
+    created = requests.post(f"{gitlab.url}/api/v4/projects/docker%2Fnginx/hooks", json={"url": "https://j.example.org/project/x", "token": SECRET},
+                            headers={"PRIVATE-TOKEN": GITLAB_TOKEN}, timeout=10)
+    assert created.status_code == 201 and "token" not in created.json() and SECRET not in created.text
+    assert gitlab.hooks("docker/nginx")[0]["token"] == SECRET
+    missing = requests.get(f"{gitlab.url}/api/v4/projects/docker%2Fnone", headers={"PRIVATE-TOKEN": GITLAB_TOKEN}, timeout=10)
+    assert (missing.status_code, missing.json()) == (404, {"message": "404 Project Not Found"})
