@@ -49,6 +49,11 @@ _EXPORTS = {
     "TargetError": "jenkins_docker.errors",
     "JobError": "jenkins_docker.errors",
     "UsageError": "jenkins_docker.errors",
+    "webhooks": "jenkins_docker.webhooks",
+    "apply_webhooks": "jenkins_docker.webhooks",
+    "connect_gitlab": "jenkins_docker.webhooks",
+    "Webhook": "jenkins_docker.webhooks",
+    "HookResult": "jenkins_docker.webhooks",
     "parse_reference": "jenkins_docker.reference",
     "ImageReference": "jenkins_docker.reference",
 }
@@ -80,3 +85,4 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from jenkins_docker.sync import SyncResult, apply
     from jenkins_docker.targets.home import JenkinsHome
     from jenkins_docker.targets.remote import Credentials, RemoteJenkins
+    from jenkins_docker.webhooks import HookResult, Webhook, apply_webhooks, connect_gitlab, webhooks

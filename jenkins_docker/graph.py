@@ -252,7 +252,7 @@ class ImageGraph:
             "app": {"shape": "box", "style": "filled", "fillcolor": "#e3f2d9"},
             "external": {"shape": "box", "style": "dashed", "color": "#888888", "fontcolor": "#555555"},
         }
-        out = ["digraph images {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];', '  edge [color="#555555"];']
+        out = ["digraph images {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];', '  edge [color="#555555", fontname="Helvetica", fontsize=9];']
         for node, data in sorted(self.digraph.nodes(data=True)):
             attrs = dict(shapes[data["kind"]])
             if node in marked:

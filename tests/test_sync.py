@@ -381,5 +381,6 @@ def test_cli_sync_of_the_example_into_a_jenkins_home(tmp_path: Path) -> None:
     first = cli("sync", str(IIIEPE), "--jenkins-home", str(home))
     assert first.returncode == 0, first.stderr
     assert re.search(r"Synced .*: 16 created", first.stdout), first.stdout
+    assert "+ created docker/website\n" in first.stdout
     second = cli("sync", str(IIIEPE), "--jenkins-home", str(home), "--format", "json")
     assert json.loads(second.stdout)["create"] == [] and json.loads(second.stdout)["update"] == []

@@ -141,7 +141,7 @@ def sync_command(path: str, **opts: Any) -> int:
         for action, names in (("create", result.create), ("update", result.update), ("delete", result.delete)):
             symbol, colour = _SYMBOLS[action]
             for name in sorted(names):
-                click.echo(console.style(f"{symbol} {action}d {name}".replace("ed ", "d ").replace("dd ", "d "), fg=colour))
+                click.echo(console.style(f"{symbol} {action}d {name}", fg=colour))
         for failure in result.failed:
             click.echo(console.style(f"! failed {failure.job}: {failure.error}", fg="red", bold=True), err=True)
         click.echo(f"Synced {plan.target}: {len(result.create)} created, {len(result.update)} updated, "
