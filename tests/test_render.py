@@ -23,9 +23,8 @@ import pytest
 
 from jenkins_docker import xmlcompare
 from jenkins_docker.inventory import load
+from jenkins_docker.jobs import MANAGED_LINE, MANAGED_MARKER, Job, TemplateError, bundled_templates, render, write_tree
 from jenkins_docker.model import Inventory
-from jenkins_docker.jobs import (MANAGED_LINE, MANAGED_MARKER, Job, JobSet, TemplateError, bundled_templates,
-                                   render, write_tree)
 from jenkins_docker.testing.fake_jenkins import DEFAULT_PLUGINS, FakeJenkins
 from simulator import groovy_literal, groovy_strings, groovy_value
 

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
 from jenkins_docker import console
+from jenkins_docker.commands import read_secret
 from jenkins_docker.errors import UsageError
 
 _SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "replace": ("±", "magenta"), "delete": ("-", "red")}
@@ -29,12 +28,7 @@ def render_command(path: str, out_dir: str, templates: str | None) -> int:
 
 def read_token(token_file: str | None) -> str | None:
     """The API token: from ``--token-file`` or the JENKINS_API_TOKEN variable, never an argument."""
-    if token_file:
-        token = Path(token_file).read_text(encoding="utf-8").strip()
-        if not token:
-            raise UsageError(f"--token-file {token_file} is empty")
-        return token
-    return os.environ.get("JENKINS_API_TOKEN") or None
+    return read_secret(token_file, "--token-file", "JENKINS_API_TOKEN")
 
 
 def open_target(jenkins_url: str | None, jenkins_home: str | None, user: str | None, token_file: str | None,

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from jenkins_docker import console
+from jenkins_docker.commands import read_secret
 from jenkins_docker.errors import UsageError
 
 if TYPE_CHECKING:
@@ -19,12 +19,7 @@ _SYMBOLS = {"created": ("+", "green"), "updated": ("~", "yellow"), "unchanged": 
 
 def read_secret_token(secret_token_file: str | None) -> str | None:
     """The hooks' secret token: from ``--secret-token-file`` or JENKINS_WEBHOOK_TOKEN, optional."""
-    if secret_token_file:
-        token = Path(secret_token_file).read_text(encoding="utf-8").strip()
-        if not token:
-            raise UsageError(f"--secret-token-file {secret_token_file} is empty")
-        return token
-    return os.environ.get("JENKINS_WEBHOOK_TOKEN") or None
+    return read_secret(secret_token_file, "--secret-token-file", "JENKINS_WEBHOOK_TOKEN")
 
 
 def webhooks_command(path: str, *, jenkins_url: str | None, fmt: str, apply_hooks: bool, gitlab_url: str | None,
