@@ -383,3 +383,18 @@ def test_cli_sync_of_the_example_into_a_jenkins_home(tmp_path: Path) -> None:
     assert "+ created docker/website\n" in first.stdout
     second = cli("sync", str(IIIEPE), "--jenkins-home", str(home), "--format", "json")
     assert json.loads(second.stdout)["create"] == [] and json.loads(second.stdout)["update"] == []
+
+
+def test_no_permission_is_one_clear_error(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    anonymous = RemoteJenkins(jenkins.url, None, backoff=0.01)
+    with pytest.raises(TargetError, match="403"):
+        sync(inventory_file(tmp_path), anonymous)
+
+
+def test_a_request_that_times_out_is_retried(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    jenkins.put_folder("docker")
+    jenkins.inject_fault(method="POST", path="createItem", delay=1.0, times=1)
+    target = RemoteJenkins(jenkins.url, Credentials("admin", "admin-token"), backoff=0.01, timeout=0.3)
+    plan, result = sync(inventory_file(tmp_path), target, workers=1)
+    assert result.ok, result.failed
+    assert len(result.create) == 5
