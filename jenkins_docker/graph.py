@@ -60,6 +60,7 @@ class ImageGraph:
                 graph.add_edge(parent.node, image.key, pinned=parent.pinned)
         self.digraph: nx.DiGraph = graph
         self._reduction: nx.DiGraph | None = None
+        self._rebuild: nx.DiGraph | None = None
 
     # -- nodes -------------------------------------------------------------------------------
     def kind(self, node: str) -> str:
@@ -139,8 +140,18 @@ class ImageGraph:
         return set(nx.ancestors(self.digraph, node))
 
     def rebuild_graph(self) -> nx.DiGraph:
-        """The graph of edges that trigger rebuilds: every edge but the pinned ones."""
-        return nx.subgraph_view(self.digraph, filter_edge=lambda u, v: not self.digraph.edges[u, v]["pinned"])
+        """The graph of edges that trigger rebuilds: every edge but the pinned ones.
+
+        Built once (the graph does not change after loading) as a plain DiGraph: a filtered view
+        re-checks every edge on each traversal step, which made the reduction of a 5,000-image
+        graph take seconds.
+        """
+        if self._rebuild is None:
+            rebuild = nx.DiGraph()
+            rebuild.add_nodes_from(self.digraph.nodes)
+            rebuild.add_edges_from((u, v) for u, v, pinned in self.digraph.edges(data="pinned") if not pinned)
+            self._rebuild = rebuild
+        return self._rebuild
 
     def dependents(self, nodes: Iterable[str]) -> set[str]:
         """Everything that rebuilds when ``nodes`` change, the nodes themselves excluded."""
