@@ -1,0 +1,415 @@
+"""The fake Jenkins's controller state: items in folders, views, the build queue, installed plugins.
+
+:class:`JenkinsStore` keeps what a Jenkins controller keeps in memory and changes it the way
+Jenkins does (names compared case-insensitively and checked by ``checkGoodName``, a reconfigured
+folder keeps its children, a rename rewrites other jobs' trigger lists and list views, the
+upstream/downstream graph of freestyle jobs), loading and writing configs through
+:mod:`jenkins_docker.testing.xstream`.  It also carries the seeding and inspection methods tests
+call directly.  :class:`~jenkins_docker.testing.fake_jenkins.FakeJenkins` (the HTTP server) is a
+subclass.  Refusals are :class:`HttpError`, the status and message Jenkins would answer with.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Mapping
+
+from jenkins_docker.testing.xstream import (
+    FOLDER, FOLDER_VIEWS, FREESTYLE, ITEM_CLASSES, PIPELINE_TRIGGERS_PROPERTY, Cipher, Loader, Obj, Writer,
+    XmlError, all_view, ci_key, encode_tag, parse_xml, root_class, root_tag, version_tuple,
+)
+
+__all__ = ["HttpError", "Item", "JenkinsStore", "QueueItem", "bump_version", "failure", "parse_config"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------------------------
+
+class HttpError(Exception):
+    """Ends a request with this status; ``x_error`` also sets Jenkins's ``X-Error`` header."""
+
+    def __init__(self, status: int, message: str, *, x_error: bool = False,
+                 headers: Iterable[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.x_error = x_error
+        self.headers = list(headers)
+
+
+def failure(message: str) -> HttpError:
+    """Jenkins's ``hudson.model.Failure``: 400 with the message in ``X-Error`` and the page."""
+    return HttpError(400, message, x_error=True)
+
+
+def parse_config(data: bytes | str) -> ET.Element:
+    """:func:`~jenkins_docker.testing.xstream.parse_xml`, refusing what Jenkins refuses with a 500."""
+    try:
+        return parse_xml(data)
+    except XmlError as e:
+        raise HttpError(500, str(e)) from None
+
+
+def bump_version(version: str) -> str:
+    """A newer version string: the right-most purely numeric component plus one."""
+    parts = version.split(".")
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i].isdigit():
+            parts[i] = str(int(parts[i]) + 1)
+            return ".".join(parts)
+    return version + ".1"
+
+
+# ---------------------------------------------------------------------------------------------
+# Items and the queue
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(eq=False)
+class Item:
+    """A top-level item (or the root, with ``obj`` None): job, pipeline or folder."""
+
+    name: str
+    obj: Obj | None
+    versions: dict[str, str]
+    parent: Item | None = None
+    children: dict[str, Item] | None = None
+
+    @property
+    def is_group(self) -> bool:
+        return self.children is not None
+
+    def full_name(self) -> str:
+        parts = []
+        item: Item | None = self
+        while item is not None and item.parent is not None:
+            parts.append(item.name)
+            item = item.parent
+        return "/".join(reversed(parts))
+
+    def sorted_children(self) -> list[Item]:
+        return sorted((self.children or {}).values(), key=lambda i: ci_key(i.name))
+
+
+@dataclass
+class QueueItem:
+    id: int
+    job: Item
+    params: tuple[tuple[str, str], ...]
+    since: float
+    cause: str
+
+
+# ---------------------------------------------------------------------------------------------
+# The controller
+# ---------------------------------------------------------------------------------------------
+
+class JenkinsStore:
+    """A Jenkins controller's items, views, build queue and plugins, behind one re-entrant lock.
+
+    ``version`` is the Jenkins version (it decides version-dependent fields); ``plugins`` are the
+    installed plugins (artifactId -> version).
+    """
+
+    def __init__(self, *, version: str, plugins: Mapping[str, str]) -> None:
+        #: What the ``X-Jenkins`` header says; it also decides version-dependent fields.
+        self.version = version
+        self._plugins = dict(plugins)
+        self._lock = threading.RLock()
+        self._cipher = Cipher()
+        self._root = Item("", None, {}, None, {})
+        self._root_views: list[Obj] = [all_view("all")]
+        self._queue: list[QueueItem] = []
+        self._next_queue_id = 1
+
+    # -- seeding and inspection -----------------------------------------------------------------
+
+    def put_job(self, full_name: str, config_xml: str) -> None:
+        """Create or replace a job as if made by hand in the UI; its folder must exist.
+
+        Raises KeyError for a missing folder and ValueError for a bad name or a document Jenkins
+        would refuse (malformed, or not a job).
+        """
+        with self._lock:
+            parent, name = self._parent_of(full_name)
+            obj = self._load_or_value_error(config_xml)
+            existing = parent.children.get(ci_key(name)) if parent.children is not None else None
+            children = existing.children if existing is not None and obj.cls == FOLDER else None
+            self._add(parent, name, obj, children)
+
+    def put_folder(self, full_name: str, config_xml: str | None = None) -> None:
+        """Create a folder (and any missing parent folders), or replace an existing folder's config."""
+        with self._lock:
+            parts = full_name.strip("/").split("/")
+            for i in range(1, len(parts)):
+                prefix = "/".join(parts[:i])
+                if self._find(prefix) is None:
+                    self.put_folder(prefix)
+            parent, name = self._parent_of(full_name)
+            obj = self._load_or_value_error(config_xml or f"<{FOLDER}/>")
+            if obj.cls != FOLDER:
+                raise ValueError(f"{full_name}: not a folder configuration")
+            existing = parent.children.get(ci_key(name)) if parent.children is not None else None
+            children = existing.children if existing is not None and existing.is_group else {}
+            self._add(parent, name, obj, children)
+
+    def job_names(self) -> list[str]:
+        """Full names of every job that is not a folder, folders' contents included, in tree order."""
+        with self._lock:
+            return [i.full_name() for i in self._walk(self._root) if not i.is_group]
+
+    def folder_names(self) -> list[str]:
+        """Full names of every folder, in tree order."""
+        with self._lock:
+            return [i.full_name() for i in self._walk(self._root) if i.is_group]
+
+    def get_config(self, full_name: str) -> str:
+        """Exactly what ``GET job/.../config.xml`` answers; KeyError when there is no such item."""
+        with self._lock:
+            item = self._find(full_name)
+            if item is None:
+                raise KeyError(full_name)
+            return self._serialise(item)
+
+    def resave(self, full_name: str) -> None:
+        """Jenkins re-saving a job after its plugins were upgraded.
+
+        Every plugin the job uses gets a newer version (in the installed plugins too, so other
+        jobs show it once they are saved again); the job is written and loaded back, so its
+        meaning is unchanged and only the ``plugin`` attributes differ.
+        """
+        with self._lock:
+            item = self._find(full_name)
+            if item is None or item.obj is None:
+                raise KeyError(full_name)
+            writer = self._writer(item)
+            text = writer.document(root_tag(item.obj.cls), item.obj)
+            for plugin in writer.plugins_used:
+                self._plugins[plugin] = bump_version(self._plugins[plugin])
+            loaded = self._loader().obj(item.obj.cls, parse_config(text))
+            assert isinstance(loaded, Obj)
+            item.obj = loaded
+            item.versions = dict(self._plugins)
+
+    def views(self) -> dict[str, str]:
+        """Each view's ``config.xml`` by name (``folder/name`` inside folders); "All" views are left out."""
+        with self._lock:
+            out = {v.values["name"]: self._view_xml(v) for v in self._root_views if v.cls != "hudson.model.AllView"}
+            for folder in self._walk(self._root):
+                if folder.is_group:
+                    for v in self._group_views(folder):
+                        if v.cls != "hudson.model.AllView":
+                            out[f"{folder.full_name()}/{v.values['name']}"] = self._view_xml(v)
+            return out
+
+    def queue(self) -> list[str]:
+        """Full names of the jobs waiting in the build queue, in queue order."""
+        with self._lock:
+            return [q.job.full_name() for q in self._queue]
+
+    @property
+    def plugins(self) -> dict[str, str]:
+        """The installed plugins: artifactId -> version."""
+        with self._lock:
+            return dict(self._plugins)
+
+    # -- internals: model helpers ---------------------------------------------------------------
+
+    def _loader(self) -> Loader:
+        return Loader(self._plugins, self._cipher, version_tuple(self.version))
+
+    def _writer(self, item: Item) -> Writer:
+        return Writer(self._loader(), item.versions, self._cipher, folder_views=True)
+
+    def _serialise(self, item: Item) -> str:
+        assert item.obj is not None
+        return self._writer(item).document(root_tag(item.obj.cls), item.obj)
+
+    def _view_xml(self, view: Obj) -> str:
+        return Writer(self._loader(), self._plugins, self._cipher).document(encode_tag(view.cls), view)
+
+    def _load_document(self, data: bytes | str, kinds: tuple[str, ...]) -> Obj:
+        """Load a posted item or view document, or raise the 500 Jenkins answers."""
+        root = parse_config(data)
+        cls = root_class(root.tag)
+        loaded = self._loader().obj(cls, root) if cls in kinds else None
+        if not isinstance(loaded, Obj):
+            raise HttpError(500, f"java.io.IOException: Unable to read\nCaused by: com.thoughtworks.xstream."
+                                 f"mapper.CannotResolveClassException: {root.tag}")
+        return loaded
+
+    def _load_or_value_error(self, config_xml: str) -> Obj:
+        try:
+            return self._load_document(config_xml, ITEM_CLASSES)
+        except HttpError as e:
+            raise ValueError(e.message) from None
+
+    def _parent_of(self, full_name: str) -> tuple[Item, str]:
+        folder, _, name = full_name.strip("/").rpartition("/")
+        parent = self._find(folder) if folder else self._root
+        if parent is None or not parent.is_group:
+            raise KeyError(f"no folder {folder!r}")
+        try:
+            self._check_name(name)
+        except HttpError as e:
+            raise ValueError(e.message) from None
+        return parent, name
+
+    def _add(self, parent: Item, name: str, obj: Obj, children: dict[str, Item] | None) -> Item:
+        item = Item(name, obj, dict(self._plugins), parent, children if obj.cls == FOLDER else None)
+        if item.children is None and obj.cls == FOLDER:
+            item.children = {}
+        for child in (item.children or {}).values():
+            child.parent = item
+        assert parent.children is not None
+        old = parent.children.get(ci_key(name))
+        if old is not None:
+            if item.is_group or old.is_group:
+                self._forget_queued(old)
+            for queued in self._queue:  # a reconfigured job keeps its place in the queue
+                if queued.job is old:
+                    queued.job = item
+        parent.children[ci_key(name)] = item
+        return item
+
+    def _find(self, full_name: str) -> Item | None:
+        item: Item | None = self._root
+        for part in [p for p in full_name.strip("/").split("/") if p]:
+            if item is None or item.children is None:
+                return None
+            item = item.children.get(ci_key(part))
+        return item
+
+    def _walk(self, group: Item) -> Iterator[Item]:
+        for child in group.sorted_children():
+            yield child
+            if child.is_group:
+                yield from self._walk(child)
+
+    def _group_views(self, group: Item) -> list[Obj]:
+        if group.obj is None:
+            return self._root_views
+        holder = group.obj.values.get("folderViews")
+        if isinstance(holder, Obj) and holder.cls == FOLDER_VIEWS:
+            views: list[Obj] = holder.values.setdefault("views", [])
+            return views
+        return []
+
+    def _forget_queued(self, item: Item) -> None:
+        gone = {id(i) for i in [item, *self._walk(item)]} if item.is_group else {id(item)}
+        self._queue = [q for q in self._queue if id(q.job) not in gone]
+
+    @staticmethod
+    def _check_name(name: str | None) -> None:
+        """``Jenkins.checkGoodName``."""
+        if not name:
+            raise failure("No name is specified")
+        if name.strip() in (".", ".."):
+            raise failure(f"“{name.strip()}” is not an allowed name")
+        for ch in name:
+            if unicodedata.category(ch) == "Cc":
+                printable = "".join(f"\\u{ord(c)};" if unicodedata.category(c) == "Cc" else c for c in name)
+                raise failure(f"No control code is allowed: {printable}")
+            if ch in "?*/\\%!@#$^&|<>[]:;":
+                raise failure(f"‘{ch}’ is an unsafe character")
+        if name.strip().endswith("."):
+            raise failure("A name cannot end with ‘.’")
+
+    # -- internals: items -----------------------------------------------------------------------
+
+    def _delete(self, item: Item) -> None:
+        assert item.parent is not None and item.parent.children is not None
+        self._forget_queued(item)
+        del item.parent.children[ci_key(item.name)]
+
+    def _after_rename(self, old_full: str, item: Item) -> None:
+        """Jenkins's listeners rewrite other jobs' trigger lists and list views after a rename."""
+        new_full = item.full_name()
+        for job in self._walk(self._root):
+            if job.obj is None or job is item:
+                continue
+            for trigger, attr in self._trigger_lists(job):
+                names = [n.strip() for n in (trigger.values.get(attr) or "").split(",") if n.strip()]
+                changed = False
+                for k, n in enumerate(names):
+                    if self._full_of(n, job.parent) == old_full or n.strip("/") == old_full:
+                        head, _, _ = n.rpartition("/")
+                        names[k] = f"{head}/{item.name}" if head else item.name
+                        changed = True
+                if changed:
+                    trigger.values[attr] = ",".join(names)
+        for group in [self._root, *[g for g in self._walk(self._root) if g.is_group]]:
+            for view in self._group_views(group):
+                if view.cls == "hudson.model.ListView":
+                    base = group.full_name()
+                    rel_old = old_full[len(base) + 1:] if base else old_full
+                    rel_new = new_full[len(base) + 1:] if base else new_full
+                    names = view.values.get("jobNames") or []
+                    if any(ci_key(n) == ci_key(rel_old) for n in names):
+                        kept = [n for n in names if ci_key(n) != ci_key(rel_old)] + [rel_new]
+                        view.values["jobNames"] = sorted(kept, key=ci_key)
+
+    def _full_of(self, name: str, context: Item | None) -> str:
+        """The full name a relative job reference stands for, resolved like ``Jenkins.getItem(name, group)``."""
+        if name.startswith("/"):
+            return name.strip("/")
+        parts = (context.full_name().split("/") if context is not None and context.full_name() else [])
+        for p in name.split("/"):
+            if p == "..":
+                parts = parts[:-1]
+            elif p and p != ".":
+                parts.append(p)
+        return "/".join(parts)
+
+    def _resolve_name(self, name: str, context: Item) -> Item | None:
+        return self._find(self._full_of(name, context)) or self._find(name)
+
+    def _resolve(self, name: str, context: Item) -> Item | None:
+        return self._resolve_name(name, context) if name else None
+
+    def _trigger_lists(self, job: Item) -> Iterator[tuple[Obj, str]]:
+        """(object, field) of each comma-separated job list in a job: BuildTrigger and ReverseBuildTrigger."""
+        assert job.obj is not None
+        v = job.obj.values
+        candidates: list[Any] = list(v.get("publishers") or []) + list(v.get("triggers") or [])
+        for prop in v.get("properties") or []:
+            if isinstance(prop, Obj) and prop.cls == PIPELINE_TRIGGERS_PROPERTY:
+                candidates += prop.values.get("triggers") or []
+        for c in candidates:
+            if isinstance(c, Obj) and c.cls == "hudson.tasks.BuildTrigger":
+                yield c, "childProjects"
+            elif isinstance(c, Obj) and c.cls == "jenkins.triggers.ReverseBuildTrigger":
+                yield c, "upstreamProjects"
+
+    def _edges(self) -> list[tuple[Item, Item]]:
+        """The dependency graph: (upstream, downstream), freestyle jobs only, as Jenkins builds it."""
+        edges = []
+        for job in self._walk(self._root):
+            if job.obj is None or job.obj.cls != FREESTYLE or job.parent is None:
+                continue
+            for trigger, attr in self._trigger_lists(job):
+                for n in (trigger.values.get(attr) or "").split(","):
+                    other = self._resolve(n.strip(), job.parent)
+                    if other is None or other.obj is None or other.obj.cls != FREESTYLE:
+                        continue
+                    edges.append((job, other) if attr == "childProjects" else (other, job))
+        return edges
+
+    # -- internals: views -----------------------------------------------------------------------
+
+    def _view_items(self, group: Item, view: Obj) -> list[Item]:
+        if view.cls != "hudson.model.ListView":
+            return group.sorted_children()
+        names = {ci_key(n) for n in view.values.get("jobNames") or []}
+        regex = view.values.get("includeRegex")
+        base = group.full_name()
+        candidates = self._walk(group) if view.values.get("recurse") else group.sorted_children()
+        out = []
+        for item in candidates:
+            rel = item.full_name()[len(base) + 1:] if base else item.full_name()
+            if ci_key(rel) in names or (regex and re.fullmatch(regex, rel)):
+                out.append(item)
+        return out
