@@ -104,12 +104,10 @@ import functools
 import importlib.resources
 import os
 import shlex
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import jinja2
-import markupsafe
 import networkx as nx
 
 from jenkins_docker import naming
@@ -143,8 +141,8 @@ class Job:
     role: str               # "folder" | "build" | "deploy" | "seed"
     image: str | None       # the inventory key of the image or app (build and deploy jobs)
     xml: str                # config.xml, UTF-8 text, identical for identical input
-    layer: int = 0          # items of one layer can be written together: folders by depth, then
-                            # each job one layer after the deepest of its upstreams
+    after: tuple[str, ...] = ()   # full names of the items to write first: its folder and the
+                                  # jobs that trigger it (sync writes a job once these exist)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,21 +188,14 @@ def bundled_templates() -> Path:
     return Path(__file__).resolve().parent.parent / "job_templates"
 
 
-def _xml_text(value: Any) -> Any:
-    """Escape a template value as XStream writes text (``&apos;`` rather than ``&#39;``).
+def _xstream_entities(xml: str) -> str:
+    """Use the entities XStream writes (``&apos;`` ``&quot;``) where markupsafe wrote numeric ones.
 
-    Autoescape would escape it anyway; doing it here only picks the entities. Markup (a macro's
-    output, or a value a template escaped itself) passes unchanged.
+    Autoescape escapes every value as ``&#39;`` and ``&#34;``; a literal ``&#39;`` typed in a value
+    was itself escaped (``&amp;#39;``), so only escaped quotes match. One pass over the finished
+    text costs far less than a finalize hook on every expression.
     """
-    if isinstance(value, markupsafe.Markup):
-        return value
-    text = str(value)
-    for char, entity in _XML_ENTITIES:
-        text = text.replace(char, entity)
-    return markupsafe.Markup(text)
-
-
-_XML_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&apos;"))
+    return xml.replace("&#39;", "&apos;").replace("&#34;", "&quot;")
 
 
 @functools.lru_cache(maxsize=8)
@@ -216,7 +207,6 @@ def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        finalize=_xml_text,
     )
     env.filters["xmlbool"] = lambda value: "true" if value else "false"
     return env
@@ -230,7 +220,7 @@ def _search_path(inventory: Inventory, templates: str | os.PathLike[str] | None)
 
 def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
     try:
-        return env.get_template(name).render(context)
+        return _xstream_entities(env.get_template(name).render(context))
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
@@ -505,7 +495,7 @@ class _Renderer:
                 "views": [view] if innermost and view else [],
             }
             xml = _render_template(self.env, "folder.xml.j2", context)
-            out.append(Job("/".join(parts[:depth]), name, parent, "folder", "folder", None, xml, depth - 1))
+            out.append(Job("/".join(parts[:depth]), name, parent, "folder", "folder", None, xml, (parent,) if parent else ()))
         return out
 
     # -- everything ------------------------------------------------------------------------
@@ -513,15 +503,14 @@ class _Renderer:
         images = self.inventory.images
         listed = self.graph.digraph.subgraph(images.keys())
         order = list(nx.lexicographical_topological_sort(listed, key=lambda key: images[key].job_name))
-        first = len(self.folder.split("/")) if self.folder else 0
-        layers: dict[str, int] = {}
-        for key in order:
-            layers[key] = max((layers[u] + 1 for u in self.graph.upstreams(key)), default=first)
-        jobs = [dataclasses.replace(self.build_job(images[key]), layer=layers[key]) for key in order]
-        jobs += [dataclasses.replace(self.deploy_job(images[key]), layer=layers[key] + 1)
+        folder = (self.folder,) if self.folder else ()
+        jobs = [dataclasses.replace(self.build_job(images[key]),
+                                    after=folder + tuple(self.full(self.image_job(u)) for u in self.graph.upstreams(key)))
+                for key in order]
+        jobs += [dataclasses.replace(self.deploy_job(images[key]), after=folder + (self.full(images[key].job_name),))
                  for key in sorted(order, key=lambda k: images[k].job_name) if images[key].deploy]
         if self.settings.seed_job is not None:
-            jobs.append(dataclasses.replace(self.seed_job(), layer=first))
+            jobs.append(dataclasses.replace(self.seed_job(), after=folder))
         view = self.view([job.name for job in jobs]) if self.settings.view else None
         views = []
         if view is not None:
@@ -539,14 +528,6 @@ def render(inventory: Inventory, *, templates: str | os.PathLike[str] | None = N
     return _Renderer(inventory, _environment(_search_path(inventory, templates))).run()
 
 
-def _item_path(out_dir: str | os.PathLike[str], full_name: str) -> Path:
-    """Where JENKINS_HOME keeps item ``full_name``'s config.xml: ``jobs/a/jobs/b/config.xml``."""
-    path = Path(out_dir)
-    for part in full_name.split("/"):
-        path = path / "jobs" / part
-    return path / "config.xml"
-
-
 def write_tree(jobs: JobSet, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write every item's config.xml in the layout of a JENKINS_HOME and return the paths written.
 
@@ -555,17 +536,11 @@ def write_tree(jobs: JobSet, out_dir: str | os.PathLike[str]) -> list[Path]:
     in Jenkins's own config.xml) and is not written; a view inside a folder is part of the
     folder's config.xml.
     """
+    from jenkins_docker.targets.home import item_dir, write_atomically
+
     written = []
     for job in jobs.jobs:
-        path = _item_path(out_dir, job.full_name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".config.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(job.xml.encode("utf-8"))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        path = item_dir(Path(out_dir), job.full_name) / "config.xml"
+        write_atomically(path, job.xml)
         written.append(path)
     return written

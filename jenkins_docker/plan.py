@@ -33,7 +33,7 @@ class Change:
     new: str | None           # config to write (None for a delete)
     old: str | None           # live config (None for a create)
     order: int = 0            # position in the rendered set: folders and upstreams first
-    layer: int = 0            # writes of one layer run concurrently, layers one after another
+    after: tuple[str, ...] = ()   # items written before this one when they change too
 
     @property
     def diff(self) -> str:
@@ -115,7 +115,7 @@ def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool =
     for order, job in enumerate(jobs.jobs):
         item = live.get(naming.collision_key(job.full_name))
         if item is None:
-            plan.changes.append(Change("create", job.full_name, _what(job), job.xml, None, order, job.layer))
+            plan.changes.append(Change("create", job.full_name, _what(job), job.xml, None, order, job.after))
         elif job.kind == "folder" and item.kind == "folder" and not is_managed(item.description):
             plan.notes.append(f"folder {item.full_name} exists and is not managed by jenkins-docker: its jobs go into it, its configuration is left alone")
         elif not is_managed(item.description) and not adopt:
@@ -136,7 +136,7 @@ def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool =
                 continue  # deleting its managed folder deletes it too
             plan.changes.append(Change("delete", item.full_name, "folder" if item.kind == "folder" else "job", None, None, len(jobs.jobs)))
     _plan_views(plan, jobs, target)
-    plan.changes.sort(key=lambda c: (c.action == "delete", c.layer, c.order))
+    plan.changes.sort(key=lambda c: (c.action == "delete", c.order))
     plan.unchanged.sort()
     return plan
 
@@ -167,7 +167,7 @@ def _compare(plan: Plan, target: Target, to_read: list[tuple[int, Job, LiveItem]
                 plan.unchanged.append(job.full_name)
                 continue
             action: Action = "replace" if live_kind != job.kind else "update"
-            plan.changes.append(Change(action, job.full_name, _what(job), job.xml, live, order, job.layer))
+            plan.changes.append(Change(action, job.full_name, _what(job), job.xml, live, order, job.after))
 
 
 def _plan_views(plan: Plan, jobs: JobSet, target: Target) -> None:
@@ -180,12 +180,12 @@ def _plan_views(plan: Plan, jobs: JobSet, target: Target) -> None:
             plan.notes.append(f"view {view.name!r} not synced: {exc}")
             continue
         if live is None:
-            plan.changes.append(Change("create", view.name, "view", view.xml, None, len(jobs.jobs), 1 << 30))
+            plan.changes.append(Change("create", view.name, "view", view.xml, None, len(jobs.jobs), tuple(j.full_name for j in jobs.jobs)))
         elif not xmlcompare.same(live, view.xml):
             if MANAGED_MARKER not in live:
                 plan.failed.append(Failure(f"view {view.name}", "a view of that name exists and is not managed by jenkins-docker"))
             else:
-                plan.changes.append(Change("update", view.name, "view", view.xml, live, len(jobs.jobs), 1 << 30))
+                plan.changes.append(Change("update", view.name, "view", view.xml, live, len(jobs.jobs), tuple(j.full_name for j in jobs.jobs)))
 
 
 def _what(job: Job) -> Literal["job", "folder"]:

@@ -1,17 +1,18 @@
 """Applying a plan: the writes, concurrently, in an order Jenkins is happy with.
 
-Folders are written before what they hold and a job after its upstreams (changes run layer by
-layer; within a layer, ``workers`` at a time). A write that fails fails its item only: the
-others go on, and the result lists what failed and why. Each write replaces a whole config in
+Folders are written before what they hold and a job after its upstreams: each write waits only
+for the writes it depends on (``Change.after``), so ``workers`` requests stay in flight without a
+barrier between levels of the graph. A write that fails fails its item only: the others go on,
+and the result lists what failed and why. Each write replaces a whole config in
 one request (or one rename on disk), so every item ends either old or new; running the sync
 again converges.
 """
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from itertools import groupby
 from typing import Any, Callable
 
 from jenkins_docker.errors import JenkinsDockerError, JobError
@@ -54,28 +55,36 @@ def apply(plan: Plan, target: Target, *, workers: int = 8, progress: Callable[[i
     result = SyncResult(unchanged=list(plan.unchanged), failed=list(plan.failed))
     writes = [c for c in plan.changes if c.action != "delete"]
     deletes = [c for c in plan.changes if c.action == "delete"]
-    failed_folders: list[str] = []
+    finished = {c.name: threading.Event() for c in writes if c.what != "view"}
+    failed_folders: set[str] = set()
 
     def run(change: Change) -> tuple[Change, str | None]:
-        blocked = next((f for f in failed_folders if change.name.startswith(f + "/")), None)
-        if blocked:
-            return change, f"not written: its folder {blocked} could not be written"
         try:
+            # Changes are submitted in plan order and a change only waits for earlier ones,
+            # which a first-in-first-out pool has already started: this cannot deadlock.
+            for name in change.after:
+                if name in finished:
+                    finished[name].wait()
+            blocked = next((name for name in change.after if name in failed_folders), None)
+            if blocked:
+                return change, f"not written: its folder {blocked} could not be written"
             _write(target, change)
             return change, None
         except JenkinsDockerError as exc:
+            if change.what == "folder":
+                failed_folders.add(change.name)
             return change, exc.message if isinstance(exc, JobError) else str(exc)
+        finally:
+            if change.name in finished and change.what != "view":
+                finished[change.name].set()
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for _layer, group in groupby(writes, key=lambda c: c.layer):
-            for change, error in pool.map(run, list(group)):
-                _record(result, change, error, failed_folders)
+        for batch in (writes, deletes):
+            for future in as_completed([pool.submit(run, change) for change in batch]):
+                change, error = future.result()
+                _record(result, change, error)
                 if progress:
                     progress(1)
-        for change, error in pool.map(run, deletes):
-            _record(result, change, error, failed_folders)
-            if progress:
-                progress(1)
     return result
 
 
@@ -111,11 +120,9 @@ def _replace(target: Target, change: Change) -> None:
         raise JobError(change.name, f"could not change the job type, old job restored: {exc}") from None
 
 
-def _record(result: SyncResult, change: Change, error: str | None, failed_folders: list[str]) -> None:
+def _record(result: SyncResult, change: Change, error: str | None) -> None:
     if error is not None:
         result.failed.append(Failure(change.name if change.what != "view" else f"view {change.name}", error))
-        if change.what == "folder" and change.action != "delete":
-            failed_folders.append(change.name)
         return
     if change.what == "view":
         result.views.setdefault(change.action, []).append(change.name)

@@ -106,7 +106,7 @@ def test_every_item_is_xml_with_the_managed_marker_as_its_last_description_line(
         assert MANAGED_MARKER in (parse(view.xml).findtext("description") or "")
 
 
-def test_jobs_come_folders_first_then_each_after_its_upstreams_in_layers(platform):
+def test_jobs_come_folders_first_then_each_after_what_it_depends_on(platform):
     jobs = render(platform).jobs
     assert [j.full_name for j in jobs[:2]] == ["ops", "ops/docker"] and all(j.kind == "folder" for j in jobs[:2])
     position = {job.full_name: index for index, job in enumerate(jobs)}
@@ -116,12 +116,12 @@ def test_jobs_come_folders_first_then_each_after_its_upstreams_in_layers(platfor
                 assert position[platform.job(upstream)] < position[job.full_name]
         if job.role == "deploy":
             assert position[platform.job(job.image)] < position[job.full_name]
-    layers = {job.full_name: job.layer for job in jobs}
-    assert (layers["ops"], layers["ops/docker"], layers["ops/docker/acme-runtime"]) == (0, 1, 2)
-    assert (layers["ops/docker/acme-fullstack"], layers["ops/docker/dashboard"], layers["ops/docker/shop-deploy"]) == (4, 5, 6)
-    for job in jobs:
-        if job.role == "build":
-            assert job.layer == max((layers[platform.job(u)] + 1 for u in platform.graph.upstreams(job.image)), default=2)
+        assert all(position[first] < position[job.full_name] for first in job.after)
+    after = {job.full_name: job.after for job in jobs}
+    assert after["ops"] == () and after["ops/docker"] == ("ops",)
+    assert after["ops/docker/acme-runtime"] == ("ops/docker",)
+    assert after["ops/docker/acme-fullstack"] == ("ops/docker", "ops/docker/acme-node", "ops/docker/acme-python")
+    assert after["ops/docker/shop-deploy"] == ("ops/docker", "ops/docker/shop")
 
 
 def test_job_records_say_what_each_job_is(iiiepe):

@@ -398,3 +398,14 @@ def test_a_request_that_times_out_is_retried(tmp_path: Path, jenkins: FakeJenkin
     plan, result = sync(inventory_file(tmp_path), target, workers=1)
     assert result.ok, result.failed
     assert len(result.create) == 5
+
+
+def test_jobs_of_a_folder_that_could_not_be_created_fail_with_the_reason(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    jenkins.inject_fault(method="POST", path="^/createItem$", status=500, body="java.io.IOException: disk full", times=1)
+    plan, result = sync(inventory_file(tmp_path), remote(jenkins))
+    failed = {f.job: f.error for f in result.failed}
+    assert "disk full" in failed["docker"]
+    assert failed["docker/portal"] == "not written: its folder docker could not be written"
+    assert len(failed) == 6 and result.create == []
+    plan, result = sync(inventory_file(tmp_path), remote(jenkins))
+    assert result.ok and len(result.create) == 6
