@@ -91,6 +91,9 @@ class RemoteJenkins:
             creds = self._credentials
             client = jenkins.Jenkins(self.url, creds.user, creds.token, timeout=self._timeout, retries=0)
             client._session.verify = self._verify
+            # Requests authenticated with an API token need no crumb: start without one (False
+            # means "none needed" to python-jenkins) and fetch it only if Jenkins asks (403).
+            client.crumb = False
             self._local.client = client
             with self._lock:
                 self._clients.append(client)
@@ -107,8 +110,7 @@ class RemoteJenkins:
                 self.requests_made += 1
             try:
                 req = requests.Request(method, url, data=data, headers=headers or {})
-                # A GET needs no crumb; asking for one would cost a request per client.
-                return self._client().jenkins_request(req, add_crumb=method != "GET")
+                return self._client().jenkins_request(req)
             except (requests.ConnectionError, requests.Timeout, jenkins.TimeoutException) as exc:
                 failure: Exception = exc
                 transient = True
@@ -118,6 +120,11 @@ class RemoteJenkins:
             except jenkins.NotFoundException:
                 raise
             except jenkins.JenkinsException as exc:
+                client = self._client()
+                if "[403]" in str(exc) and "crumb" in str(exc).lower() and client.crumb is False:
+                    client.crumb = None  # a password login: fetch the crumb and send again
+                    attempt -= 1
+                    continue
                 raise self._jenkins_error(exc, what) from None
             if not transient or attempt > self._retries:
                 raise self._http_error(failure, what, attempt)
