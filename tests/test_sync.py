@@ -410,3 +410,76 @@ def test_jobs_of_a_folder_that_could_not_be_created_fail_with_the_reason(tmp_pat
     assert len(failed) == 6 and result.create == []
     plan, result = sync(inventory_file(tmp_path), remote(jenkins))
     assert result.ok and len(result.create) == 6
+
+
+@pytest.fixture
+def tls_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made with the openssl program."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    done = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                           "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return cert, key
+
+
+def test_tls_is_verified_and_a_ca_bundle_makes_a_private_ca_trusted(tmp_path: Path, tls_files: tuple[Path, Path]) -> None:
+    import ssl
+
+    cert, key = tls_files
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with FakeJenkins(tokens={"admin": "admin-token"}, tls=context) as fake:
+        assert fake.url.startswith("https://")
+        env = {"JENKINS_URL": fake.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+        path = inventory_file(tmp_path)
+        refused = cli("sync", str(path), env=env)
+        assert refused.returncode == 1
+        assert "TLS with" in refused.stderr and "--ca-bundle" in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+        assert fake.job_names() == []
+        trusted = cli("sync", str(path), "--ca-bundle", str(cert), env=env)
+        assert trusted.returncode == 0, trusted.stderr
+        assert "docker/portal" in fake.job_names()
+
+
+def _sync_with_stderr_on_a_terminal(path: Path, fake: FakeJenkins, *extra: str) -> tuple[int, str, str]:
+    """Run sync with stderr on a pseudo-terminal (as in a shell) and stdout on a pipe."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
+    env.update({"JENKINS_URL": fake.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"})
+    process = subprocess.Popen([sys.executable, "-m", "jenkins_docker", "sync", str(path), *extra],
+                               stdout=subprocess.PIPE, stderr=slave, env=env, text=True)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the terminal closed: the process has exited
+            break
+        if not data:
+            break
+        chunks.append(data)
+    stdout = process.stdout.read() if process.stdout else ""
+    os.close(master)
+    return process.wait(timeout=60), stdout, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_is_shown_on_a_terminal_but_not_with_json(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path)
+    code, stdout, terminal = _sync_with_stderr_on_a_terminal(path, jenkins)
+    assert code == 0
+    assert "writing [" in terminal and "6/6" in terminal
+    assert "writing [" not in stdout
+    path.write_text(path.read_text().replace("./deploy.sh portal", "./deploy.sh portal --fast"))
+    code, stdout, terminal = _sync_with_stderr_on_a_terminal(path, jenkins, "--format", "json")
+    assert code == 0 and json.loads(stdout)["update"] == ["docker/portal-deploy"]
+    assert "[" not in terminal and "reading" not in terminal and "writing" not in terminal
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    env = {"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    done = cli("sync", str(inventory_file(tmp_path)), env=env)
+    assert done.returncode == 0 and "writing" not in done.stderr and "reading" not in done.stderr

@@ -111,6 +111,9 @@ class RemoteJenkins:
             try:
                 req = requests.Request(method, url, data=data, headers=headers or {})
                 return self._client().jenkins_request(req)
+            except requests.exceptions.SSLError as exc:
+                raise TargetError(f"TLS with {self.url} failed: {_short(exc)}; if Jenkins uses a private CA, "
+                                  "pass --ca-bundle FILE") from None
             except (requests.ConnectionError, requests.Timeout, jenkins.TimeoutException) as exc:
                 failure: Exception = exc
                 transient = True

@@ -32,6 +32,7 @@ import json
 import re
 import secrets
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -321,7 +322,8 @@ class FakeJenkins(JenkinsStore):
     tokens (no crumb needed).  Without credentials every request is refused with 403, except
     GETs when ``anonymous_read`` is true.  ``plugins`` are the installed plugins (artifactId ->
     version), :data:`DEFAULT_PLUGINS` when not given.  ``latency`` seconds are slept before every
-    request is answered (settable at any time).
+    request is answered (settable at any time).  With ``tls`` (a server-side ``ssl.SSLContext``)
+    it serves HTTPS and :attr:`url` starts with ``https://``.
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`::
 
@@ -338,8 +340,10 @@ class FakeJenkins(JenkinsStore):
 
     def __init__(self, *, users: Mapping[str, str] | None = None, tokens: Mapping[str, str] | None = None,
                  anonymous_read: bool = False, version: str = "2.462.3",
-                 plugins: Mapping[str, str] | None = None, latency: float = 0.0) -> None:
+                 plugins: Mapping[str, str] | None = None, latency: float = 0.0,
+                 tls: ssl.SSLContext | None = None) -> None:
         super().__init__(version=version, plugins=DEFAULT_PLUGINS if plugins is None else plugins)
+        self._tls = tls
         #: ``http://127.0.0.1:PORT/`` once started.
         self.url: str = ""
         self.latency = latency
@@ -364,8 +368,13 @@ class FakeJenkins(JenkinsStore):
             raise RuntimeError("FakeJenkins is already started")
         server = _Server(("127.0.0.1", 0), _Handler)
         server.fake = self
+        scheme = "http"
+        if self._tls is not None:
+            # Each accepted connection does its TLS handshake before the handler reads it.
+            server.socket = self._tls.wrap_socket(server.socket, server_side=True)
+            scheme = "https"
         self._server = server
-        self.url = f"http://127.0.0.1:{server.server_address[1]}/"
+        self.url = f"{scheme}://127.0.0.1:{server.server_address[1]}/"
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
                                         name="fake-jenkins", daemon=True)
         self._thread.start()
