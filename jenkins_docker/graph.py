@@ -272,10 +272,10 @@ class ImageGraph:
             rendered = ", ".join(f"{k}={_dot_id(v)}" for k, v in attrs.items())
             out.append(f"  {_dot_id(node)} [label={_dot_id(node)}, {rendered}];")
         for u, v, data in sorted(self.digraph.edges(data=True)):
-            attrs = ' [style=dashed, label="pinned"]' if data["pinned"] else ""
+            edge_style = ' [style=dashed, label="pinned"]' if data["pinned"] else ""
             if u in marked and v in marked and not data["pinned"]:
-                attrs = ' [color="#d9822b", penwidth=2]'
-            out.append(f"  {_dot_id(u)} -> {_dot_id(v)}{attrs};")
+                edge_style = ' [color="#d9822b", penwidth=2]'
+            out.append(f"  {_dot_id(u)} -> {_dot_id(v)}{edge_style};")
         out.append("}")
         return "\n".join(out) + "\n"
 

@@ -29,7 +29,7 @@ MAX_ALIAS_GROWTH = 50
 try:  # libyaml's composer is several times faster; fall back to pure Python where absent
     _BaseLoader = yaml.CSafeLoader  # type: ignore[attr-defined]
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _BaseLoader = yaml.SafeLoader  # type: ignore[misc]
+    _BaseLoader = yaml.SafeLoader  # type: ignore[misc,assignment]
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 # What YAML (1.1, as libyaml reads it) counts as the end of a line; its marks count lines so.

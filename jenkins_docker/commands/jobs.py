@@ -80,8 +80,8 @@ def print_plan(plan: Any, *, diffs: bool = True) -> None:
         click.echo(console.style(f"{symbol} {change.action} {change.name}{what}", fg=colour, bold=True))
         if diffs and change.action in ("update", "replace"):
             for line in change.diff.splitlines():
-                colour = "green" if line.startswith("+") else "red" if line.startswith("-") else None
-                click.echo("    " + (console.style(line, fg=colour) if colour else line))
+                line_colour = "green" if line.startswith("+") else "red" if line.startswith("-") else None
+                click.echo("    " + (console.style(line, fg=line_colour) if line_colour else line))
     for failure in plan.failed:
         click.echo(console.style(f"! failed {failure.job}: {failure.error}", fg="red", bold=True))
     counts = {a: sum(1 for c in plan.changes if c.action == a) for a in ("create", "update", "replace", "delete")}

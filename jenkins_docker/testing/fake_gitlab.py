@@ -136,8 +136,8 @@ class FakeGitLab:
         """The base URL, as given to ``gitlab.Gitlab(url)``: ``http://127.0.0.1:PORT``."""
         if self._server is None:
             raise RuntimeError("FakeGitLab is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}"
 
     # -- seeding and inspection ----------------------------------------------------------
     def add_project(self, path: str, *, role: str = "maintainer") -> int:

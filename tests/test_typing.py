@@ -1,0 +1,15 @@
+"""The package is typed (it ships py.typed): mypy must find no errors in it."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_mypy_finds_no_type_errors_in_the_package(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "mypy", "jenkins_docker", "--ignore-missing-imports", "--cache-dir", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Success: no issues found" in done.stdout
