@@ -250,8 +250,8 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=argv, prog_name="jenkins-docker", standalone_mode=False, color=console.color_override())
     except click.exceptions.Exit as exc:
         code = exc.exit_code
-    except click.Abort:
-        console.error("aborted")
+    except (click.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+        console.error("interrupted (each job is either old or new; run again to converge)")
         code = 130
     except click.ClickException as exc:
         exc.show()
@@ -263,9 +263,6 @@ def main(argv: list[str] | None = None) -> None:
     except JenkinsDockerError as exc:
         console.error(str(exc))
         code = exc.exit_code
-    except KeyboardInterrupt:
-        console.error("interrupted")
-        code = 130
     except BrokenPipeError:
         sys.stderr.close()
         code = 0

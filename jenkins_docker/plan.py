@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Iterable, Literal
 
 from jenkins_docker import naming, xmlcompare
 from jenkins_docker.errors import JenkinsDockerError, JobError
@@ -150,24 +150,35 @@ def _compare(plan: Plan, target: Target, to_read: list[tuple[int, Job, LiveItem]
         except JenkinsDockerError as exc:
             return order, job, item, exc
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for order, job, item, live in pool.map(read, to_read):
-            if progress:
-                progress(1)
-            if isinstance(live, Exception):
-                plan.failed.append(Failure(job.full_name, live.message if isinstance(live, JobError) else str(live)))
-                continue
-            try:
-                live_kind = kind_of_xml(xmlcompare.root_tag(live))
-                equal = live_kind == job.kind and xmlcompare.same(live, job.xml)
-            except xmlcompare.XMLError as exc:
-                live_kind, equal = "other", False
-                log.warning("%s: live config is not XML (%s); it will be replaced", job.full_name, exc)
-            if equal:
-                plan.unchanged.append(job.full_name)
-                continue
-            action: Action = "replace" if live_kind != job.kind else "update"
-            plan.changes.append(Change(action, job.full_name, _what(job), job.xml, live, order, job.after))
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        _collect(plan, pool.map(read, to_read), progress)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: read no more
+        raise
+    pool.shutdown(wait=True)
+
+
+def _collect(plan: Plan, reads: Iterable[tuple[int, Job, LiveItem, str | Exception]],
+             progress: Callable[[int], None] | None) -> None:
+    """Sort each read config into unchanged, update or replace (or a failure)."""
+    for order, job, item, live in reads:
+        if progress:
+            progress(1)
+        if isinstance(live, Exception):
+            plan.failed.append(Failure(job.full_name, live.message if isinstance(live, JobError) else str(live)))
+            continue
+        try:
+            live_kind = kind_of_xml(xmlcompare.root_tag(live))
+            equal = live_kind == job.kind and xmlcompare.same(live, job.xml)
+        except xmlcompare.XMLError as exc:
+            live_kind, equal = "other", False
+            log.warning("%s: live config is not XML (%s); it will be replaced", job.full_name, exc)
+        if equal:
+            plan.unchanged.append(job.full_name)
+            continue
+        action: Action = "replace" if live_kind != job.kind else "update"
+        plan.changes.append(Change(action, job.full_name, _what(job), job.xml, live, order, job.after))
 
 
 def _plan_views(plan: Plan, jobs: JobSet, target: Target) -> None:

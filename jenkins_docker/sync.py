@@ -78,13 +78,19 @@ def apply(plan: Plan, target: Target, *, workers: int = 8, progress: Callable[[i
             if change.name in finished and change.what != "view":
                 finished[change.name].set()
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
         for batch in (writes, deletes):
             for future in as_completed([pool.submit(run, change) for change in batch]):
                 change, error = future.result()
                 _record(result, change, error)
                 if progress:
                     progress(1)
+    except BaseException:
+        # Interrupted (Ctrl-C): start no more writes; the ones in flight finish, each whole.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     return result
 
 

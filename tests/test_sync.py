@@ -483,3 +483,32 @@ def test_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path, jenkins: Fake
     env = {"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
     done = cli("sync", str(inventory_file(tmp_path)), env=env)
     assert done.returncode == 0 and "writing" not in done.stderr and "reading" not in done.stderr
+
+
+def test_ctrl_c_stops_a_sync_between_writes_and_a_rerun_converges(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from strategies import large_plan
+
+    path = large_plan(200).write(tmp_path)
+    with FakeJenkins(tokens={"admin": "admin-token"}, latency=0.05) as fake:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
+        env.update({"JENKINS_URL": fake.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"})
+        process = subprocess.Popen([sys.executable, "-m", "jenkins_docker", "sync", str(path), "--workers", "2"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+        deadline = time.monotonic() + 30
+        while fake.count(method="POST") < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=10)
+        _, stderr = process.communicate()
+        assert code == 130 and "interrupted" in stderr
+        written = fake.count(method="POST")
+        assert 10 <= written < 100  # stopped early, not after writing the remaining jobs
+        time.sleep(0.3)
+        assert fake.count(method="POST") == written  # nothing keeps writing after the exit
+        fake.latency = 0.0
+        plan, result = sync(path, remote(fake))
+        assert result.ok and len(result.create) + len(result.unchanged) == 201
+        assert not sync(path, remote(fake))[0].has_changes
