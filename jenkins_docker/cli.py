@@ -207,18 +207,21 @@ def rebuild(inventory: str, images: tuple[str, ...], **options: Any) -> int:
 @click.option("--secret-token-file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
               help="File holding the hooks' secret token (default: the JENKINS_WEBHOOK_TOKEN variable, if set).")
 @click.option("--rotate-token", is_flag=True, help="Also rewrite the secret token of hooks that are otherwise up to date (GitLab never shows it).")
+@click.option("--prune", is_flag=True, help="With --apply, delete stale hooks: those calling a job of the inventory's folder that no job needs.")
 def webhooks(inventory: str, **options: Any) -> int:
     """List the GitLab webhook of each repository's jobs; --apply creates or updates them.
 
     A hook calls JENKINS_URL/project/<job>, where the jobs' GitLab push trigger listens (set
     jenkins.gitlab_connection). --apply is idempotent: a second run changes nothing.
+    It also reports stale hooks (calling a job of the inventory's folder on this Jenkins
+    that no job needs any more) without changing them; --prune deletes them.
 
     \b
     Examples:
       jenkins-docker webhooks inventory.yml --jenkins https://jenkins.example.org
       jenkins-docker webhooks inventory.yml --jenkins https://jenkins.example.org --format json | jq -r '.hooks[].url'
       GITLAB_TOKEN=... jenkins-docker webhooks inventory.yml --jenkins https://jenkins.example.org \\
-        --apply --gitlab https://gitlab.example.org --secret-token-file hook-token
+        --apply --gitlab https://gitlab.example.org --secret-token-file hook-token --prune
     Exit code: 0 ok, 1 a hook failed (the others are still applied), 2 bad usage.
     """
     from jenkins_docker.commands.webhooks import webhooks_command

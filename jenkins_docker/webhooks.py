@@ -5,6 +5,10 @@ is set), which listens at ``JENKINS_URL/project/<full job name>``. :func:`webhoo
 every repository needs, one per job (a repository holding several images gets one hook per
 image); :func:`apply_webhooks` creates or updates them through the GitLab API, idempotently.
 
+A hook on one of those projects that calls a job of the inventory's folder (:class:`HookScope`)
+which no current job needs is *stale*: its job left the inventory. It is reported, and deleted
+only when asked (``prune``). Hooks calling anything else are never touched.
+
 GitLab never returns a hook's secret token, so a changed token cannot be detected: existing hooks
 get a new token only when their other settings change, or when asked with ``rotate_token``.
 """
@@ -14,7 +18,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal, Mapping
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from jenkins_docker import naming
 from jenkins_docker.errors import JenkinsDockerError, TargetError
@@ -31,7 +35,7 @@ HOOK_SETTINGS: Mapping[str, bool] = {
     "enable_ssl_verification": True,
 }
 
-Status = Literal["created", "updated", "unchanged", "failed"]
+Status = Literal["created", "updated", "unchanged", "stale", "deleted", "failed"]
 
 # `user@host:group/name.git`, the scp-like form git accepts for ssh (no scheme, no `//`).
 _SCP_LIKE = re.compile(r"^(?:[^@/:]+@)?(?P<host>[^@/:]+):(?!//)(?P<path>[^/].*)$")
@@ -50,6 +54,35 @@ class Webhook:
     def to_json(self) -> dict[str, Any]:
         """One entry of ``webhooks --format json``'s ``hooks``."""
         return {"repository": self.repository, "project": self.project, "job": self.job, "url": self.url}
+
+
+@dataclass(frozen=True)
+class HookScope:
+    """The hooks an inventory owns: those calling a job directly in its folder on its Jenkins.
+
+    With a folder, ``JENKINS_URL/project/<folder>/<name>``; without one, any top-level
+    ``JENKINS_URL/project/<name>``. Hooks calling another Jenkins, another folder (a subfolder
+    included) or another service are outside it.
+    """
+
+    jenkins_url: str
+    folder: str | None = None
+
+    @property
+    def prefix(self) -> str:
+        """The URL every owned hook starts with, ending in ``/``."""
+        if self.folder:
+            return hook_url(self.jenkins_url, self.folder) + "/"
+        return f"{self.jenkins_url.rstrip('/')}/project/"
+
+    def job(self, url: str) -> str | None:
+        """The full job name an owned hook ``url`` calls, or ``None`` when the hook is not owned."""
+        if not url.startswith(self.prefix):
+            return None
+        name = url[len(self.prefix):]
+        if not name or "/" in name or "?" in name or "#" in name:
+            return None
+        return naming.full_name(self.folder, unquote(name))
 
 
 @dataclass(frozen=True)
@@ -126,7 +159,7 @@ def connect_gitlab(url: str, private_token: str, *, ssl_verify: bool | str = Tru
 
 
 def apply_webhooks(hooks: Iterable[Webhook], client: gitlab.Gitlab, *, secret_token: str | None = None,
-                   rotate_token: bool = False) -> list[HookResult]:
+                   rotate_token: bool = False, scope: HookScope | None = None, prune: bool = False) -> list[HookResult]:
     """Create each hook that GitLab lacks and update those whose settings differ; idempotent.
 
     A hook is the one with the same URL on the project. Existing hooks whose settings already
@@ -135,9 +168,14 @@ def apply_webhooks(hooks: Iterable[Webhook], client: gitlab.Gitlab, *, secret_to
     the token, or cannot be reached, stops everything with a :class:`TargetError`.
     ``secret_token`` is sent as the hook's token (GitLab puts it in ``X-Gitlab-Token``);
     ``rotate_token`` also rewrites it on hooks that are otherwise unchanged.
+
+    With a ``scope``, the other hooks of each project read that call a job in the scope which
+    none of ``hooks`` calls are ``stale`` (left alone), or ``deleted`` with ``prune``.
     """
     import gitlab
 
+    hooks = list(hooks)
+    needed_jobs = {hook.job for hook in hooks}
     by_project: dict[str | None, list[Webhook]] = {}
     for hook in hooks:
         by_project.setdefault(hook.project, []).append(hook)
@@ -158,6 +196,38 @@ def apply_webhooks(hooks: Iterable[Webhook], client: gitlab.Gitlab, *, secret_to
                     results.append(_apply_one(project, existing, hook, secret_token, rotate_token))
                 except gitlab.GitlabError as exc:
                     results.append(HookResult(hook, "failed", _project_failure(project_path, exc)))
+            if scope is not None:
+                results += _stale_hooks(project, existing, wanted[0].repository, project_path, scope, needed_jobs, prune)
+    return results
+
+
+def _stale_hooks(project: Any, existing: list[Any], repository: str, project_path: str, scope: HookScope,
+                 needed_jobs: set[str], prune: bool) -> list[HookResult]:
+    """The hooks of ``project`` calling a job in ``scope`` that no current job is.
+
+    They are deleted with ``prune`` only when the inventory has a folder: that folder's jobs are
+    all the inventory's, while a top-level job may be anyone's.
+    """
+    import gitlab
+
+    results: list[HookResult] = []
+    for current in existing:
+        url = current.attributes.get("url") or ""
+        job = scope.job(url)
+        if job is None or job in needed_jobs:
+            continue
+        stale = Webhook(repository, project_path, job, url)
+        # Without a folder, a top-level job's hook may belong to a job someone made by hand:
+        # it is reported, never deleted.
+        if not prune or scope.folder is None:
+            results.append(HookResult(stale, "stale"))
+            continue
+        try:
+            project.hooks.delete(current.get_id())
+        except gitlab.GitlabError as exc:
+            results.append(HookResult(stale, "failed", _project_failure(project_path, exc)))
+            continue
+        results.append(HookResult(stale, "deleted"))
     return results
 
 

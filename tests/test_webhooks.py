@@ -255,6 +255,117 @@ def test_tokens_never_appear_in_output_or_logs(gitlab: FakeGitLab) -> None:
         assert GITLAB_TOKEN not in output and SECRET not in output
 
 
+
+# -- stale hooks: jobs that left the inventory --------------------------------------------
+
+OLD_JOB = f"{JENKINS}/project/docker/iiiepe-nginx-old"
+NOT_OURS = [
+    "https://jenkins-old.example.org/project/docker/iiiepe-nginx-old",  # another Jenkins
+    f"{JENKINS}/project/web/iiiepe-nginx-old",                          # another folder
+    f"{JENKINS}/project/docker-old/iiiepe-nginx-old",                   # a folder sharing the prefix
+    f"{JENKINS}/project/docker/sub/iiiepe-nginx-old",                   # a subfolder
+    f"{JENKINS}/job/docker/job/iiiepe-nginx-old/build",                 # not the GitLab plugin's endpoint
+    "https://chat.example.org/notify",                                  # another service
+]
+
+
+def seed_iiiepe(gitlab: FakeGitLab) -> None:
+    for project in IIIEPE_PROJECTS:
+        gitlab.add_project(project)
+
+
+def test_a_stale_hook_is_reported_with_its_url_and_kept_without_prune(gitlab: FakeGitLab) -> None:
+    seed_iiiepe(gitlab)
+    stale = gitlab.add_hook("docker/nginx", OLD_JOB, push_events=False)
+    done = apply(gitlab)
+    assert done.returncode == 0, done.stderr  # stale alone is not a failure
+    entries = [h for h in json.loads(done.stdout)["hooks"] if h["status"] == "stale"]
+    assert entries == [{"repository": "git@gitlab.iiiepe.net:docker/nginx.git", "project": "docker/nginx",
+                        "job": "docker/iiiepe-nginx-old", "url": OLD_JOB, "status": "stale"}]
+    hooks = {h["id"]: h for h in gitlab.hooks("docker/nginx")}
+    assert hooks[stale]["url"] == OLD_JOB and hooks[stale]["push_events"] is False  # not even updated
+    assert [w.method for w in gitlab.writes()] == ["POST"] * 11
+    text = apply(gitlab, fmt="text")
+    assert text.returncode == 0, text.stderr
+    assert f"? stale docker/nginx: {OLD_JOB}" in text.stdout
+    assert "0 created, 0 updated, 11 unchanged, 1 stale (kept; --prune deletes them)." in text.stdout
+
+
+def test_prune_deletes_a_stale_hook(gitlab: FakeGitLab) -> None:
+    seed_iiiepe(gitlab)
+    stale = gitlab.add_hook("docker/nginx", OLD_JOB)
+    done = apply(gitlab, "--prune", fmt="text")
+    assert done.returncode == 0, done.stderr
+    assert f"- deleted docker/nginx: {OLD_JOB}" in done.stdout
+    assert "11 created, 0 updated, 0 unchanged, 1 deleted." in done.stdout
+    assert [h["url"] for h in gitlab.hooks("docker/nginx")] == [f"{JENKINS}/project/docker/iiiepe-nginx"]
+    deletes = [w for w in gitlab.writes() if w.method == "DELETE"]
+    assert [(w.path, w.status) for w in deletes] == [(f"/api/v4/projects/1/hooks/{stale}", 204)]
+
+
+def test_prune_never_touches_hooks_to_another_jenkins_folder_or_service(gitlab: FakeGitLab) -> None:
+    seed_iiiepe(gitlab)
+    for url in NOT_OURS:
+        gitlab.add_hook("docker/nginx", url, push_events=False, merge_requests_events=True)
+    gitlab.add_hook("docker/nginx", OLD_JOB)
+    done = apply(gitlab, "--prune")
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)["hooks"]
+    assert [(h["url"], h["status"]) for h in results if h["status"] in ("stale", "deleted")] == [(OLD_JOB, "deleted")]
+    assert not {h["url"] for h in results} & set(NOT_OURS)  # not even reported
+    kept = gitlab.hooks("docker/nginx")
+    assert sorted(h["url"] for h in kept) == sorted([*NOT_OURS, f"{JENKINS}/project/docker/iiiepe-nginx"])
+    assert all((h["push_events"], h["merge_requests_events"]) == (False, True) for h in kept if h["url"] in NOT_OURS)
+    assert [w.method for w in gitlab.writes()].count("DELETE") == 1
+
+
+def test_a_hook_to_a_current_job_on_another_of_its_projects_is_not_stale(gitlab: FakeGitLab) -> None:
+    seed_iiiepe(gitlab)
+    gitlab.add_hook("docker/nginx", f"{JENKINS}/project/docker/website")  # a job of the inventory, another repository
+    done = apply(gitlab, "--prune")
+    assert done.returncode == 0, done.stderr
+    assert set(statuses(done.stdout).values()) == {"created"}
+    assert len(gitlab.hooks("docker/nginx")) == 2
+
+
+def test_without_a_folder_stale_hooks_are_reported_but_never_deleted(gitlab: FakeGitLab, tmp_path: Path) -> None:
+    inventory = write(tmp_path, MONOREPO.replace("folder: ops/docker, ", ""))
+    gitlab.add_project("platform/images")
+    gitlab.add_project("web/shop")
+    gitlab.add_hook("platform/images", f"{JENKINS}/project/acme-old")
+    gitlab.add_hook("platform/images", f"{JENKINS}/project/ops/acme-old")  # a job in a folder: not this inventory's
+    gitlab.add_hook("platform/images", "https://jenkins-old.example.org/project/acme-old")
+    done = apply(gitlab, "--prune", inventory=inventory)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)["hooks"]
+    assert [(h["project"], h["job"], h["status"]) for h in results if h["status"] in ("stale", "deleted")] == [("platform/images", "acme-old", "stale")]
+    assert sorted(h["url"] for h in gitlab.hooks("platform/images")) == sorted([
+        f"{JENKINS}/project/acme-base", f"{JENKINS}/project/acme-old", f"{JENKINS}/project/acme-tools",
+        f"{JENKINS}/project/ops/acme-old", "https://jenkins-old.example.org/project/acme-old"])
+
+
+def test_a_second_apply_prune_makes_zero_writes(gitlab: FakeGitLab) -> None:
+    seed_iiiepe(gitlab)
+    for url in [OLD_JOB, f"{JENKINS}/project/docker/gone", *NOT_OURS]:
+        gitlab.add_hook("docker/nginx", url)
+    gitlab.add_hook("web/website", f"{JENKINS}/project/docker/website-old")
+    first = apply(gitlab, "--prune")
+    assert first.returncode == 0, first.stderr
+    assert [h["status"] for h in json.loads(first.stdout)["hooks"]].count("deleted") == 3
+    gitlab.clear_requests()
+    again = apply(gitlab, "--prune", fmt="text")
+    assert again.returncode == 0, again.stderr
+    assert gitlab.requests and gitlab.writes() == []
+    assert "0 created, 0 updated, 11 unchanged." in again.stdout
+    assert len(gitlab.hooks("docker/nginx")) == 1 + len(NOT_OURS)
+
+
+def test_prune_without_apply_is_a_usage_error(gitlab: FakeGitLab) -> None:
+    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--prune", env={"GITLAB_TOKEN": GITLAB_TOKEN})
+    assert done.returncode == 2
+    assert "--prune" in done.stderr and "--apply" in done.stderr
+    assert gitlab.requests == []
+
 # -- the fake GitLab behaves as GitLab does ---------------------------------------------
 
 def test_fake_gitlab_refuses_a_request_without_a_known_private_token(gitlab: FakeGitLab) -> None:

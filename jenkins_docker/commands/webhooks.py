@@ -14,7 +14,8 @@ from jenkins_docker.errors import UsageError
 if TYPE_CHECKING:
     from jenkins_docker.webhooks import HookResult, Webhook
 
-_SYMBOLS = {"created": ("+", "green"), "updated": ("~", "yellow"), "unchanged": ("=", None), "failed": ("!", "red")}
+_SYMBOLS = {"created": ("+", "green"), "updated": ("~", "yellow"), "unchanged": ("=", None), "stale": ("?", "yellow"),
+            "deleted": ("-", "red"), "failed": ("!", "red")}
 
 
 def read_secret_token(secret_token_file: str | None) -> str | None:
@@ -23,10 +24,11 @@ def read_secret_token(secret_token_file: str | None) -> str | None:
 
 
 def webhooks_command(path: str, *, jenkins_url: str | None, fmt: str, apply_hooks: bool, gitlab_url: str | None,
-                     secret_token_file: str | None, rotate_token: bool) -> int:
-    """List the hooks; with ``apply_hooks``, make GitLab have them. Exit 1 when any hook failed."""
+                     secret_token_file: str | None, rotate_token: bool, prune: bool = False) -> int:
+    """List the hooks; with ``apply_hooks``, make GitLab have them (and report stale ones, or
+    delete them with ``prune``). Exit 1 when any hook failed; stale hooks are not a failure."""
     from jenkins_docker.inventory import load
-    from jenkins_docker.webhooks import apply_webhooks, connect_gitlab, webhooks
+    from jenkins_docker.webhooks import HookScope, apply_webhooks, connect_gitlab, webhooks
 
     if not jenkins_url:
         raise UsageError("no Jenkins URL: pass --jenkins URL (or set JENKINS_URL), the address GitLab reaches Jenkins at")
@@ -43,6 +45,8 @@ def webhooks_command(path: str, *, jenkins_url: str | None, fmt: str, apply_hook
             raise UsageError("--rotate-token needs a secret token: --secret-token-file FILE or JENKINS_WEBHOOK_TOKEN")
     elif rotate_token:
         raise UsageError("--rotate-token is only used with --apply")
+    elif prune:
+        raise UsageError("--prune is only used with --apply: it deletes stale hooks that --apply finds")
 
     inventory = load(path)
     if not inventory.jenkins.gitlab_connection:
@@ -54,7 +58,8 @@ def webhooks_command(path: str, *, jenkins_url: str | None, fmt: str, apply_hook
         return 0
     assert gitlab_url is not None and private_token is not None
     client = connect_gitlab(gitlab_url, private_token)
-    results = apply_webhooks(hooks, client, secret_token=secret_token, rotate_token=rotate_token)
+    results = apply_webhooks(hooks, client, secret_token=secret_token, rotate_token=rotate_token,
+                             scope=HookScope(jenkins_url, inventory.jenkins.folder), prune=prune)
     _print_results(results, gitlab_url, fmt)
     return 1 if any(r.status == "failed" for r in results) else 0
 
@@ -86,6 +91,8 @@ def _print_results(results: list[HookResult], gitlab_url: str, fmt: str) -> None
         where = f"{result.hook.project or result.hook.repository}: {result.hook.url}"
         line = f"{symbol} {result.status} {where}" + (f" ({result.error})" if result.error else "")
         click.echo(console.style(line, fg=colour, bold=result.status == "failed") if colour else line)
-    counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "updated", "unchanged", "failed")}
+    counts = {s: sum(1 for r in results if r.status == s) for s in _SYMBOLS}
     click.echo(f"Webhooks on {gitlab_url}: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged"
+               + (f", {counts['stale']} stale (kept; --prune deletes them)" if counts["stale"] else "")
+               + (f", {counts['deleted']} deleted" if counts["deleted"] else "")
                + (f", {counts['failed']} failed (run again to retry)" if counts["failed"] else "") + ".")
