@@ -33,7 +33,7 @@ def write(tmp_path: Path, text: str, name: str = "inventory.yml") -> Path:
 def test_validate_valid_inventory_prints_a_summary_and_exits_0() -> None:
     done = run("validate", str(IIIEPE))
     assert done.returncode == 0, done.stderr
-    assert "ok: 5 base images, 5 apps" in done.stdout
+    assert "ok: 5 base images, 5 apps, 10 dependencies, 15 jobs" in done.stdout  # 10 builds, 4 deploys, the seed job
 
 
 def test_validate_reports_every_problem_as_file_line_col_and_exits_1(tmp_path: Path) -> None:
