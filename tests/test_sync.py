@@ -512,3 +512,17 @@ def test_ctrl_c_stops_a_sync_between_writes_and_a_rerun_converges(tmp_path: Path
         plan, result = sync(path, remote(fake))
         assert result.ok and len(result.create) + len(result.unchanged) == 201
         assert not sync(path, remote(fake))[0].has_changes
+
+
+def test_cli_rebuild_of_a_pipeline_job_passes_its_cascade_parameter(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path, job_type="pipeline")
+    env = {"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    assert cli("sync", str(path), env=env).returncode == 0
+    # Jenkins refuses a plain `build` of a parameterized job (it wants the form):
+    refused = RemoteJenkins(jenkins.url, Credentials("admin", "admin-token"), backoff=0.01)
+    with pytest.raises(TargetError, match="expects a form submission"):
+        refused.build("docker/acme-base")
+    done = cli("rebuild", str(path), "acme/base", env=env)
+    assert done.returncode == 0, done.stderr
+    assert jenkins.queue() == ["docker/acme-base"]
+    assert any(r.path.endswith("/buildWithParameters") and r.query == "CASCADE=true" for r in jenkins.requests)

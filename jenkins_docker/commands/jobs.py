@@ -161,9 +161,12 @@ def rebuild_command(path: str, images: tuple[str, ...], **opts: Any) -> int:
     target = open_target(opts["jenkins_url"], None, opts["user"], opts["token_file"], opts["ca_bundle"], opts["insecure"], require_remote=True)
     failed = 0
     try:
+        # Pipeline build jobs take the CASCADE parameter (see jobs.py); a rebuild asked for by
+        # hand cascades like a push does.
+        parameters = {"CASCADE": "true"} if inventory.jenkins.job_type == "pipeline" else None
         for job in jobs:
             try:
-                where = target.build(job)
+                where = target.build(job, parameters)
                 click.echo(f"queued {job}" + (f" ({where})" if where else ""))
             except JenkinsDockerError as exc:
                 failed += 1

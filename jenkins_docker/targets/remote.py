@@ -13,8 +13,8 @@ import json
 import logging
 import threading
 import time
-from typing import Callable, TypeVar
-from urllib.parse import quote
+from typing import Callable, Mapping, TypeVar
+from urllib.parse import quote, urlencode
 
 import jenkins
 import requests
@@ -236,10 +236,18 @@ class RemoteJenkins:
         path = f"createView?name={quote(name, safe='')}" if create else f"view/{quote(name, safe='')}/config.xml"
         self._request("POST", path, data=xml.encode("utf-8"), headers={"Content-Type": "application/xml"}, what=f"view {name}")
 
-    def build(self, full_name: str) -> str | None:
-        """Queue a build of a job; returns the queue item URL Jenkins gives, if any."""
+    def build(self, full_name: str, parameters: Mapping[str, str] | None = None) -> str | None:
+        """Queue a build of a job; returns the queue item URL Jenkins gives, if any.
+
+        A job with parameters must be started through ``buildWithParameters`` (``build`` wants
+        the web form); parameters not given take their defaults.
+        """
+        if parameters is None:
+            path = job_path(full_name) + "build"
+        else:
+            path = job_path(full_name) + "buildWithParameters?" + urlencode(sorted(parameters.items()))
         try:
-            response = self._request("POST", job_path(full_name) + "build", what=full_name)
+            response = self._request("POST", path, what=full_name)
         except jenkins.NotFoundException:
             raise JobError(full_name, "no such job on Jenkins (run sync first)") from None
         return response.headers.get("Location")

@@ -705,6 +705,11 @@ class FakeJenkins(JenkinsStore):
             return self._group_action(req, item, rest)
         if head in ("build", "buildWithParameters") and len(rest) == 1:
             self._require(req, "POST")
+            if head == "build" and "<hudson.model.ParametersDefinitionProperty>" in self._serialise(item):
+                # Derived from code: ParameterizedJobMixIn.doBuild hands a parameterized job to
+                # ParametersDefinitionProperty._doBuild, whose getSubmittedForm() refuses a POST
+                # without a form; API clients use buildWithParameters (missing values: defaults).
+                raise HttpError(500, "javax.servlet.ServletException: This page expects a form submission")
             return self._build(req, item)
         if head in ("enable", "disable") and len(rest) == 1:
             self._require(req, "POST")
