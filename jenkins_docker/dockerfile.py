@@ -181,6 +181,10 @@ class _Instruction:
         line, column = self.at(index)
         return DockerfileError(message, line, column)
 
+    def flags(self, start: int | None = None) -> tuple[list[_Flag], int]:
+        """The leading ``--flag`` words of the arguments (or from ``start``) and where the rest starts."""
+        return _extract_flags(self.text, self.args_at if start is None else start, self.end, self.escape)
+
 
 @dataclass
 class _Directives:
@@ -269,7 +273,7 @@ def _read_instructions(text: str) -> list[_Instruction]:
         if not _split_keyword(ins):
             continue
         out.append(ins)
-        if "<<" in ins.text and _may_have_heredoc(ins, directives.escape):
+        if "<<" in ins.text and _may_have_heredoc(ins):
             i = _skip_heredocs(ins, lines, i)
     return out
 
@@ -287,26 +291,27 @@ def _split_keyword(ins: _Instruction) -> bool:
     end = len(text.rstrip())
     if start >= end:
         return False
-    gap = _ARG_SEPARATOR.search(text, start, end)
-    ins.keyword = text[start:gap.start() if gap else end].lower()
+    ins.keyword, ins.args_at = _keyword(text, start, end)
     ins.keyword_at = start
-    ins.args_at = gap.end() if gap else end
     ins.end = end
     return True
 
 
-def _may_have_heredoc(ins: _Instruction, escape: str) -> bool:
+def _keyword(text: str, start: int, end: int) -> tuple[str, int]:
+    """The lowercased instruction name starting at ``start``, and where its arguments start."""
+    gap = _ARG_SEPARATOR.search(text, start, end)
+    return text[start:gap.start() if gap else end].lower(), gap.end() if gap else end
+
+
+def _may_have_heredoc(ins: _Instruction) -> bool:
     """Whether Docker would look for heredocs in this instruction (RUN/COPY/ADD, not JSON form)."""
     keyword, start = ins.keyword, ins.args_at
     if keyword == "onbuild":
         # ONBUILD RUN <<EOF ...: the heredoc belongs to the wrapped instruction.
-        _, start = _extract_flags(ins.text, start, ins.end, escape)
-        gap = _ARG_SEPARATOR.search(ins.text, start, ins.end)
-        keyword = ins.text[start:gap.start() if gap else ins.end].lower()
-        start = gap.end() if gap else ins.end
+        keyword, start = _keyword(ins.text, ins.flags()[1], ins.end)
     if keyword not in _HEREDOC_INSTRUCTIONS:
         return False
-    _, rest = _extract_flags(ins.text, start, ins.end, escape)
+    _, rest = ins.flags(start)
     return not _is_json_array(ins.text[rest:ins.end])
 
 
@@ -335,18 +340,23 @@ def _skip_heredocs(ins: _Instruction, lines: list[str], i: int) -> int:
 def _heredoc_names(text: str) -> list[tuple[str, bool]]:
     """The (terminator, strip-tabs) of each ``<<WORD`` / ``<<-WORD`` heredoc the line opens."""
     names = []
-    for word in _shell_words(text):
+    for word in _shell_words(text, keep_quotes=True):
         match = _HEREDOC_WORD.fullmatch(word)
         if not match or not match.group(2):
             continue
-        terminator = _unquoted_words(match.group(2))
+        terminator = _shell_words(match.group(2), keep_quotes=False)
         if len(terminator) == 1:
             names.append((terminator[0], match.group(1) == "-"))
     return names
 
 
-def _shell_words(text: str) -> list[str]:
-    """Whitespace-separated words keeping quotes and escapes; ``<< EOF`` stays one word."""
+def _shell_words(text: str, *, keep_quotes: bool) -> list[str]:
+    """Split on blanks outside quotes, as a shell would; ``<< EOF`` stays one word.
+
+    ``keep_quotes`` keeps quotes and backslash escapes in the words (to find the heredoc
+    operators of a line); without it they are removed (to read a heredoc's terminator), and,
+    as in Docker, a word that was only quotes (``''``) is no word at all.
+    """
     words: list[str] = []
     word: list[str] = []
     quote = ""
@@ -355,17 +365,25 @@ def _shell_words(text: str) -> list[str]:
         ch = text[i]
         i += 1
         if quote:
-            word.append(ch)
             if ch == quote:
                 quote = ""
-            elif ch == "\\" and quote == '"' and i < len(text):
+                if keep_quotes:
+                    word.append(ch)
+            elif ch == "\\" and quote == '"' and i < len(text) and text[i] in '"$\\':
+                # Inside double quotes a backslash only escapes ", $ and itself.
+                if keep_quotes:
+                    word.append(ch)
                 word.append(text[i])
                 i += 1
+            else:
+                word.append(ch)
         elif ch in "'\"":
             quote = ch
-            word.append(ch)
+            if keep_quotes:
+                word.append(ch)
         elif ch == "\\":
-            word.append(ch)
+            if keep_quotes:
+                word.append(ch)
             if i < len(text):
                 word.append(text[i])
                 i += 1
@@ -380,41 +398,6 @@ def _shell_words(text: str) -> list[str]:
             if word:
                 words.append("".join(word))
                 word = []
-        else:
-            word.append(ch)
-    if word:
-        words.append("".join(word))
-    return words
-
-
-def _unquoted_words(text: str) -> list[str]:
-    """Split on blanks and remove quotes and backslash escapes, as a shell would."""
-    words: list[str] = []
-    word: list[str] = []
-    quote = ""
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        i += 1
-        if quote:
-            if ch == quote:
-                quote = ""
-            elif ch == "\\" and quote == '"' and i < len(text) and text[i] in '"$\\':
-                word.append(text[i])
-                i += 1
-            else:
-                word.append(ch)
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "\\":
-            if i < len(text):
-                word.append(text[i])
-                i += 1
-        elif ch.isspace():
-            # Like Docker, an empty word (e.g. '') is no word at all.
-            if word:
-                words.append("".join(word))
-            word = []
         else:
             word.append(ch)
     if word:
@@ -607,7 +590,7 @@ class _Expander:
                     out.append(ch)
                 following = self._peek()
                 # Inside double quotes the escape char only escapes ", $ and itself.
-                if following in ('"', "$", self.escape) and following != "":
+                if following in ('"', "$", self.escape):
                     ch = following
                     self.pos += 1
                 elif following == "":
@@ -620,7 +603,7 @@ class _Expander:
         if ch == "":
             return ""
         if ch.isdecimal():
-            while self._peek().isdecimal() and self._peek() != "":
+            while self._peek().isdecimal():
                 self.pos += 1
             return self.text[start:self.pos]
         if ch in _SPECIAL_PARAMETERS:
@@ -628,7 +611,7 @@ class _Expander:
             return ch
         while True:
             ch = self._peek()
-            if ch == "" or not (ch.isalpha() or ch.isdecimal() or ch == "_"):
+            if not (ch.isalpha() or ch.isdecimal() or ch == "_"):
                 break
             self.pos += 1
         return self.text[start:self.pos]
@@ -764,7 +747,7 @@ class _Stage:
 
 def _parse_from(ins: _Instruction) -> _Stage:
     """``FROM [--flags] image [AS name]``: the flags (such as --platform) don't name parents."""
-    _, rest = _extract_flags(ins.text, ins.args_at, ins.end, ins.escape)
+    _, rest = ins.flags()
     words = [(m.group(), m.start()) for m in _ARG_WORD.finditer(ins.text, rest, ins.end)]
     if not words:
         raise ins.error("FROM has no image", ins.keyword_at)
@@ -790,9 +773,8 @@ def _global_args(instructions: list[_Instruction], build_args: dict[str, str]) -
             break
         if ins.keyword != "arg":
             continue
-        escape = ins.escape
-        _, rest = _extract_flags(ins.text, ins.args_at, ins.end, escape)
-        for word, at in _raw_words(ins.text, rest, ins.end, escape):
+        _, rest = ins.flags()
+        for word, at in _raw_words(ins.text, rest, ins.end, ins.escape):
             key, has_default, default = word.partition("=")
             if key in build_args:
                 env[key] = build_args[key]
@@ -808,8 +790,7 @@ def _stage_or_image(ref: str, stage_names: set[str]) -> bool:
 
 
 def _copy_parents(ins: _Instruction, stage_names: set[str], stage_count: int) -> list[DockerfileParent]:
-    escape = ins.escape
-    flags, _ = _extract_flags(ins.text, ins.args_at, ins.end, escape)
+    flags, _ = ins.flags()
     source: _Flag | None = None
     for flag in flags:
         if flag.name != "from":
@@ -823,7 +804,7 @@ def _copy_parents(ins: _Instruction, stage_names: set[str], stage_count: int) ->
         return []
     ref = source.value
     try:
-        literal = _expand(ref, {}, escape) == ref
+        literal = _expand(ref, {}, ins.escape) == ref
     except _ExpandError:
         literal = False
     if not literal:
@@ -843,7 +824,7 @@ def _copy_parents(ins: _Instruction, stage_names: set[str], stage_count: int) ->
 
 
 def _mount_parents(ins: _Instruction, stage_names: set[str]) -> list[DockerfileParent]:
-    flags, _ = _extract_flags(ins.text, ins.args_at, ins.end, ins.escape)
+    flags, _ = ins.flags()
     out = []
     for flag in flags:
         if flag.name != "mount" or not flag.has_value:

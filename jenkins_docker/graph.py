@@ -7,17 +7,23 @@ rebuild: rebuilding the parent cannot change what the child pulls.
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
+import functools
 import json
 from typing import TYPE_CHECKING, Iterable
 
 import networkx as nx
 
 from jenkins_docker.errors import JenkinsDockerError
-from jenkins_docker.reference import ReferenceError, parse_reference
+from jenkins_docker.reference import ImageReference, ReferenceError, parse_reference
 
 if TYPE_CHECKING:
-    from jenkins_docker.model import Inventory
+    from jenkins_docker.model import Image, Inventory
+
+# How each kind of node is drawn by to_text and to_mermaid.
+_TEXT_TAGS = {"base": "", "app": "  [app]", "external": "  [external]"}
+_MERMAID_SHAPES = {"base": '(["{}"])', "app": '["{}"]', "external": '[/"{}"/]'}
 
 
 class UnknownImageError(JenkinsDockerError):
@@ -51,9 +57,8 @@ class ImageGraph:
         graph = nx.DiGraph()
         for image in inventory.images.values():
             graph.add_node(image.key, kind=image.kind, job=inventory.job(image.key))
-        # Where each listed image is pushed: `resolve` matches host-qualified names with it.
-        self._pushed = {image.key: (parse_reference(image.repository).path, image.registry.host) for image in inventory.images.values()}
-        for image in inventory.images.values():
+        self._images: list[Image] = list(inventory.images.values())
+        for image in self._images:
             for parent in image.parents:
                 if parent.image is None and parent.node not in graph:
                     graph.add_node(parent.node, kind="external", job=None)
@@ -71,6 +76,22 @@ class ImageGraph:
         """The full name of the job building ``node`` (``None`` for an external image)."""
         return self.digraph.nodes[node]["job"]
 
+    @functools.cached_property
+    def _pushed(self) -> dict[str, tuple[str, str]]:
+        """Where each listed image is pushed (repository path, host): `resolve` matches
+        host-qualified names with it. Parsed on first use, not for every graph built."""
+        return {image.key: (parse_reference(image.repository).path, image.registry.host) for image in self._images}
+
+    @functools.cached_property
+    def _externals(self) -> dict[str, ImageReference]:
+        """The external nodes, parsed once for every `resolve` that looks among them."""
+        parsed = {}
+        for node, kind in self.digraph.nodes(data="kind"):
+            if kind == "external":
+                with contextlib.suppress(ReferenceError):  # pragma: no cover - externals were parsed on load
+                    parsed[node] = parse_reference(node)
+        return parsed
+
     def resolve(self, name: str) -> str:
         """The node an image named by a user means: a key, or any reference to a node.
 
@@ -87,23 +108,14 @@ class ImageGraph:
             ref = parse_reference(name)
         except ReferenceError as exc:
             raise UnknownImageError(f"{name!r} is not an image reference: {exc}") from None
-        if ref.familiar() in self.digraph:
-            return ref.familiar()
-        if str(ref) in self.digraph:
-            return str(ref)
+        for spelling in (ref.familiar(), str(ref)):
+            if spelling in self.digraph:
+                return spelling
         for key, (path, host) in self._pushed.items():
             if path == ref.path and (not ref.explicit_domain or ref.domain.lower() == host):
                 return key
-        candidates = []
-        for node, data in self.digraph.nodes(data=True):
-            if data["kind"] != "external":
-                continue
-            try:
-                other = parse_reference(node)
-            except ReferenceError:  # pragma: no cover - externals were parsed on load
-                continue
-            if other.name == ref.name and ref.tag in (None, other.tag) and ref.digest in (None, other.digest):
-                candidates.append(node)
+        candidates = [node for node, other in self._externals.items()
+                      if other.name == ref.name and ref.tag in (None, other.tag) and ref.digest in (None, other.digest)]
         if len(candidates) == 1:
             return candidates[0]
         if candidates:
@@ -227,9 +239,7 @@ class ImageGraph:
         shown: set[str] = set()
 
         def label(node: str, pinned: bool) -> str:
-            kind = self.kind(node)
-            tag = {"base": "", "app": "  [app]", "external": "  [external]"}[kind]
-            return f"{node}{tag}{'  (pinned: no rebuild)' if pinned else ''}"
+            return f"{node}{_TEXT_TAGS[self.kind(node)]}{'  (pinned: no rebuild)' if pinned else ''}"
 
         roots = sorted(n for n in self.digraph if self.digraph.in_degree(n) == 0)
         stack: list[tuple[str, str, bool, bool]] = [(r, "", True, False) for r in reversed(roots)]
@@ -285,7 +295,7 @@ class ImageGraph:
         out = ["flowchart LR"]
         for node, data in sorted(self.digraph.nodes(data=True)):
             text = node.replace('"', "#quot;")
-            shape = {"base": '(["{}"])', "app": '["{}"]', "external": '[/"{}"/]'}[data["kind"]].format(text)
+            shape = _MERMAID_SHAPES[data["kind"]].format(text)
             out.append(f"  {ids[node]}{shape}")
         for u, v, data in sorted(self.digraph.edges(data=True)):
             arrow = "-. pinned .->" if data["pinned"] else "-->"

@@ -25,7 +25,7 @@ from jenkins_docker.dockerfile import DockerfileError, read_parents
 from jenkins_docker.errors import InventoryError, Location, Problem
 from jenkins_docker.graph import find_cycles
 from jenkins_docker.model import Image, Inventory, JenkinsSettings, Parent, Registry, SeedJob
-from jenkins_docker.reference import ImageReference, ReferenceError, parse_reference
+from jenkins_docker.reference import DEFAULT_DOMAIN, ImageReference, ReferenceError, parse_reference
 from jenkins_docker.yamlfile import NULL_TAG, compose, location
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -397,8 +397,8 @@ class _Loader:
         raw = values.get("seed_job")
         if raw is not None and "git" in raw:
             self.check_git_url(raw.value_nodes["git"], raw["git"])
-            seed = SeedJob(git=raw["git"], branch=raw.get("branch", "master"), inventory=raw.get("inventory", "inventory.yml"),
-                           name=raw.get("name", naming.DEFAULT_SEED_JOB), credentials=raw.get("credentials", "jenkins-docker-api"))
+            # The keys of `seed_job` are SeedJob's fields: those not written keep its defaults.
+            seed = SeedJob(**raw)
             if problem := naming.name_problem(seed.name):
                 self.error(raw.value_nodes.get("name", values.key_nodes["seed_job"]), f"seed job name {seed.name!r}: {problem}")
         return JenkinsSettings(
@@ -422,7 +422,7 @@ class _Loader:
                 continue
             host = entry["host"].strip().rstrip("/").lower()
             if host in _DOCKER_HUB_ALIASES:
-                host = "docker.io"
+                host = DEFAULT_DOMAIN
             problem = None
             try:
                 probe = parse_reference(f"{host}/probe")
@@ -633,11 +633,12 @@ class _Loader:
 
         def claim(job: str, owner: str, where: Location) -> None:
             full = naming.full_name(settings.folder, job)
-            clash = owners.get(naming.collision_key(full))
+            key = naming.collision_key(full)
+            clash = owners.get(key)
             if clash:
                 self.error(where, f"{owner} would be the Jenkins job {full!r}, which is already the job of {clash[0]} ({clash[1]}); Jenkins job names ignore case and '/' becomes '-': rename one")
             else:
-                owners[naming.collision_key(full)] = (owner, where)
+                owners[key] = (owner, where)
 
         for entry in entries.values():
             claim(naming.job_name(entry.key), entry.label, entry.location)

@@ -14,7 +14,6 @@ from typing import Any
 # with a hint to quote it rather than a silently different branch name.
 STR = "string"
 INT = "integer"
-BOOL = "boolean"
 STR_MAP = "string map"              # {NAME: scalar}: build_args, env
 STR_OR_LIST = "string or list of strings"
 
@@ -165,8 +164,6 @@ def _key_schema(key: Key) -> dict[str, Any]:
         out = {"type": "integer"}
         if key.minimum is not None:
             out["minimum"] = key.minimum
-    elif key.type == BOOL:
-        out = {"type": "boolean"}
     elif key.type == STR_MAP:
         out = {"type": "object", "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
                "additionalProperties": {"type": ["string", "number", "boolean"]}}
