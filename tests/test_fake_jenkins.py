@@ -129,11 +129,14 @@ def test_get_config_is_the_reserialised_job_not_the_posted_text(server: FakeJenk
     assert all(re.match(r"^( {2})*\S", line) for line in config.splitlines())
 
 
-def test_get_config_escapes_quotes_and_carriage_returns_and_turns_crlf_into_lf(client: jenkins.Jenkins) -> None:
+def test_get_config_escapes_quotes_and_turns_a_shell_steps_line_ends_into_lf(client: jenkins.Jenkins) -> None:
     client.create_job("acme-nginx", FREESTYLE)
     config = client.get_job_config("acme-nginx")
     assert "<description>It&apos;s &quot;acme&quot;</description>" in config
-    assert "<command>docker build --pull .\necho &apos;built &quot;it&quot;&apos;&#xd;</command>" in config
+    # A shell step's line ends all become LF (Shell.readResolve -> LineEndingConversion, Unix),
+    # a trailing CR written as a character reference included.
+    assert "<command>docker build --pull .\necho &apos;built &quot;it&quot;&apos;\n</command>" in config
+    assert "<description>It&apos;s &quot;acme&quot;</description>" in config
 
 
 def test_fields_come_back_in_java_declaration_order_with_omitted_ones_filled(client: jenkins.Jenkins) -> None:

@@ -342,6 +342,21 @@ def _hook_gitscm(o: Obj) -> None:
     _default_lists(o, "extensions")
 
 
+def _hook_shell(o: Obj) -> None:
+    # Shell.readResolve rebuilds the step through its constructor, which converts every line end
+    # (CRLF, then a lone CR) to LF (hudson.util.LineEndingConversion, EOLType.Unix).
+    command = o.values.get("command")
+    if isinstance(command, str):
+        o.values["command"] = command.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _hook_batch_file(o: Obj) -> None:
+    # BatchFile converts the same way, to Windows line ends (EOLType.Windows).
+    command = o.values.get("command")
+    if isinstance(command, str):
+        o.values["command"] = command.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
+
+
 def _hook_gitlab(o: Obj) -> None:
     if o.values.get("branchFilterType") is None:
         o.values["branchFilterType"] = "All"
@@ -388,8 +403,8 @@ _MODELS: dict[str, _Cls] = {
     "com.cloudbees.hudson.plugins.folder.icons.StockFolderIcon": _Cls(()),
     "com.cloudbees.hudson.plugins.folder.health.WorstChildHealthMetric": _Cls(_fs("nonRecursive:bool")),
     "hudson.scm.NullSCM": _Cls(()),
-    "hudson.tasks.Shell": _Cls(_fs("command", "configuredLocalRules:list", "unstableReturn:Integer")),
-    "hudson.tasks.BatchFile": _Cls(_fs("command", "configuredLocalRules:list", "unstableReturn:Integer")),
+    "hudson.tasks.Shell": _Cls(_fs("command", "configuredLocalRules:list", "unstableReturn:Integer"), _hook_shell),
+    "hudson.tasks.BatchFile": _Cls(_fs("command", "configuredLocalRules:list", "unstableReturn:Integer"), _hook_batch_file),
     "hudson.tasks.BuildTrigger": _Cls(_fs("childProjects", "threshold:obj:hudson.model.Result")),
     "jenkins.triggers.ReverseBuildTrigger": _Cls(_fs("spec", "upstreamProjects",
                                                      "threshold:obj:hudson.model.Result")),
