@@ -9,8 +9,8 @@ everything else fails the one job it concerns.
 """
 from __future__ import annotations
 
-import json
 import logging
+import re
 import threading
 import time
 from typing import Callable, Mapping, TypeVar
@@ -82,7 +82,6 @@ class RemoteJenkins:
         self._local = threading.local()
         self._clients: list[jenkins.Jenkins] = []
         self._lock = threading.Lock()
-        self.requests_made = 0
 
     # -- plumbing ----------------------------------------------------------------------------
     def _client(self) -> jenkins.Jenkins:
@@ -106,8 +105,6 @@ class RemoteJenkins:
         attempt = 0
         while True:
             attempt += 1
-            with self._lock:
-                self.requests_made += 1
             try:
                 req = requests.Request(method, url, data=data, headers=headers or {})
                 return self._client().jenkins_request(req)
@@ -124,7 +121,7 @@ class RemoteJenkins:
                 raise
             except jenkins.JenkinsException as exc:
                 client = self._client()
-                if "[403]" in str(exc) and "crumb" in str(exc).lower() and client.crumb is False:
+                if _status(exc) == 403 and "crumb" in str(exc).lower() and client.crumb is False:
                     client.crumb = None  # a password login: fetch the crumb and send again
                     attempt -= 1
                     continue
@@ -136,46 +133,50 @@ class RemoteJenkins:
             self._sleep(delay)
 
     def _http_error(self, exc: Exception, what: str, attempts: int) -> TargetError:
+        if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout):
+            tries = f", after {attempts} attempts" if attempts > 1 else ""
+            reason = f"cannot reach Jenkins at {self.url} ({_connection_reason(exc)}{tries})"
+            return JobError(what, reason) if what else TargetError(reason)
         if isinstance(exc, requests.HTTPError) and exc.response is not None:
             response = exc.response
             reason = response.headers.get("X-Error") or f"HTTP {response.status_code} {response.reason}"
             message = reason + (f" (after {attempts} attempts)" if attempts > 1 else "")
-        elif isinstance(exc, requests.ConnectionError) and attempts == 1 and not what:
-            message = f"cannot reach Jenkins at {self.url}: {_short(exc)}"
         else:
             message = f"{_short(exc)} (after {attempts} attempts)"
-        return JobError(what, message) if what else TargetError(message if "Jenkins at" in message else f"{self.url}: {message}")
+        return JobError(what, message) if what else TargetError(f"{self.url}: {message}")
 
     def _jenkins_error(self, exc: jenkins.JenkinsException, what: str) -> TargetError:
         text = str(exc)
-        if "[401]" in text:
+        status = _status(exc)
+        if status == 401:
             return TargetError(f"Jenkins at {self.url} refused the credentials (401): check JENKINS_USER and the API token")
-        if "[403]" in text:
+        if status == 403:
             detail = "No valid crumb" if "crumb" in text.lower() else "permission denied"
             return TargetError(f"Jenkins at {self.url} answered 403 ({detail}): the user needs Job/Configure, Job/Create and Job/Delete")
         body = text.split("\n", 1)[1].strip() if "\n" in text else text
         summary = _summarise_body(body)
         return JobError(what, f"Jenkins answered 500: {summary}") if what else TargetError(f"Jenkins answered 500: {summary}")
 
-    # -- Target ------------------------------------------------------------------------------
-    def check(self) -> str:
-        """Make sure the URL is a Jenkins we may use; returns its version."""
+    def _api_json(self, tree: str) -> requests.Response:
+        """``api/json?tree=...`` of the controller, which must answer as Jenkins does."""
         try:
-            response = self._request("GET", "api/json?tree=mode")
-        except jenkins.NotFoundException:
-            raise TargetError(f"{self.url} is not a Jenkins controller (no api/json)") from None
-        version = response.headers.get("X-Jenkins")
-        if not version:
-            raise TargetError(f"{self.url} does not look like Jenkins (no X-Jenkins header)")
-        return version
-
-    def list_items(self, depth: int) -> list[LiveItem]:
-        try:
-            response = self._request("GET", f"api/json?tree={quote(_tree(max(depth, 1)), safe='[],')}")
+            response = self._request("GET", f"api/json?tree={quote(tree, safe='[],')}")
         except jenkins.NotFoundException:
             raise TargetError(f"{self.url} is not a Jenkins controller (no api/json)") from None
         if not response.headers.get("X-Jenkins"):
             raise TargetError(f"{self.url} does not look like Jenkins (no X-Jenkins header)")
+        return response
+
+    def _post_xml(self, path: str, xml: str, what: str) -> None:
+        self._request("POST", path, data=xml.encode("utf-8"), headers={"Content-Type": "application/xml"}, what=what)
+
+    # -- Target ------------------------------------------------------------------------------
+    def check(self) -> str:
+        """Make sure the URL is a Jenkins we may use; returns its version."""
+        return self._api_json("mode").headers["X-Jenkins"]
+
+    def list_items(self, depth: int) -> list[LiveItem]:
+        response = self._api_json(_tree(max(depth, 1)))
         try:
             data = response.json()
         except ValueError:
@@ -202,7 +203,7 @@ class RemoteJenkins:
         folder, _, name = full_name.rpartition("/")
         path = (job_path(folder) if folder else "") + f"createItem?name={quote(name, safe='')}"
         try:
-            self._request("POST", path, data=xml.encode("utf-8"), headers={"Content-Type": "application/xml"}, what=full_name)
+            self._post_xml(path, xml, full_name)
         except jenkins.NotFoundException:
             raise JobError(full_name, f"folder {folder!r} does not exist") from None
         except JobError as exc:
@@ -214,8 +215,7 @@ class RemoteJenkins:
 
     def update(self, full_name: str, xml: str) -> None:
         try:
-            self._request("POST", job_path(full_name) + "config.xml", data=xml.encode("utf-8"),
-                          headers={"Content-Type": "application/xml"}, what=full_name)
+            self._post_xml(job_path(full_name) + "config.xml", xml, full_name)
         except jenkins.NotFoundException:
             raise JobError(full_name, "not found (deleted meanwhile?)") from None
 
@@ -234,7 +234,7 @@ class RemoteJenkins:
 
     def write_view(self, name: str, xml: str, *, create: bool) -> None:
         path = f"createView?name={quote(name, safe='')}" if create else f"view/{quote(name, safe='')}/config.xml"
-        self._request("POST", path, data=xml.encode("utf-8"), headers={"Content-Type": "application/xml"}, what=f"view {name}")
+        self._post_xml(path, xml, f"view {name}")
 
     def build(self, full_name: str, parameters: Mapping[str, str] | None = None) -> str | None:
         """Queue a build of a job; returns the queue item URL Jenkins gives, if any.
@@ -259,6 +259,30 @@ class RemoteJenkins:
             self._clients.clear()
 
 
+def _status(exc: jenkins.JenkinsException) -> int | None:
+    """The HTTP status behind a python-jenkins error, if any.
+
+    python-jenkins turns a 401, 403 or 500 into a bare ``JenkinsException`` raised while
+    handling the ``HTTPError``, which stays attached as the exception's context.
+    """
+    cause = exc.__context__
+    if isinstance(cause, requests.HTTPError) and cause.response is not None:
+        return cause.response.status_code
+    return None
+
+
+def _connection_reason(exc: Exception) -> str:
+    """The operating system's reason under urllib3's wrapping ("Connection refused"), or a summary."""
+    text = str(exc)
+    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
+    if found:
+        return found.group(1).strip()
+    for phrase in ("Name or service not known", "Connection refused", "Connection reset", "Remote end closed connection"):
+        if phrase.lower() in text.lower():
+            return phrase
+    return "connection failed"
+
+
 def _short(exc: Exception) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:200]
@@ -272,11 +296,3 @@ def _summarise_body(body: str) -> str:
             return body[index:index + 200].splitlines()[0]
     text = " ".join(body.split())
     return (text[:200] + "...") if len(text) > 200 else (text or "internal server error")
-
-
-def read_json(response: requests.Response) -> object:
-    """Parse a JSON body, naming the URL when it is not JSON."""
-    try:
-        return json.loads(response.content)
-    except ValueError:
-        raise TargetError(f"{response.url} did not answer JSON") from None
