@@ -21,6 +21,14 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 FORMAT_TEXT_JSON = click.Choice(["text", "json"])
 
+# Options several commands share, each defined once (a click option decorator can be reused).
+_format_option = click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="Output format.")
+_templates_option = click.option("--templates", type=click.Path(exists=True, file_okay=False),
+                                 help="Directory of job templates searched before the bundled ones.")
+_prune_option = click.option("--prune", is_flag=True, help="Also delete managed jobs that left the inventory.")
+_adopt_option = click.option("--adopt", is_flag=True, help="Take over existing jobs that have a job's name but were not made by jenkins-docker.")
+_workers_option = click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Concurrent requests.")
+
 
 def _target_options(func: Any) -> Any:
     """--jenkins / --jenkins-home and the credential options shared by plan, sync and rebuild."""
@@ -60,7 +68,7 @@ def cli(verbose: int) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("inventories", metavar="INVENTORY...", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="Output format.")
+@_format_option
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing when the inventory is valid.")
 def validate(inventories: tuple[str, ...], fmt: str, quiet: bool) -> int:
     """Check an inventory, offline: every problem as FILE:LINE:COL: message.
@@ -99,7 +107,7 @@ def graph(inventory: str, fmt: str, output: str | None, highlight: tuple[str, ..
 @cli.command(context_settings=CONTEXT)
 @click.argument("inventory", type=click.Path(dir_okay=False))
 @click.argument("images", metavar="IMAGE...", nargs=-1, required=True)
-@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="Output format.")
+@_format_option
 def impact(inventory: str, images: tuple[str, ...], fmt: str) -> int:
     """Show what rebuilds when IMAGE... change, in build waves.
 
@@ -119,7 +127,7 @@ def impact(inventory: str, images: tuple[str, ...], fmt: str) -> int:
 @cli.command(context_settings=CONTEXT)
 @click.argument("inventory", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Directory to write (JENKINS_HOME layout).")
-@click.option("--templates", type=click.Path(exists=True, file_okay=False), help="Directory of job templates searched before the bundled ones.")
+@_templates_option
 def render(inventory: str, out_dir: str, templates: str | None) -> int:
     """Write every job's config.xml as DIR/jobs/<name>/config.xml.
 
@@ -136,11 +144,11 @@ def render(inventory: str, out_dir: str, templates: str | None) -> int:
 @cli.command(context_settings=CONTEXT)
 @click.argument("inventory", type=click.Path(dir_okay=False))
 @_target_options
-@click.option("--prune", is_flag=True, help="Also delete managed jobs that left the inventory.")
-@click.option("--adopt", is_flag=True, help="Take over existing jobs that have a job's name but were not made by jenkins-docker.")
-@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Concurrent requests.")
-@click.option("--templates", type=click.Path(exists=True, file_okay=False), help="Directory of job templates searched before the bundled ones.")
-@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="Output format.")
+@_prune_option
+@_adopt_option
+@_workers_option
+@_templates_option
+@_format_option
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when nothing would change, 2 when changes are pending, 1 on error.")
 def plan(inventory: str, **options: Any) -> int:
     """Show what sync would change, with a diff per job; changes nothing.
@@ -159,12 +167,12 @@ def plan(inventory: str, **options: Any) -> int:
 @cli.command(context_settings=CONTEXT)
 @click.argument("inventory", type=click.Path(dir_okay=False))
 @_target_options
-@click.option("--prune", is_flag=True, help="Also delete managed jobs that left the inventory.")
-@click.option("--adopt", is_flag=True, help="Take over existing jobs that have a job's name but were not made by jenkins-docker.")
+@_prune_option
+@_adopt_option
 @click.option("--dry-run", is_flag=True, help="Plan only: show what would change and write nothing.")
-@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Concurrent requests.")
-@click.option("--templates", type=click.Path(exists=True, file_okay=False), help="Directory of job templates searched before the bundled ones.")
-@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="Output format.")
+@_workers_option
+@_templates_option
+@_format_option
 def sync(inventory: str, **options: Any) -> int:
     """Make the target's jobs match the inventory.
 
@@ -201,7 +209,7 @@ def rebuild(inventory: str, images: tuple[str, ...], **options: Any) -> int:
 @cli.command(context_settings=CONTEXT)
 @click.argument("inventory", type=click.Path(dir_okay=False))
 @click.option("--jenkins", "jenkins_url", metavar="URL", envvar="JENKINS_URL", help="Jenkins URL as GitLab reaches it (or JENKINS_URL).")
-@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="Output format.")
+@_format_option
 @click.option("--apply", "apply_hooks", is_flag=True, help="Create or update the hooks in GitLab (access token from GITLAB_TOKEN).")
 @click.option("--gitlab", "gitlab_url", metavar="URL", envvar="GITLAB_URL", help="GitLab URL, for --apply (or GITLAB_URL).")
 @click.option("--secret-token-file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",

@@ -16,11 +16,8 @@ import click
 
 def colour_enabled(stream: IO[str]) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return bool(getattr(stream, "isatty", lambda: False)())
+    forced = color_override()
+    return forced if forced is not None else _is_terminal(stream)
 
 
 def color_override() -> bool | None:
@@ -30,6 +27,10 @@ def color_override() -> bool | None:
     if os.environ.get("FORCE_COLOR"):
         return True
     return None
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)())
 
 
 def style(text: str, stream: IO[str] | None = None, **kwargs: Any) -> str:
@@ -64,7 +65,7 @@ class Progress:
         self.label = label
         self.total = total
         self.done = 0
-        self.enabled = enabled and total > 0 and bool(getattr(sys.stderr, "isatty", lambda: False)())
+        self.enabled = enabled and total > 0 and _is_terminal(sys.stderr)
         self._lock = threading.Lock()
         self._last = 0.0
 

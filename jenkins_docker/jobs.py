@@ -283,10 +283,6 @@ def _script(lines: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _git(url: str, branch: str, credentials: str | None) -> dict[str, Any]:
-    return {"url": url, "credentials": credentials, "branch_spec": f"*/{branch}"}
-
-
 def _checkout(git: Mapping[str, Any]) -> str:
     remote = f"url: {groovy_string(git['url'])}"
     if git["credentials"]:
@@ -328,14 +324,14 @@ class _Renderer:
     def full(self, name: str) -> str:
         return naming.full_name(self.folder, name)
 
-    def image_job(self, key: str) -> str:
-        return self.inventory.images[key].job_name
-
     def make_job(self, name: str, kind: str, role: str, image: str | None, template: str, context: dict[str, Any]) -> Job:
         context = {"name": name, "full_name": self.full(name), **context}
         return Job(self.full(name), name, self.folder, kind, role, image, _render_template(self.env, template, context))
 
     # -- shared views ----------------------------------------------------------------------
+    def git(self, url: str, branch: str) -> dict[str, Any]:
+        return {"url": url, "credentials": self.settings.git_credentials, "branch_spec": f"*/{branch}"}
+
     def gitlab(self, branch: str) -> dict[str, str] | None:
         connection = self.settings.gitlab_connection
         return {"connection": connection, "branch": branch} if connection else None
@@ -350,7 +346,7 @@ class _Renderer:
     def build_description(self, image: Image, cascade: str) -> str:
         parents = []
         for parent in image.parents:
-            text = f"{parent.image} ({self.full(self.image_job(parent.image))})" if parent.image else f"{parent.normalized} (external)"
+            text = f"{parent.image} ({self.inventory.job(parent.image)})" if parent.image else f"{parent.normalized} (external)"
             if parent.pinned:
                 text += " (pinned by digest: its rebuilds do not rebuild this image)"
             parents.append(text)
@@ -369,13 +365,13 @@ class _Renderer:
     def build_job(self, image: Image) -> Job:
         if self.settings.job_type == "pipeline":
             return self.build_pipeline(image)
-        triggers = [self.image_job(child) for child in self.graph.triggers(image.key)]
+        triggers = [self.inventory.images[child].job_name for child in self.graph.triggers(image.key)]
         cascade = f"Triggers: {', '.join(self.full(t) for t in triggers)}." if triggers else "Triggers no other image job."
         builders = [_script(_exports(image.env) + [image.test])] if image.test else []
         builders.append(_script(_exports(image.env) + _build_commands(image)))
         context = {
             "description": self.build_description(image, cascade),
-            "git": _git(image.git, image.branch, self.settings.git_credentials),
+            "git": self.git(image.git, image.branch),
             "gitlab": self.gitlab(image.branch),
             "timer": image.rebuild,
             "keep_builds": self.settings.keep_builds,
@@ -389,7 +385,7 @@ class _Renderer:
         return self.make_job(image.job_name, "freestyle", "build", image.key, "freestyle.xml.j2", context)
 
     def cascade_waves(self, image: Image) -> list[list[str]]:
-        return [[self.full(self.image_job(key)) for key in wave] for wave in self.graph.waves([image.key])[1:]]
+        return [[self.inventory.job(key) for key in wave] for wave in self.graph.waves([image.key])[1:]]
 
     def build_pipeline(self, image: Image) -> Job:
         waves = self.cascade_waves(image)
@@ -397,7 +393,7 @@ class _Renderer:
             cascade = "After a build with CASCADE checked, rebuilds in waves: " + "; then ".join(", ".join(w) for w in waves) + "."
         else:
             cascade = "Nothing is built from this image: no cascade."
-        git = _git(image.git, image.branch, self.settings.git_credentials)
+        git = self.git(image.git, image.branch)
         stages = []
         if image.test:
             stages += _block("stage('Test') {", [f"sh {groovy_string(image.test)}"])
@@ -434,7 +430,7 @@ class _Renderer:
             f"Started after each successful build of {self.full(image.job_name)} with IMAGE_TAG set to its build number; "
             "run it by hand with another tag to roll back.",
         )
-        git = _git(image.git, image.branch, self.settings.git_credentials)
+        git = self.git(image.git, image.branch)
         env = {**image.env, "IMAGE": image.push_name}
         parameters = [{"type": "string", "name": "IMAGE_TAG", "default": _LATEST_TAG,
                        "description": f"Tag of {image.push_name} to deploy."}]
@@ -461,7 +457,7 @@ class _Renderer:
         )
         context = {
             "description": description,
-            "git": _git(seed.git, seed.branch, self.settings.git_credentials),
+            "git": self.git(seed.git, seed.branch),
             "gitlab": self.gitlab(seed.branch),
             "keep_builds": self.settings.keep_builds,
             "agent": self.agent(None),
@@ -485,17 +481,18 @@ class _Renderer:
         out = []
         for depth, name in enumerate(parts, start=1):
             parent = "/".join(parts[:depth - 1]) or None
+            full_name = naming.full_name(parent, name)
             innermost = depth == len(parts)
             what = (f"The Docker image jobs generated by jenkins-docker from {self.inventory.path.name}." if innermost
                     else f"Holds {'/'.join(parts[:depth + 1])}, created by jenkins-docker.")
             context = {
                 "name": name,
-                "full_name": "/".join(parts[:depth]),
+                "full_name": full_name,
                 "description": self.description(what),
                 "views": [view] if innermost and view else [],
             }
             xml = _render_template(self.env, "folder.xml.j2", context)
-            out.append(Job("/".join(parts[:depth]), name, parent, "folder", "folder", None, xml, (parent,) if parent else ()))
+            out.append(Job(full_name, name, parent, "folder", "folder", None, xml, (parent,) if parent else ()))
         return out
 
     # -- everything ------------------------------------------------------------------------
@@ -505,9 +502,9 @@ class _Renderer:
         order = list(nx.lexicographical_topological_sort(listed, key=lambda key: images[key].job_name))
         folder = (self.folder,) if self.folder else ()
         jobs = [dataclasses.replace(self.build_job(images[key]),
-                                    after=folder + tuple(self.full(self.image_job(u)) for u in self.graph.upstreams(key)))
+                                    after=folder + tuple(self.inventory.job(u) for u in self.graph.upstreams(key)))
                 for key in order]
-        jobs += [dataclasses.replace(self.deploy_job(images[key]), after=folder + (self.full(images[key].job_name),))
+        jobs += [dataclasses.replace(self.deploy_job(images[key]), after=folder + (self.inventory.job(key),))
                  for key in sorted(order, key=lambda k: images[k].job_name) if images[key].deploy]
         if self.settings.seed_job is not None:
             jobs.append(dataclasses.replace(self.seed_job(), after=folder))

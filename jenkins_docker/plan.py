@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Literal
 from jenkins_docker import naming, xmlcompare
 from jenkins_docker.errors import JenkinsDockerError, JobError
 from jenkins_docker.jobs import MANAGED_MARKER, Job, JobSet
-from jenkins_docker.targets import LiveItem, Target, kind_of_xml
+from jenkins_docker.targets import Target, kind_of_xml
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,6 @@ class Change:
     what: Literal["job", "folder", "view"]
     new: str | None           # config to write (None for a delete)
     old: str | None           # live config (None for a create)
-    order: int = 0            # position in the rendered set: folders and upstreams first
     after: tuple[str, ...] = ()   # items written before this one when they change too
 
     @property
@@ -111,11 +110,11 @@ def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool =
     """
     plan = Plan(target.label)
     live = {naming.collision_key(item.full_name): item for item in target.list_items(scan_depth(folder))}
-    to_read: list[tuple[int, Job, LiveItem]] = []
-    for order, job in enumerate(jobs.jobs):
+    to_read: list[Job] = []
+    for job in jobs.jobs:
         item = live.get(naming.collision_key(job.full_name))
         if item is None:
-            plan.changes.append(Change("create", job.full_name, _what(job), job.xml, None, order, job.after))
+            plan.changes.append(Change("create", job.full_name, _what(job), job.xml, None, job.after))
         elif job.kind == "folder" and item.kind == "folder" and not is_managed(item.description):
             plan.notes.append(f"folder {item.full_name} exists and is not managed by jenkins-docker: its jobs go into it, its configuration is left alone")
         elif not is_managed(item.description) and not adopt:
@@ -124,7 +123,7 @@ def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool =
         elif item.full_name != job.full_name:
             plan.failed.append(Failure(job.full_name, f"Jenkins already has {item.full_name!r}, which differs only in case; rename it first"))
         else:
-            to_read.append((order, job, item))
+            to_read.append(job)
     _compare(plan, target, to_read, workers, progress)
     if prune:
         wanted = {naming.collision_key(job.full_name) for job in jobs.jobs}
@@ -134,21 +133,23 @@ def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool =
         for item in sorted(doomed, key=lambda i: (-i.full_name.count("/"), i.full_name)):
             if any(d.full_name != item.full_name and item.full_name.startswith(d.full_name + "/") for d in doomed):
                 continue  # deleting its managed folder deletes it too
-            plan.changes.append(Change("delete", item.full_name, "folder" if item.kind == "folder" else "job", None, None, len(jobs.jobs)))
+            plan.changes.append(Change("delete", item.full_name, "folder" if item.kind == "folder" else "job", None, None))
     _plan_views(plan, jobs, target)
-    plan.changes.sort(key=lambda c: (c.action == "delete", c.order))
+    # Writes in rendered order (folders and upstreams first), then views, then deletes (the sort
+    # is stable: deletes keep their deepest-first order).
+    position = {job.full_name: index for index, job in enumerate(jobs.jobs)}
+    plan.changes.sort(key=lambda c: (c.action == "delete", c.what == "view", 0 if c.what == "view" else position.get(c.name, 0)))
     plan.unchanged.sort()
     return plan
 
 
-def _compare(plan: Plan, target: Target, to_read: list[tuple[int, Job, LiveItem]], workers: int,
+def _compare(plan: Plan, target: Target, to_read: list[Job], workers: int,
              progress: Callable[[int], None] | None) -> None:
-    def read(entry: tuple[int, Job, LiveItem]) -> tuple[int, Job, LiveItem, str | Exception]:
-        order, job, item = entry
+    def read(job: Job) -> tuple[Job, str | Exception]:
         try:
-            return order, job, item, target.read_config(job.full_name)
+            return job, target.read_config(job.full_name)
         except JenkinsDockerError as exc:
-            return order, job, item, exc
+            return job, exc
 
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
     try:
@@ -159,18 +160,18 @@ def _compare(plan: Plan, target: Target, to_read: list[tuple[int, Job, LiveItem]
     pool.shutdown(wait=True)
 
 
-def _collect(plan: Plan, reads: Iterable[tuple[int, Job, LiveItem, str | Exception]],
-             progress: Callable[[int], None] | None) -> None:
+def _collect(plan: Plan, reads: Iterable[tuple[Job, str | Exception]], progress: Callable[[int], None] | None) -> None:
     """Sort each read config into unchanged, update or replace (or a failure)."""
-    for order, job, item, live in reads:
+    for job, live in reads:
         if progress:
             progress(1)
         if isinstance(live, Exception):
             plan.failed.append(Failure(job.full_name, live.message if isinstance(live, JobError) else str(live)))
             continue
         try:
-            live_kind = kind_of_xml(xmlcompare.root_tag(live))
-            equal = live_kind == job.kind and xmlcompare.same(live, job.xml)
+            live_tag, live_canonical = xmlcompare.tag_and_canonical(live)
+            live_kind = kind_of_xml(live_tag)
+            equal = live_kind == job.kind and live_canonical == xmlcompare.canonical(job.xml)
         except xmlcompare.XMLError as exc:
             live_kind, equal = "other", False
             log.warning("%s: live config is not XML (%s); it will be replaced", job.full_name, exc)
@@ -178,7 +179,7 @@ def _collect(plan: Plan, reads: Iterable[tuple[int, Job, LiveItem, str | Excepti
             plan.unchanged.append(job.full_name)
             continue
         action: Action = "replace" if live_kind != job.kind else "update"
-        plan.changes.append(Change(action, job.full_name, _what(job), job.xml, live, order, job.after))
+        plan.changes.append(Change(action, job.full_name, _what(job), job.xml, live, job.after))
 
 
 def _plan_views(plan: Plan, jobs: JobSet, target: Target) -> None:
@@ -190,13 +191,14 @@ def _plan_views(plan: Plan, jobs: JobSet, target: Target) -> None:
         except JenkinsDockerError as exc:
             plan.notes.append(f"view {view.name!r} not synced: {exc}")
             continue
+        after = tuple(j.full_name for j in jobs.jobs)
         if live is None:
-            plan.changes.append(Change("create", view.name, "view", view.xml, None, len(jobs.jobs), tuple(j.full_name for j in jobs.jobs)))
+            plan.changes.append(Change("create", view.name, "view", view.xml, None, after))
         elif not xmlcompare.same(live, view.xml):
-            if MANAGED_MARKER not in live:
-                plan.failed.append(Failure(f"view {view.name}", "a view of that name exists and is not managed by jenkins-docker"))
+            if is_managed(live):
+                plan.changes.append(Change("update", view.name, "view", view.xml, live, after))
             else:
-                plan.changes.append(Change("update", view.name, "view", view.xml, live, len(jobs.jobs), tuple(j.full_name for j in jobs.jobs)))
+                plan.failed.append(Failure(f"view {view.name}", "a view of that name exists and is not managed by jenkins-docker"))
 
 
 def _what(job: Job) -> Literal["job", "folder"]:

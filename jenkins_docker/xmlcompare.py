@@ -37,19 +37,19 @@ def parse(text: str) -> ET.Element:
 
 def canonical(text: str) -> str:
     """A form of the config that is equal for two documents Jenkins reads as the same job."""
-    root = parse(text)
-    _normalise(root)
-    return _serialise(root)
+    return _serialise(_normalised(text))
+
+
+def tag_and_canonical(text: str) -> tuple[str, str]:
+    """The root element's name (``project``, ``flow-definition``, a folder class...) and the
+    :func:`canonical` form, from one parse."""
+    root = _normalised(text)
+    return root.tag, _serialise(root)
 
 
 def same(a: str, b: str) -> bool:
     """True when Jenkins would load ``a`` and ``b`` as the same configuration."""
     return canonical(a) == canonical(b)
-
-
-def root_tag(text: str) -> str:
-    """The root element's name: ``project`` (freestyle), ``flow-definition``, a folder class..."""
-    return parse(text).tag
 
 
 def diff(old: str | None, new: str | None, name: str) -> str:
@@ -60,10 +60,15 @@ def diff(old: str | None, new: str | None, name: str) -> str:
 
 
 def _pretty(text: str) -> list[str]:
-    root = parse(text)
-    _normalise(root)
+    root = _normalised(text)
     ET.indent(root, space="  ")
     return [line + "\n" for line in ET.tostring(root, encoding="unicode").splitlines()]
+
+
+def _normalised(text: str) -> ET.Element:
+    root = parse(text)
+    _normalise(root)
+    return root
 
 
 def _normalise(element: ET.Element) -> None:

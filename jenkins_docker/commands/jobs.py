@@ -26,11 +26,6 @@ def render_command(path: str, out_dir: str, templates: str | None) -> int:
     return 0
 
 
-def read_token(token_file: str | None) -> str | None:
-    """The API token: from ``--token-file`` or the JENKINS_API_TOKEN variable, never an argument."""
-    return read_secret(token_file, "--token-file", "JENKINS_API_TOKEN")
-
-
 def open_target(jenkins_url: str | None, jenkins_home: str | None, user: str | None, token_file: str | None,
                 ca_bundle: str | None, insecure: bool, *, require_remote: bool = False) -> Any:
     """The target chosen on the command line; a usage error when it is missing or ambiguous."""
@@ -45,11 +40,17 @@ def open_target(jenkins_url: str | None, jenkins_home: str | None, user: str | N
         return JenkinsHome(jenkins_home)
     if not jenkins_url:
         raise UsageError("no target: pass --jenkins URL (or set JENKINS_URL)" + ("" if require_remote else ", or --jenkins-home DIR"))
-    token = read_token(token_file)
+    token = read_secret(token_file, "--token-file", "JENKINS_API_TOKEN")
     if token and not user:
         raise UsageError("an API token needs a user: set JENKINS_USER or pass --user")
     verify: bool | str = False if insecure else (ca_bundle or True)
     return RemoteJenkins(jenkins_url, Credentials(user, token) if user else None, verify=verify)
+
+
+def _open_target(opts: dict[str, Any], *, require_remote: bool = False) -> Any:
+    """The target of a command's target options (``cli._target_options``)."""
+    return open_target(opts["jenkins_url"], opts["jenkins_home"], opts["user"], opts["token_file"], opts["ca_bundle"],
+                       opts["insecure"], require_remote=require_remote)
 
 
 def _plan(path: str, opts: dict[str, Any], target: Any) -> Any:
@@ -91,17 +92,21 @@ def print_plan(plan: Any, *, diffs: bool = True) -> None:
                + (f", {len(plan.failed)} failed" if plan.failed else "") + ".")
 
 
+def _show_plan(plan: Any, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(plan.to_json(), indent=2))
+    else:
+        print_plan(plan)
+
+
 def plan_command(path: str, **opts: Any) -> int:
     """Show what sync would change; with --detailed-exitcode, 2 means changes are pending."""
-    target = open_target(opts["jenkins_url"], opts["jenkins_home"], opts["user"], opts["token_file"], opts["ca_bundle"], opts["insecure"])
+    target = _open_target(opts)
     try:
         plan = _plan(path, opts, target)
     finally:
         target.close()
-    if opts["fmt"] == "json":
-        click.echo(json.dumps(plan.to_json(), indent=2))
-    else:
-        print_plan(plan)
+    _show_plan(plan, opts["fmt"])
     if plan.failed:
         return 1
     if opts["detailed_exitcode"] and plan.has_changes:
@@ -113,14 +118,11 @@ def sync_command(path: str, **opts: Any) -> int:
     """Plan, then apply; exit 1 when any job failed (all others are still written)."""
     from jenkins_docker.sync import apply
 
-    target = open_target(opts["jenkins_url"], opts["jenkins_home"], opts["user"], opts["token_file"], opts["ca_bundle"], opts["insecure"])
+    target = _open_target(opts)
     try:
         plan = _plan(path, opts, target)
         if opts["dry_run"]:
-            if opts["fmt"] == "json":
-                click.echo(json.dumps(plan.to_json(), indent=2))
-            else:
-                print_plan(plan)
+            _show_plan(plan, opts["fmt"])
             return 1 if plan.failed else 0
         progress = console.Progress("writing", len(plan.changes), enabled=opts["fmt"] != "json")
         try:
@@ -158,7 +160,7 @@ def rebuild_command(path: str, images: tuple[str, ...], **opts: Any) -> int:
         if job is None:
             raise UsageError(f"{node} is an external image with no job; rebuild the images built FROM it: {', '.join(graph.children(node))}")
         jobs.append(job)
-    target = open_target(opts["jenkins_url"], None, opts["user"], opts["token_file"], opts["ca_bundle"], opts["insecure"], require_remote=True)
+    target = _open_target(opts, require_remote=True)
     failed = 0
     try:
         # Pipeline build jobs take the CASCADE parameter (see jobs.py); a rebuild asked for by

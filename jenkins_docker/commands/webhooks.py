@@ -18,11 +18,6 @@ _SYMBOLS = {"created": ("+", "green"), "updated": ("~", "yellow"), "unchanged": 
             "deleted": ("-", "red"), "failed": ("!", "red")}
 
 
-def read_secret_token(secret_token_file: str | None) -> str | None:
-    """The hooks' secret token: from ``--secret-token-file`` or JENKINS_WEBHOOK_TOKEN, optional."""
-    return read_secret(secret_token_file, "--secret-token-file", "JENKINS_WEBHOOK_TOKEN")
-
-
 def webhooks_command(path: str, *, jenkins_url: str | None, fmt: str, apply_hooks: bool, gitlab_url: str | None,
                      secret_token_file: str | None, rotate_token: bool, prune: bool = False) -> int:
     """List the hooks; with ``apply_hooks``, make GitLab have them (and report stale ones, or
@@ -40,7 +35,7 @@ def webhooks_command(path: str, *, jenkins_url: str | None, fmt: str, apply_hook
         if not private_token:
             raise UsageError("--apply needs a GitLab access token in the GITLAB_TOKEN variable "
                              "(scope api, Maintainer of each project); it is never read from an argument")
-        secret_token = read_secret_token(secret_token_file)
+        secret_token = read_secret(secret_token_file, "--secret-token-file", "JENKINS_WEBHOOK_TOKEN")
         if rotate_token and not secret_token:
             raise UsageError("--rotate-token needs a secret token: --secret-token-file FILE or JENKINS_WEBHOOK_TOKEN")
     elif rotate_token:
