@@ -128,9 +128,15 @@ def test_gitlab_ci_validate_job_fails_on_an_invalid_inventory(workdir: Path, jen
     assert re.search(r"inventory\.yml:\d+:\d+: error: unknown key `registy`", done.stdout)
 
 
+def pipeline_plan_exit(workdir: Path, jenkins: FakeJenkins) -> int:
+    return Pipeline(workdir, jenkins, GITLAB_SHELL, token="wrong-token").exit_code(gitlab_jobs()["plan"]["script"][0])
+
+
 def test_gitlab_ci_plan_job_fails_when_jenkins_refuses_the_token(workdir: Path, jenkins: FakeJenkins) -> None:
     done = Pipeline(workdir, jenkins, GITLAB_SHELL, token="wrong-token").run(*gitlab_jobs()["plan"]["script"])
-    assert done.returncode != 0  # only "changes pending" (2) is tolerated, never an error (1)
+    assert done.returncode == 1  # only "changes pending" (2) is tolerated, never an error (1)
+    assert pipeline_plan_exit(workdir, jenkins) == 1
+    assert "refused the credentials" in done.stderr
     assert "wrong-token" not in done.stdout + done.stderr
 
 

@@ -42,7 +42,8 @@ def test_validate_reports_every_problem_as_file_line_col_and_exits_1(tmp_path: P
     done = run("validate", str(path))
     assert done.returncode == 1
     assert f"{path}:8:5:" in done.stdout and "did you mean `registry`" in done.stdout
-    assert f"{path}:9:3:" in done.stdout or f"{path}:10:5:" in done.stdout  # acme/b misses git
+    assert f"{path}:9:3: error: base image 'acme/b' is missing the required key `git`" in done.stdout
+    assert f"{path}:5:3:" in done.stdout and "has no registry" in done.stdout  # acme/a: regstry is no registry
     assert "Traceback" not in done.stdout + done.stderr
 
 
