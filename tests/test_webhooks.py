@@ -39,9 +39,16 @@ def gitlab() -> Iterator[FakeGitLab]:
         fake.stop()
 
 
-def apply(gitlab: FakeGitLab, *extra: str, inventory: Path = IIIEPE, secret: str | None = SECRET, fmt: str = "json"):  # type: ignore[no-untyped-def]
-    env = {"GITLAB_TOKEN": GITLAB_TOKEN, **({"JENKINS_WEBHOOK_TOKEN": secret} if secret else {})}
-    return run("webhooks", str(inventory), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab.url, "--format", fmt, *extra, env=env)
+#: The GitLab the example's repositories are on (the fake answers for it, as a proxy on loopback).
+GITLAB = "http://gitlab.iiiepe.net"
+
+
+def apply(gitlab: FakeGitLab, *extra: str, inventory: Path = IIIEPE, secret: str | None = SECRET, fmt: str = "json",  # type: ignore[no-untyped-def]
+          gitlab_url: str | None = None):
+    env = {"GITLAB_TOKEN": GITLAB_TOKEN, **({"JENKINS_WEBHOOK_TOKEN": secret} if secret else {}), **gitlab.proxy_env()}
+    if gitlab_url is None:
+        gitlab_url = GITLAB if inventory == IIIEPE else "http://gitlab.example.org"
+    return run("webhooks", str(inventory), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab_url, "--format", fmt, *extra, env=env)
 
 
 def statuses(stdout: str) -> dict[str, str]:
@@ -223,8 +230,9 @@ def test_a_refused_gitlab_token_is_one_clear_error(gitlab: FakeGitLab) -> None:
     assert len(gitlab.requests) == 1  # stops at the first 401 instead of failing every project
 
 
-def test_an_unreachable_gitlab_is_one_clear_error() -> None:
-    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", "http://127.0.0.1:9", env={"GITLAB_TOKEN": GITLAB_TOKEN})
+def test_an_unreachable_gitlab_is_one_clear_error(tmp_path: Path) -> None:
+    inventory = write(tmp_path, MONOREPO.replace("gitlab.example.org", "127.0.0.1"))
+    done = run("webhooks", str(inventory), "--jenkins", JENKINS, "--apply", "--gitlab", "http://127.0.0.1:9", env={"GITLAB_TOKEN": GITLAB_TOKEN})
     assert done.returncode == 1
     assert "cannot reach GitLab at http://127.0.0.1:9" in done.stderr and "Traceback" not in done.stderr
 
@@ -247,8 +255,8 @@ def test_tokens_never_appear_in_output_or_logs(gitlab: FakeGitLab) -> None:
     gitlab.add_project("node/api", role="developer")
     outputs = []
     for fmt in ("text", "json"):
-        done = run("-vv", "webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab.url, "--format", fmt,
-                   env={"GITLAB_TOKEN": GITLAB_TOKEN, "JENKINS_WEBHOOK_TOKEN": SECRET})
+        done = run("-vv", "webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", GITLAB, "--format", fmt,
+                   env={"GITLAB_TOKEN": GITLAB_TOKEN, "JENKINS_WEBHOOK_TOKEN": SECRET, **gitlab.proxy_env()})
         outputs.append(done.stdout + done.stderr)
     assert "created" in outputs[0] and "DEBUG" in outputs[0]  # the run did work, and logged
     for output in outputs:
