@@ -19,6 +19,7 @@ for the transport rules.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 from http import HTTPStatus
@@ -45,6 +46,8 @@ _QUERY = re.compile(r"(?i)(?P<name>[?&;](?:private_token|access_token|job_token|
                     r"(?P<value>[^&#\s'\"]+)")
 # Token shapes: GitLab personal/project/group tokens, Jenkins API tokens ("11" + 32 hex digits).
 _TOKEN_SHAPES = re.compile(r"\bgl(?:pat|dt|ptt|rt|cbt|oas|ft|imt|agent|soat)-[A-Za-z0-9_-]{8,}|\b11[0-9a-f]{32}\b")
+# The first Java exception line of a Jenkins error page: `javax.servlet.ServletException: message`.
+_JAVA_EXCEPTION = re.compile(r"\b(?:[a-z][a-z0-9_]*\.)+[A-Z][A-Za-z0-9_$]*(?:Exception|Error): [^\r\n<]*")
 # ANSI escapes and other control characters a hostile server could use to rewrite a terminal.
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x1f\x7f-\x9f]")
 
@@ -173,12 +176,13 @@ def _detail(headers: Mapping[str, str], body: bytes | str | None) -> str:
             if key in document:
                 return _flatten(document[key])
         return ""
-    for marker in ("Expecting class", "Expecting view type", "Unable to read", "XmlPullParserException", "ConversionException",
-                   "is not buildable", "java.io.IOException", "java.lang.IllegalArgumentException"):
+    text = html.unescape(text)
+    for marker in ("Expecting class", "Expecting view type", "Unable to read"):
         index = text.find(marker)
         if index >= 0:
             return re.split(r"[\r\n<]", text[index:index + 400])[0]
-    return ""
+    found = _JAVA_EXCEPTION.search(text)
+    return found.group() if found else ""
 
 
 def _flatten(value: Any) -> str:
