@@ -51,6 +51,8 @@ class _LostReply(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+#: What every XML POST is sent as (creates, updates, views alike).
+XML_CONTENT_TYPE = "application/xml; charset=UTF-8"
 
 
 class Credentials:
@@ -206,7 +208,9 @@ class RemoteJenkins:
         return response
 
     def _post_xml(self, path: str, xml: str, what: str) -> None:
-        self._request("POST", path, data=xml.encode("utf-8"), headers={"Content-Type": "application/xml"}, what=what)
+        # The charset matters: Jenkins reads an update (POST config.xml) through getReader(),
+        # which decodes a body without one as ISO-8859-1 and mangles every non-ASCII character.
+        self._request("POST", path, data=xml.encode("utf-8"), headers={"Content-Type": XML_CONTENT_TYPE}, what=what)
 
     # -- Target ------------------------------------------------------------------------------
     def check(self) -> str:
@@ -278,7 +282,7 @@ class RemoteJenkins:
         for attempt in range(1, self._retries + 2):
             try:
                 self._request("POST", f"createView?name={quote(name, safe='')}", data=xml.encode("utf-8"),
-                              headers={"Content-Type": "application/xml"}, what=what, repeatable=False)
+                              headers={"Content-Type": XML_CONTENT_TYPE}, what=what, repeatable=False)
                 return
             except _LostReply as lost:
                 # A second createView of a view that exists fails ("already exists"): look first.
