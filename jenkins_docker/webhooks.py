@@ -75,6 +75,12 @@ class HookScope:
 
     jenkins_url: str
     folder: str | None = None
+    owner: str | None = None
+
+    @property
+    def owner_name(self) -> str | None:
+        """The inventory's identity its hooks are marked with: ``owner``, else the folder path."""
+        return self.owner or self.folder
 
     @property
     def prefix(self) -> str:
@@ -243,7 +249,8 @@ def apply_webhooks(hooks: Iterable[Webhook], client: gitlab.Gitlab, *, secret_to
                 continue
             for hook in wanted:
                 try:
-                    results.append(_apply_one(project, existing, hook, secret_token, rotate_token))
+                    results.append(_apply_one(project, existing, hook, secret_token, rotate_token,
+                                              scope.owner_name if scope is not None else None))
                 except gitlab.GitlabError as exc:
                     results.append(HookResult(hook, "failed", _project_failure(project_path, exc, redact)))
             if scope is not None:
@@ -251,12 +258,30 @@ def apply_webhooks(hooks: Iterable[Webhook], client: gitlab.Gitlab, *, secret_to
     return results
 
 
+def hook_marker(owner: str) -> str:
+    """The description every hook of the inventory ``owner`` gets: the sync's exact ownership line."""
+    return f"Managed by jenkins-docker [owner={quote(owner, safe='/@:+,')}]: changes made in the Jenkins UI are overwritten by the next sync."
+
+
+def hook_is_ours(attributes: Mapping[str, Any], owner: str | None) -> bool:
+    """Whether a hook was made by the inventory ``owner``: the last line of its description is
+    that inventory's exact ownership line (the sync's rule for items).
+
+    This is the one decision ``--prune`` makes: a hook made by hand, by another inventory or by
+    a release that did not mark hooks is never deleted, even when it calls a job of the folder.
+    """
+    if not owner:
+        return False
+    description = str(attributes.get("description") or "").replace("\r\n", "\n").rstrip("\n")
+    return description.rpartition("\n")[2] == hook_marker(owner)
+
+
 def _stale_hooks(project: Any, existing: list[Any], repository: str, project_path: str, scope: HookScope,
                  needed_jobs: set[str], prune: bool, redact: Redactor) -> list[HookResult]:
     """The hooks of ``project`` calling a job in ``scope`` that no current job is.
 
-    They are deleted with ``prune`` only when the inventory has a folder: that folder's jobs are
-    all the inventory's, while a top-level job may be anyone's.
+    They are deleted with ``prune`` only when they carry this inventory's ownership line
+    (:func:`hook_is_ours`); the others are reported and kept.
     """
     import gitlab
 
@@ -267,9 +292,11 @@ def _stale_hooks(project: Any, existing: list[Any], repository: str, project_pat
         if job is None or job in needed_jobs:
             continue
         stale = Webhook(repository, project_path, job, url)
-        # Without a folder, a top-level job's hook may belong to a job someone made by hand:
-        # it is reported, never deleted.
-        if not prune or scope.folder is None:
+        if not hook_is_ours(current.attributes, scope.owner_name):
+            note = "not marked as this inventory's (made by hand, or before hooks were marked): never deleted"
+            results.append(HookResult(stale, "stale", note=note if prune else None))
+            continue
+        if not prune:
             results.append(HookResult(stale, "stale"))
             continue
         try:
@@ -307,17 +334,25 @@ def _project_failure(project_path: str, exc: Exception, redact: Redactor) -> str
     return f"project {project_path}: {_reason(exc, redact)}"
 
 
-def _apply_one(project: Any, existing: list[Any], hook: Webhook, secret_token: str | None, rotate_token: bool) -> HookResult:
-    """Create, update or leave the one hook of ``project`` whose URL is ``hook.url``."""
+def _apply_one(project: Any, existing: list[Any], hook: Webhook, secret_token: str | None, rotate_token: bool,
+               owner: str | None) -> HookResult:
+    """Create, update or leave the one hook of ``project`` whose URL is ``hook.url``.
+
+    With an ``owner``, the hook's description is the inventory's ownership line, so that a later
+    ``--prune`` knows it as this inventory's; a GitLab too old to keep descriptions (before 17.1,
+    it returns none) is not asked again and again.
+    """
     current = next((h for h in existing if h.attributes.get("url") == hook.url), None)
     token = {"token": secret_token} if secret_token else {}
+    settings: dict[str, Any] = {**HOOK_SETTINGS, **({"description": hook_marker(owner)} if owner else {})}
     if current is None:
-        project.hooks.create({"url": hook.url, **HOOK_SETTINGS, **token})
+        project.hooks.create({"url": hook.url, **settings, **token})
         return HookResult(hook, "created")
-    differs = any(current.attributes.get(key) != value for key, value in HOOK_SETTINGS.items())
+    differs = any(current.attributes.get(key) != value for key, value in settings.items()
+                  if key in current.attributes or key in HOOK_SETTINGS)
     if not differs and not (rotate_token and token):
         return HookResult(hook, "unchanged")
-    project.hooks.update(current.get_id(), {"url": hook.url, **HOOK_SETTINGS, **token})
+    project.hooks.update(current.get_id(), {"url": hook.url, **settings, **token})
     return HookResult(hook, "updated")
 
 

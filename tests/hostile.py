@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
+from urllib.parse import quote
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -88,7 +89,9 @@ def jenkins_that_echoes(status: int = 500) -> Callable[[Seen], Answer]:
         if request.method == "GET" and request.path.startswith("/api/json"):
             return 200, {"X-Jenkins": "2.440", "Content-Type": "application/json"}, JENKINS_ROOT
         echo = headers_text(request)
-        return status, {"X-Jenkins": "2.440", "X-Error": echo.replace("\n", " | "), "Content-Type": "text/plain"}, \
+        location = "http://127.0.0.1/queue/item/1/?seen=" + quote(request.headers.get("Authorization", ""))
+        return status, {"X-Jenkins": "2.440", "X-Error": echo.replace("\n", " | "), "Content-Type": "text/plain",
+                        "Location": location}, \
             ("Debug page\n" + echo + "java.io.IOException: " + echo).encode()
     return respond
 

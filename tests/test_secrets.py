@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Callable, Iterator
@@ -232,3 +233,158 @@ def test_a_normal_sync_prints_no_credential_even_at_debug_level(tmp_path: Path) 
         outputs = [printed(run("-vv", "sync", str(path), "--jenkins", jenkins.url, "--format", fmt, env=JENKINS_ENV)) for fmt in ("text", "json")]
     assert "created" in outputs[0] and "DEBUG" in outputs[0]
     assert_nothing_secret(*outputs)
+
+
+# -- 6. no credentials in the values of env, build_args and git ----------------------------------
+
+ENTRY = """\
+version: 1
+registries: {r: {host: registry.example.org, credentials: push}}
+defaults: {registry: r}
+base_images:
+  acme/base:
+    git: GIT
+    from: debian
+    env: ENV_MAP
+    build_args: ARGS_MAP
+"""
+
+
+def check_entry(tmp_path: Path, *, git: str = "git@gitlab.example.org:docker/base.git", env: str = "{}", args: str = "{}") -> list[str]:
+    from jenkins_docker.inventory import check
+
+    path = write(tmp_path, ENTRY.replace("GIT", git).replace("ENV_MAP", env).replace("ARGS_MAP", args))
+    return [str(problem).replace(str(tmp_path) + "/", "") for problem in check(path).errors]
+
+
+def test_a_url_with_a_password_in_env_or_build_args_is_an_error_saying_to_bind_a_credential(tmp_path: Path) -> None:
+    errors = check_entry(tmp_path, env='{DATABASE_URL: "postgres://app:pw@db/app"}', args='{MIRROR: "--index-url=https://u:p4ss@pypi.example.org/simple"}')
+    assert len(errors) == 2
+    assert errors[0].startswith("inventory.yml:8:25: `env.DATABASE_URL` in base image 'acme/base' has credentials in a URL")
+    assert errors[1].startswith("inventory.yml:9:26: `build_args.MIRROR`")
+    assert all("Jenkins credential" in e and "bind it by its id" in e for e in errors)
+
+
+def test_a_token_as_the_user_of_an_https_url_is_an_error_in_git_and_env(tmp_path: Path) -> None:
+    token_url = "https://ghp_abcdefghijklmnopqrstuvwxyz0123@github.com/acme/base.git"
+    errors = check_entry(tmp_path, git=token_url, env=f'{{MIRROR: "{token_url}"}}')
+    assert [e.split(": ", 1)[0] for e in errors] == ["inventory.yml:6:10", "inventory.yml:8:19"]
+    assert check_entry(tmp_path, git="ssh://git@gitlab.example.org:2222/docker/base.git", env='{URL: "https://user@example.org/"}') == []
+
+
+def test_secret_looking_names_in_env_are_errors_with_the_fix(tmp_path: Path) -> None:
+    errors = check_entry(tmp_path, env='{DB_PASSWORD: "x"}', args='{NPM_TOKEN: "y"}')
+    assert len(errors) == 2 and all("keep it in Jenkins credentials and reference its id" in e for e in errors)
+
+
+def test_the_not_secret_tag_lets_one_value_through_and_renders_it(tmp_path: Path) -> None:
+    from jenkins_docker.inventory import load
+    from jenkins_docker.jobs import render
+
+    assert check_entry(tmp_path, env='{DATABASE_URL: !not-secret "postgres://app:pw@db/app", PASSWORD_MIN_LENGTH: !not-secret 8}') == []
+    inventory = load(tmp_path / "inventory.yml")
+    assert inventory.images["acme/base"].env == {"DATABASE_URL": "postgres://app:pw@db/app", "PASSWORD_MIN_LENGTH": "8"}
+    assert render(inventory).jobs  # renders like any other value
+    # The tag vouches for its own value only.
+    assert len(check_entry(tmp_path, env='{A: !not-secret "postgres://app:pw@db/a", B: "postgres://app:pw@db/b"}')) == 1
+
+
+# -- 5. a hook goes only to the GitLab of the repository; prune deletes only our hooks ----------
+
+JENKINS = "https://jenkins.example.org"
+HOSTS = """\
+version: 1
+jenkins: {folder: docker, gitlab_connection: gitlab}
+registries: {r: {host: registry.example.org, credentials: push}}
+defaults: {registry: r}
+base_images:
+  acme/ours: {git: "git@gitlab.example.org:docker/ours.git", from: debian}
+  acme/https: {git: "https://gitlab.example.org/docker/https.git", from: debian}
+  acme/github: {git: "https://github.com/someone-else/base.git", from: debian}
+  acme/port: {git: "https://gitlab.example.org:8443/docker/port.git", from: debian}
+  acme/other: {git: "ssh://git@gitlab.other.org:2222/docker/ours.git", from: debian}
+"""
+
+
+def apply_hooks(gitlab: FakeGitLab, path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run("webhooks", str(path), "--jenkins", JENKINS, "--apply", "--gitlab", "http://gitlab.example.org", "--format", "json",
+               *extra, env={**GITLAB_ENV, **gitlab.proxy_env()})
+
+
+def test_hooks_go_only_to_projects_on_the_gitlab_of_the_git_url(tmp_path: Path) -> None:
+    with FakeGitLab(tokens=[GITLAB_TOKEN]) as gitlab:
+        for project in ("docker/ours", "docker/https", "someone-else/base", "docker/port"):
+            gitlab.add_project(project)  # the same paths exist on this GitLab
+        done = apply_hooks(gitlab, write(tmp_path, HOSTS))
+        assert done.returncode == 0, done.stderr
+        hooks = {hook["job"]: hook for hook in json.loads(done.stdout)["hooks"]}
+        assert {job: hook["status"] for job, hook in hooks.items()} == {
+            "docker/acme-ours": "created", "docker/acme-https": "created", "docker/acme-github": "skipped",
+            "docker/acme-port": "skipped", "docker/acme-other": "skipped"}
+        assert "on github.com, not on the GitLab at gitlab.example.org" in hooks["docker/acme-github"]["note"]
+        assert gitlab.hooks("someone-else/base") == [] and gitlab.hooks("docker/port") == []
+        assert all(not r.path.startswith("/api/v4/projects/someone-else") for r in gitlab.requests)
+
+
+def test_prune_keeps_the_hook_of_a_hand_made_job_in_the_folder(tmp_path: Path) -> None:
+    from jenkins_docker.webhooks import hook_marker
+
+    path = write(tmp_path, HOSTS)
+    with FakeGitLab(tokens=[GITLAB_TOKEN]) as gitlab:
+        gitlab.add_project("docker/ours")
+        gitlab.add_project("docker/https")
+        hand_made = gitlab.add_hook("docker/ours", f"{JENKINS}/project/docker/hotfix")  # made by hand, for a hand-made job
+        other_owner = gitlab.add_hook("docker/ours", f"{JENKINS}/project/docker/team-b", description=hook_marker("team-b"))
+        ours = gitlab.add_hook("docker/ours", f"{JENKINS}/project/docker/acme-gone", description=hook_marker("docker"))
+        done = apply_hooks(gitlab, path, "--prune")
+        assert done.returncode == 0, done.stderr
+        statuses = {hook["job"]: hook["status"] for hook in json.loads(done.stdout)["hooks"]}
+        assert (statuses["docker/hotfix"], statuses["docker/team-b"], statuses["docker/acme-gone"]) == ("stale", "stale", "deleted")
+        assert sorted(h["id"] for h in gitlab.hooks("docker/ours") if h["id"] in (hand_made, other_owner, ours)) == [hand_made, other_owner]
+        # the hook it made carries the ownership line, so a later prune knows it
+        made = next(h for h in gitlab.hooks("docker/ours") if h["url"].endswith("/project/docker/acme-ours"))
+        assert made["description"] == hook_marker("docker")
+
+
+# -- everything printed in every hostile run: no credential in any form ---------------------------
+
+_USERINFO = re.compile(r"://(?!\*\*\*@)[^/\s@]+@")
+
+
+def hostile_runs(tmp_path: Path, servers: Callable[..., Server], gitlab: FakeGitLab) -> list[tuple[list[str], dict[str, str]]]:
+    """Every hostile scenario above as (arguments, environment) of one CLI run."""
+    path = str(inventory(tmp_path))
+    (tmp_path / "loopback").mkdir()
+    on_loopback = str(inventory(tmp_path / "loopback", "127.0.0.1"))
+    recorder = servers(records, host="127.0.0.2")
+    echo, redirect = servers(jenkins_that_echoes()), servers(jenkins_that_redirects(recorder.url))
+    accepting = servers(jenkins_that_echoes(201))
+    gitlab_echo, gitlab_redirect = servers(gitlab_that_echoes), servers(gitlab_that_redirects(recorder.url))
+    with_userinfo = echo.url.replace("http://", f"http://{USER}:{TOKEN}@")
+    hooks = ["webhooks", on_loopback, "--jenkins", JENKINS, "--apply", "--gitlab"]
+    return [
+        (["sync", path, "--jenkins", echo.url], JENKINS_ENV),
+        (["plan", path, "--jenkins", echo.url], JENKINS_ENV),
+        (["sync", path, "--jenkins", redirect.url], JENKINS_ENV),
+        (["sync", path, "--jenkins", with_userinfo], {}),
+        (["plan", path], {"JENKINS_URL": with_userinfo}),
+        (["sync", path, "--jenkins", gitlab.url], JENKINS_ENV),  # not a Jenkins at all
+        ([*hooks, gitlab_echo.url], GITLAB_ENV),
+        ([*hooks, gitlab_redirect.url], GITLAB_ENV),
+        ([*hooks, gitlab_echo.url.replace("http://", f"http://oauth2:{GITLAB_TOKEN}@")], GITLAB_ENV),
+        (["rebuild", path, "acme/base", "--jenkins", echo.url], JENKINS_ENV),
+        (["rebuild", path, "acme/base", "--jenkins", accepting.url], JENKINS_ENV),
+    ]
+
+
+def test_nothing_printed_in_any_hostile_run_holds_a_credential(tmp_path: Path, servers: Callable[..., Server]) -> None:
+    with FakeGitLab(tokens=[GITLAB_TOKEN]) as gitlab:
+        outputs = []
+        for args, env in hostile_runs(tmp_path, servers, gitlab):
+            formats = [[]] if args[0] == "rebuild" else [["--format", "text"], ["--format", "json"]]
+            for fmt in formats:
+                outputs.append(printed(run("-vv", *args, *fmt, env=env)))
+    assert len(outputs) == 20 and sum("DEBUG" in output for output in outputs) >= 10  # the runs logged at debug level
+    assert_nothing_secret(*outputs)
+    for output in outputs:
+        assert not _USERINFO.search(output), output

@@ -9,7 +9,7 @@ import pytest
 
 from jenkins_docker.inventory import load
 from jenkins_docker.testing.fake_gitlab import FakeGitLab
-from jenkins_docker.webhooks import gitlab_project, hook_url, webhooks
+from jenkins_docker.webhooks import gitlab_project, hook_marker, hook_url, webhooks
 from test_cli import IIIEPE, run, write
 
 JENKINS = "https://jenkins.example.org"
@@ -181,7 +181,7 @@ def test_apply_finds_an_existing_hook_beyond_the_first_page(gitlab: FakeGitLab) 
         gitlab.add_project(project)
     for index in range(24):
         gitlab.add_hook("web/website", f"https://other.example.org/{index}")
-    gitlab.add_hook("web/website", f"{JENKINS}/project/docker/website")  # the 25th: on page 2 of 20
+    gitlab.add_hook("web/website", f"{JENKINS}/project/docker/website", **MARKED)  # the 25th: on page 2 of 20
     done = apply(gitlab)
     assert statuses(done.stdout)["docker/website"] == "unchanged"
     assert len(gitlab.hooks("web/website")) == 25
@@ -277,6 +277,11 @@ NOT_OURS = [
 ]
 
 
+#: What jenkins-docker writes into the hooks it makes for the example (owner: its folder), so
+#: that --prune knows them as this inventory's.
+MARKED = {"description": hook_marker("docker")}
+
+
 def seed_iiiepe(gitlab: FakeGitLab) -> None:
     for project in IIIEPE_PROJECTS:
         gitlab.add_project(project)
@@ -301,7 +306,7 @@ def test_a_stale_hook_is_reported_with_its_url_and_kept_without_prune(gitlab: Fa
 
 def test_prune_deletes_a_stale_hook(gitlab: FakeGitLab) -> None:
     seed_iiiepe(gitlab)
-    stale = gitlab.add_hook("docker/nginx", OLD_JOB)
+    stale = gitlab.add_hook("docker/nginx", OLD_JOB, **MARKED)
     done = apply(gitlab, "--prune", fmt="text")
     assert done.returncode == 0, done.stderr
     assert f"- deleted docker/nginx: {OLD_JOB}" in done.stdout
@@ -315,7 +320,7 @@ def test_prune_never_touches_hooks_to_another_jenkins_folder_or_service(gitlab: 
     seed_iiiepe(gitlab)
     for url in NOT_OURS:
         gitlab.add_hook("docker/nginx", url, push_events=False, merge_requests_events=True)
-    gitlab.add_hook("docker/nginx", OLD_JOB)
+    gitlab.add_hook("docker/nginx", OLD_JOB, **MARKED)
     done = apply(gitlab, "--prune")
     assert done.returncode == 0, done.stderr
     results = json.loads(done.stdout)["hooks"]
@@ -354,9 +359,11 @@ def test_without_a_folder_stale_hooks_are_reported_but_never_deleted(gitlab: Fak
 
 def test_a_second_apply_prune_makes_zero_writes(gitlab: FakeGitLab) -> None:
     seed_iiiepe(gitlab)
-    for url in [OLD_JOB, f"{JENKINS}/project/docker/gone", *NOT_OURS]:
+    for url in [OLD_JOB, f"{JENKINS}/project/docker/gone"]:
+        gitlab.add_hook("docker/nginx", url, **MARKED)
+    for url in NOT_OURS:
         gitlab.add_hook("docker/nginx", url)
-    gitlab.add_hook("web/website", f"{JENKINS}/project/docker/website-old")
+    gitlab.add_hook("web/website", f"{JENKINS}/project/docker/website-old", **MARKED)
     first = apply(gitlab, "--prune")
     assert first.returncode == 0, first.stderr
     assert [h["status"] for h in json.loads(first.stdout)["hooks"]].count("deleted") == 3

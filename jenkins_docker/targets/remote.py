@@ -324,7 +324,8 @@ class RemoteJenkins:
             raise JobError(full_name, f"the answer to the build request was lost ({lost.reason}) and the queue does not "
                                       f"hold the build: it was not queued, or has already started; look at "
                                       f"{self.url}{job_path(full_name)} before asking again") from None
-        return response.headers.get("Location")
+        location = response.headers.get("Location")
+        return self._redact.line(redact_url(location), limit=300) if location else None  # it is printed
 
     def _queued(self, full_name: str) -> str | None:
         """The URL of the queue item waiting to build ``full_name``, if there is one.
