@@ -103,6 +103,18 @@ def test_the_xml_declaration_does_not_matter_and_xml_1_1_parses() -> None:
     assert xmlcompare.parse("<?xml version='1.1'?><a>x</a>").text == "x"
 
 
+def test_a_line_break_before_the_declaration_is_not_a_change() -> None:
+    # A user template that starts with a Jinja tag renders a line break before <?xml ...?>,
+    # which expat alone refuses ("XML or text declaration not at start of entity").
+    assert xmlcompare.same("\n  <?xml version='1.0' encoding='UTF-8'?>\n" + BASE, BASE)
+    assert xmlcompare.same("\r\n<?xml version='1.1'?>" + BASE, "<?xml version='1.0'?>" + BASE)
+
+
+def test_an_empty_secret_is_left_out_too() -> None:
+    assert xmlcompare.same("<project><x><secretToken/><branch>main</branch></x></project>",
+                           "<project><x><branch>main</branch></x></project>")
+
+
 def test_malformed_xml_is_an_xml_error_naming_the_problem() -> None:
     with pytest.raises(xmlcompare.XMLError, match="not well-formed XML"):
         xmlcompare.canonical("<project><description></project>")
@@ -125,6 +137,13 @@ def test_the_diff_is_of_readable_canonical_forms() -> None:
     created = xmlcompare.diff(None, new, "docker/x")
     assert "+<project>\n" in created and "+  <b>same</b>\n" in created and "\n-" not in created
     assert xmlcompare.diff(new, new, "docker/x") == ""
+
+
+def test_the_diff_shows_two_lines_of_context_around_a_change() -> None:
+    fields = "".join(f"<f{i}>v{i}</f{i}>" for i in range(9))
+    text = xmlcompare.diff(f"<project>{fields}</project>", f"<project>{fields.replace('v4', 'changed')}</project>", "x")
+    assert text.splitlines()[2:] == ["@@ -4,5 +4,5 @@", "   <f2>v2</f2>", "   <f3>v3</f3>", "-  <f4>v4</f4>",
+                                     "+  <f4>changed</f4>", "   <f5>v5</f5>", "   <f6>v6</f6>"]
 
 
 # -- as sync sees it ------------------------------------------------------------------------------------

@@ -329,27 +329,47 @@ def coverage_pass(modules: list[str], tests: list[str], workdir: Path) -> tuple[
     return lines, durations, failing
 
 
-def run_mutant(mutant: Mutant, text: str, workdir: Path, tests: list[str], timeout: float) -> None:
-    path = workdir / mutant.module
+class Worker:
+    """A private copy of the source tree and a fork server running pytest in it (mutate_server.py)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.process = subprocess.Popen(["nice", "-n", "5", sys.executable, str(SITE / "mutate_server.py")], cwd=workdir,
+                                        env=base_env(workdir), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def pytest(self, args: list[str], timeout: float) -> tuple[str, str]:
+        """Run pytest with ``args`` in a fresh fork; returns (passed|failed|timeout, its output)."""
+        out = self.workdir.parent / f"{self.workdir.name}.out"
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps({"args": args, "out": str(out), "timeout": timeout}) + "\n")
+        self.process.stdin.flush()
+        reply = json.loads(self.process.stdout.readline())
+        return reply["status"], out.read_text(encoding="utf-8", errors="replace") if out.exists() else ""
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait()
+
+
+def run_mutant(mutant: Mutant, text: str, worker: Worker, tests: list[str], timeout: float) -> None:
+    path = worker.workdir / mutant.module
     original = path.read_text(encoding="utf-8")
     path.write_text(text, encoding="utf-8")
     started = time.monotonic()
-    cmd = ["nice", "-n", "5", sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *tests]
-    process = subprocess.Popen(cmd, cwd=workdir, env=base_env(workdir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, start_new_session=True)
     try:
-        output, _ = process.communicate(timeout=timeout)
-        mutant.status = "survived" if process.returncode == 0 else "killed"
-        if process.returncode != 0:
-            failed = [line.split(" ", 1)[1].split(" - ")[0] for line in output.splitlines() if line.startswith(("FAILED ", "ERROR "))]
-            mutant.killed_by = failed[0] if failed else f"pytest exit {process.returncode}"
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        mutant.status = "timeout"
-        mutant.killed_by = f"no result after {timeout:.0f} s"
+        status, output = worker.pytest(["-x", "-q", "-p", "no:cacheprovider", *tests], timeout)
     finally:
         path.write_text(original, encoding="utf-8")
+    if status == "timeout":
+        mutant.status = "timeout"
+        mutant.killed_by = f"no result after {timeout:.0f} s"
+    elif status == "passed":
+        mutant.status = "survived"
+    else:
+        mutant.status = "killed"
+        failed = [line.split(" ", 1)[1].split(" - ")[0] for line in output.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+        mutant.killed_by = failed[0] if failed else "pytest failed (collection or import error)"
     mutant.tests_run = len(tests)
     mutant.seconds = round(time.monotonic() - started, 2)
 
@@ -366,7 +386,7 @@ def load_verdicts() -> dict[str, str]:
 
 
 def mutate_module(module: str, tests: list[str], coverage: dict[str, set[int]], durations: dict[str, float],
-                  workers: list[Path], only: set[int] | None, log: Callable[[str], None]) -> dict[str, Any]:
+                  workers: list[Worker], only: set[int] | None, log: Callable[[str], None]) -> dict[str, Any]:
     source = (ROOT / module).read_text(encoding="utf-8")
     started = time.monotonic()
     tests = [t for t in tests if (ROOT / t).exists()]
@@ -377,7 +397,7 @@ def mutate_module(module: str, tests: list[str], coverage: dict[str, set[int]], 
         mutants = [(m, t) for m, t in mutants if m.line in only]
     log(f"{module}: {len(mutants)} mutants, {len(covering)} tests run it")
     verdicts = load_verdicts()
-    free: queue.Queue[Path] = queue.Queue()
+    free: queue.Queue[Worker] = queue.Queue()
     for w in workers:
         free.put(w)
     done_count = [0]
@@ -395,11 +415,11 @@ def mutate_module(module: str, tests: list[str], coverage: dict[str, set[int]], 
         else:
             selected.sort(key=lambda t: (durations[t], t))
             timeout = 30 + 4 * sum(durations[t] for t in selected)
-            workdir = free.get()
+            worker = free.get()
             try:
-                run_mutant(mutant, text, workdir, selected, timeout)
+                run_mutant(mutant, text, worker, selected, timeout)
             finally:
-                free.put(workdir)
+                free.put(worker)
         mutant.verdict = verdicts.get(mutant.key, "")
         with lock:
             done_count[0] += 1
@@ -481,11 +501,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", help="modules to mutate, e.g. jenkins_docker/plan.py (default: all)")
     parser.add_argument("--workers", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--only", type=int, action="append", help="only mutants on this line (repeatable; for a quick check)")
+    parser.add_argument("--tests", action="append", help="only these test files (repeatable; for a quick check)")
     parser.add_argument("--list", action="store_true", help="print the mutants and exit")
     parser.add_argument("--report", action="store_true", help="only rewrite docs/mutation.md from the last results (after editing verdicts)")
     args = parser.parse_args(argv)
     known = {**MODULES, **{m: t for m, t in OPTIONAL_MODULES.items() if (ROOT / m).exists()}}
     modules = args.modules or list(known)
+    if args.tests:
+        known = {m: [t for t in tests if t in args.tests] for m, tests in known.items()}
     for m in modules:
         if m not in known:
             parser.error(f"unknown module {m}; known: {', '.join(known)}")
@@ -499,23 +522,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         modules = []
     with tempfile.TemporaryDirectory(prefix="jd-mutate-") as tmp:
-        workers = [make_copy(Path(tmp) / f"w{i}") for i in range(max(1, args.workers))]
+        copies = [make_copy(Path(tmp) / f"w{i}") for i in range(max(1, args.workers))]
         all_tests = sorted({t for m in modules for t in known[m] if (ROOT / t).exists()})
         coverage: dict[str, dict[str, set[int]]] = {}
         durations: dict[str, float] = {}
         if modules:
-            coverage, durations, failing = coverage_pass(modules, all_tests, workers[0])
+            coverage, durations, failing = coverage_pass(modules, all_tests, copies[0])
             if failing:
                 raise SystemExit(f"the tests fail without any mutation: {failing}")
             print(f"coverage pass: {len(durations)} tests in {time.monotonic() - started:.0f} s", flush=True)
+        workers = [Worker(copy) for copy in copies]
         for module in modules:
             report = mutate_module(module, known[module], coverage[module], durations, workers,
                                    set(args.only) if args.only else None, lambda s: print(s, flush=True))
             print(f"{module}: {report['score']} % killed ({report['killed']}/{report['mutants']}, "
                   f"{report['timeout']} by timeout), {report['seconds']:.0f} s", flush=True)
-            if not args.only:
+            if not args.only and not args.tests:
                 (OUT / (Path(module).stem + ".json")).write_text(json.dumps(report, indent=1), encoding="utf-8")
-    if not args.only:
+        for worker in workers if modules else []:
+            worker.close()
+    if not args.only and not args.tests:
         reports = []
         for m in known:
             path = OUT / (Path(m).stem + ".json")
