@@ -74,6 +74,7 @@ def test_a_type_change_whose_create_fails_puts_the_old_job_back(tmp_path: Path, 
     assert fake_jenkins.get_config("docker/acme-base") == old  # the freestyle job is back, unchanged
     # the next run makes the change
     plan, result = sync(inventory(tmp_path, "pipeline"), remote(fake_jenkins))
+    assert plan.to_json()["update"] == ["docker/acme-base"]  # a replace is reported as an update
     assert result.ok and result.update == ["docker/acme-base"]
     assert "<flow-definition" in fake_jenkins.get_config("docker/acme-base")
 

@@ -142,6 +142,14 @@ def test_without_prune_nothing_is_deleted(tmp_path: Path, fake_jenkins: FakeJenk
     assert "docker/shop" in fake_jenkins.job_names()
 
 
+def test_make_plan_neither_prunes_nor_adopts_unless_asked(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    sync(write_inventory(tmp_path, app("portal"), app("shop")), remote(fake_jenkins))
+    fake_jenkins.put_job("docker/blog", "<project><description>made by hand</description></project>")
+    loaded = load(write_inventory(tmp_path, app("portal"), app("blog")))
+    plan = make_plan(render(loaded), remote(fake_jenkins), folder="docker")  # the API's defaults
+    assert plan.names("delete") == [] and [f.job for f in plan.failed] == ["docker/blog"]
+
+
 def test_prune_never_reaches_outside_the_inventory_folder(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
     # Another inventory (folder "docker-old") made jobs whose names start with our folder's name.
     other = tmp_path / "other"
