@@ -253,17 +253,33 @@ def schema() -> int:
     return 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: a sync starts no new write and stops."""
+
+
+def _stop_on_sigterm() -> None:
+    import signal
+    import threading
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, terminate)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with its code; expected errors print one line."""
     from jenkins_docker import console
 
+    _stop_on_sigterm()
     try:
         code = cli.main(args=argv, prog_name="jenkins-docker", standalone_mode=False, color=console.color_override())
     except click.exceptions.Exit as exc:
         code = exc.exit_code
-    except (click.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+    except (click.Abort, KeyboardInterrupt) as exc:  # click turns Ctrl-C into Abort
         console.error("interrupted (each job is either old or new; run again to converge)")
-        code = 130
+        code = 143 if isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated) else 130
     except click.ClickException as exc:
         exc.show()
         code = 2 if isinstance(exc, click.UsageError) else exc.exit_code
