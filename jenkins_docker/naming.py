@@ -116,6 +116,8 @@ def collision_key(full: str) -> str:
     character to one character) case mappings: ``ß`` stays ``ß`` (not ``ss``, as
     :meth:`str.casefold` would make it), and the dotted ``İ`` is ``i``.
     """
+    if full.isascii():
+        return full.lower()  # the same, for ASCII, and what nearly every name is
     return "".join(_java_fold(char) for char in full)
 
 
