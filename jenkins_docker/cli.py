@@ -25,8 +25,10 @@ FORMAT_TEXT_JSON = click.Choice(["text", "json"])
 _format_option = click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="Output format.")
 _templates_option = click.option("--templates", type=click.Path(exists=True, file_okay=False),
                                  help="Directory of job templates searched before the bundled ones.")
-_prune_option = click.option("--prune", is_flag=True, help="Also delete managed jobs that left the inventory.")
-_adopt_option = click.option("--adopt", is_flag=True, help="Take over existing jobs that have a job's name but were not made by jenkins-docker.")
+_prune_option = click.option("--prune", is_flag=True, help="Also delete this inventory's jobs (its owner's) that left it; "
+                             "without a folder, needs jenkins.owner.")
+_adopt_option = click.option("--adopt", is_flag=True, help="Take over hand-made jobs (and first-release ones) that have a job's "
+                             "name; never another inventory's. Without a folder, needs jenkins.owner.")
 _workers_option = click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Concurrent requests.")
 
 
@@ -176,8 +178,9 @@ def plan(inventory: str, **options: Any) -> int:
 def sync(inventory: str, **options: Any) -> int:
     """Make the target's jobs match the inventory.
 
-    Only jobs marked as managed by jenkins-docker are ever changed; managed jobs that left the
-    inventory are deleted only with --prune. A failed job does not stop the others; run again
+    Only items whose description ends with this inventory's ownership line (its jenkins.owner,
+    by default its folder) are ever changed; those that left the inventory are deleted only
+    with --prune (plan lists them as orphans). A failed job does not stop the others; run again
     to converge.
 
     \b

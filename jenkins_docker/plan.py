@@ -99,12 +99,6 @@ def scan_depth(folder: str | None) -> int:
     return (len(folder.split("/")) if folder else 0) + 1
 
 
-def is_managed(description: str) -> bool:
-    """True when an item's description ends with an ownership line of jenkins-docker (any owner,
-    or the first release's line); whose it is, :mod:`jenkins_docker.ownership` decides."""
-    return ownership.classify(description, None).status != "hand-made"
-
-
 def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool = False, adopt: bool = False,
               workers: int = 8, progress: Callable[[int], None] | None = None) -> Plan:
     """Compare the rendered ``jobs`` with ``target`` and list what must change.
