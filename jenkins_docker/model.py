@@ -21,11 +21,16 @@ JobType = Literal["freestyle", "pipeline"]
 
 @dataclass(frozen=True)
 class Registry:
-    """A registry images are pushed to, with the Jenkins credentials id used to log in."""
+    """A registry images are pushed to, with the Jenkins credentials id used to log in.
+
+    ``pull_credentials``, when set, is the id a build uses when it only pulls from this registry
+    (a parent pushed here, built by a job that pushes elsewhere).
+    """
 
     name: str
     host: str
     credentials: str
+    pull_credentials: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,12 @@ class JenkinsSettings:
     gitlab_connection: str | None = None
     keep_builds: int | None = None
     seed_job: SeedJob | None = None
+    owner: str | None = None            # as written; see `identity`
+
+    @property
+    def identity(self) -> str | None:
+        """The inventory's owner on a shared Jenkins: ``owner``, else the folder path, else None."""
+        return self.owner or self.folder
 
 
 @dataclass

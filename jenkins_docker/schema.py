@@ -87,6 +87,8 @@ SEED_JOB = Section("seed_job", {
 
 JENKINS = Section("jenkins", {
     "folder": Key(STR, "folder holding every generated job; `ops/docker` nests"),
+    "owner": Key(STR, "this inventory's identity on a shared Jenkins, written in the ownership line of every item it makes "
+                      "(default: the folder path); sync only changes items with its own owner"),
     "view": Key(STR, "name of a list view showing the generated jobs"),
     "agent": Key(STR, "label expression of the agents that have Docker"),
     "job_type": Key(STR, "kind of job generated", enum=("freestyle", "pipeline")),
@@ -99,6 +101,7 @@ JENKINS = Section("jenkins", {
 REGISTRY = Section("registry", {
     "host": Key(STR, "registry host[:port], e.g. registry.example.org", required=True),
     "credentials": Key(STR, "Jenkins credentials id (username/password) used to push", required=True),
+    "pull_credentials": Key(STR, "Jenkins credentials id (username/password) used by builds that only pull from this registry (default: credentials)"),
 })
 
 BASE_IMAGE = Section("base image", dict(_ENTRY_KEYS), misplaced={
