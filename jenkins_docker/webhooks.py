@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal, Mapping
 from urllib.parse import quote, unquote, urlsplit
 
-from jenkins_docker import naming
+from jenkins_docker import naming, ownership
 from jenkins_docker.errors import JenkinsDockerError, TargetError
 from jenkins_docker.model import Inventory
 from jenkins_docker.redact import Redactor, answer_message, redact_url, refuse_userinfo
@@ -66,11 +66,13 @@ class Webhook:
 
 @dataclass(frozen=True)
 class HookScope:
-    """The hooks an inventory owns: those calling a job directly in its folder on its Jenkins.
+    """Where an inventory's hooks point: at a job directly in its folder on its Jenkins.
 
     With a folder, ``JENKINS_URL/project/<folder>/<name>``; without one, any top-level
     ``JENKINS_URL/project/<name>``. Hooks calling another Jenkins, another folder (a subfolder
-    included) or another service are outside it.
+    included) or another service are outside it. Of the hooks inside it, only those marked with
+    the inventory's ownership line (``owner``, default the folder: see :func:`hook_is_ours`) are
+    its own.
     """
 
     jenkins_url: str
@@ -80,7 +82,7 @@ class HookScope:
     @property
     def owner_name(self) -> str | None:
         """The inventory's identity its hooks are marked with: ``owner``, else the folder path."""
-        return self.owner or self.folder
+        return ownership.owner_of(self.owner, self.folder)
 
     @property
     def prefix(self) -> str:
@@ -260,20 +262,19 @@ def apply_webhooks(hooks: Iterable[Webhook], client: gitlab.Gitlab, *, secret_to
 
 def hook_marker(owner: str) -> str:
     """The description every hook of the inventory ``owner`` gets: the sync's exact ownership line."""
-    return f"Managed by jenkins-docker [owner={quote(owner, safe='/@:+,')}]: changes made in the Jenkins UI are overwritten by the next sync."
+    return ownership.ownership_line(owner)
 
 
 def hook_is_ours(attributes: Mapping[str, Any], owner: str | None) -> bool:
-    """Whether a hook was made by the inventory ``owner``: the last line of its description is
-    that inventory's exact ownership line (the sync's rule for items).
+    """Whether a hook was made by the inventory ``owner``: its description ends with that
+    inventory's exact ownership line (the sync's rule for items, :func:`jenkins_docker.ownership.classify`).
 
     This is the one decision ``--prune`` makes: a hook made by hand, by another inventory or by
     a release that did not mark hooks is never deleted, even when it calls a job of the folder.
     """
     if not owner:
         return False
-    description = str(attributes.get("description") or "").replace("\r\n", "\n").rstrip("\n")
-    return description.rpartition("\n")[2] == hook_marker(owner)
+    return ownership.classify(str(attributes.get("description") or ""), owner).status == "ours"
 
 
 def _stale_hooks(project: Any, existing: list[Any], repository: str, project_path: str, scope: HookScope,

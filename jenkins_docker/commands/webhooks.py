@@ -61,7 +61,7 @@ def webhooks_command(path: str, *, jenkins_url: str | None, fmt: str, apply_hook
     assert gitlab_url is not None and private_token is not None
     client = connect_gitlab(gitlab_url, private_token)
     results = apply_webhooks(hooks, client, secret_token=secret_token, rotate_token=rotate_token,
-                             scope=HookScope(jenkins_url, inventory.jenkins.folder), prune=prune)
+                             scope=HookScope(jenkins_url, inventory.jenkins.folder, inventory.jenkins.owner), prune=prune)
     _print_results(results, gitlab_url, fmt)
     return 1 if any(r.status == "failed" for r in results) else 0
 
