@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import logging
 import re
 from http import HTTPStatus
 from typing import Any, Iterable, Mapping
@@ -70,6 +71,10 @@ class Redactor:
                 forms.add(_b64(f"{user}:{secret}").rstrip("="))
         self._forms = sorted(forms, key=len, reverse=True)
 
+    def add(self, secret: str | None, *, user: str | None = None) -> None:
+        """Hide ``secret`` (and, with ``user``, Basic auth's base64 of it) from now on."""
+        self._forms = sorted(set(self._forms) | set(Redactor([secret], user=user)._forms), key=len, reverse=True)
+
     def __call__(self, text: str) -> str:
         """``text`` with every credential replaced by ``***``."""
         for form in self._forms:
@@ -112,6 +117,8 @@ def redact_url(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return SHAPES(url)
+    if not parts.netloc and "@" in url:  # `user:token@host/` without a scheme
+        return f"{MASK}@{url.rpartition('@')[2]}"
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{MASK}@{netloc.rpartition('@')[2]}"
@@ -192,3 +199,27 @@ def _flatten(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_flatten(item) for item in value)
     return str(value)
+
+
+class LogRedactor(logging.Filter):
+    """A logging filter that passes every record's text through a :class:`Redactor`.
+
+    Installed on the command line's log handler, so ``-vv`` (ours, requests', urllib3's,
+    python-jenkins's and python-gitlab's lines alike) never shows a credential; commands
+    :meth:`Redactor.add` the secrets they read to :data:`IN_USE`.
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        hidden = self.redactor(text)
+        if hidden != text:
+            record.msg, record.args = hidden, None
+        return True
+
+
+#: The secrets this process holds, hidden from its logs (see :class:`LogRedactor`).
+IN_USE = Redactor()

@@ -220,8 +220,13 @@ def apply_webhooks(hooks: Iterable[Webhook], client: gitlab.Gitlab, *, secret_to
     ``secret_token`` is sent as the hook's token (GitLab puts it in ``X-Gitlab-Token``);
     ``rotate_token`` also rewrites it on hooks that are otherwise unchanged.
 
+    A hook whose repository is not on ``client``'s GitLab (:func:`on_gitlab`) is ``skipped``
+    with a note, and its project is never asked for.
+
     With a ``scope``, the other hooks of each project read that call a job in the scope which
-    none of ``hooks`` calls are ``stale`` (left alone), or ``deleted`` with ``prune``.
+    none of ``hooks`` calls are ``stale`` (left alone), or ``deleted`` with ``prune`` when they
+    carry the scope's ownership line (:func:`hook_is_ours`). Hooks this function creates or
+    updates get that line as their description.
     """
     import gitlab
 

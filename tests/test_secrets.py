@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import pytest
 
-from hostile import (Server, gitlab_that_echoes, gitlab_that_redirects, jenkins_that_echoes, jenkins_that_redirects,
+from hostile import (Seen, Server, gitlab_that_echoes, gitlab_that_redirects, jenkins_that_echoes, jenkins_that_redirects,
                      records)
 from jenkins_docker.redact import Redactor, answer_message, redact_url
 from jenkins_docker.safe_http import plain_http_warning, same_server
@@ -120,6 +120,13 @@ def test_redact_url_drops_userinfo_and_secret_query_values() -> None:
     assert redact_url(f"https://{USER}:{TOKEN}@jenkins.example.org:8443/x?private_token={GITLAB_TOKEN}&a=1") == \
         "https://***@jenkins.example.org:8443/x?private_token=***&a=1"
     assert redact_url("https://jenkins.example.org/") == "https://jenkins.example.org/"
+    assert redact_url(f"{USER}:{TOKEN}@jenkins.example.org/") == "***@jenkins.example.org/"
+
+
+def test_a_schemeless_jenkins_url_with_credentials_is_refused_without_printing_them(tmp_path: Path) -> None:
+    done = run("plan", str(inventory(tmp_path)), "--jenkins", f"{USER}:{TOKEN}@jenkins.example.org", env=JENKINS_ENV)
+    assert done.returncode in (1, 2) and "***@jenkins.example.org" in done.stderr
+    assert_nothing_secret(printed(done))
 
 
 # -- 2. a server's answer becomes one bounded, redacted line --------------------------------------
@@ -388,3 +395,68 @@ def test_nothing_printed_in_any_hostile_run_holds_a_credential(tmp_path: Path, s
     assert_nothing_secret(*outputs)
     for output in outputs:
         assert not _USERINFO.search(output), output
+
+
+def test_log_lines_of_any_library_are_redacted_by_the_cli_log_filter() -> None:
+    import io
+    import logging
+
+    from jenkins_docker.redact import LogRedactor
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    in_use = Redactor()
+    in_use.add(TOKEN, user=USER)
+    handler.addFilter(LogRedactor(in_use))
+    logger = logging.getLogger("some.library")
+    logger.addHandler(handler)
+    try:
+        logger.warning("headers: %s", {"Authorization": f"Basic {BASIC}"})
+        logger.warning("token is %s; %s", TOKEN, quote(TOKEN))
+    finally:
+        logger.removeHandler(handler)
+    assert stream.getvalue().count("***") >= 3
+    assert_nothing_secret(stream.getvalue())
+
+
+def test_the_extra_headers_python_jenkins_logs_are_redacted(tmp_path: Path) -> None:
+    with FakeJenkins(tokens={USER: TOKEN}) as jenkins:
+        done = run("-vv", "plan", str(inventory(tmp_path)), "--jenkins", jenkins.url,
+                   env={**JENKINS_ENV, "JENKINS_API_EXTRA_HEADERS": f"X-Forwarded-Authorization: Basic {BASIC}"})
+    assert done.returncode == 0, done.stderr
+    assert_nothing_secret(printed(done))
+
+
+def test_a_gitlab_pagination_link_to_another_host_is_not_followed(tmp_path: Path, servers: Callable[..., Server]) -> None:
+    recorder = servers(records, host="127.0.0.2")
+
+    def paginates_elsewhere(request: Seen) -> tuple[int, dict[str, str], bytes]:
+        if "/hooks" in request.path and request.method == "GET":
+            more = {} if "page=2" in request.path else {"Link": f'<{recorder.url}/api/v4/projects/1/hooks?page=2&per_page=20>; rel="next"'}
+            return 200, {"Content-Type": "application/json", **more}, b"[]"
+        if request.method == "POST":
+            return 201, {"Content-Type": "application/json"}, b'{"id": 7, "url": "x"}'
+        return 200, {"Content-Type": "application/json"}, json.dumps({"id": 1, "path_with_namespace": "docker/base"}).encode()
+
+    gitlab = servers(paginates_elsewhere)
+    done = run("webhooks", str(inventory(tmp_path, "127.0.0.1")), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab.url, env=GITLAB_ENV)
+    assert recorder.seen == []  # the next page was asked of the configured GitLab instead
+    assert any("page=2" in s.path for s in gitlab.seen)
+    assert_nothing_secret(printed(done))
+
+
+def test_without_a_folder_prune_deletes_only_hooks_marked_with_the_inventory_owner(tmp_path: Path) -> None:
+    from jenkins_docker.webhooks import hook_marker
+
+    path = write(tmp_path, HOSTS.replace("folder: docker", "owner: team-a"))
+    with FakeGitLab(tokens=[GITLAB_TOKEN]) as gitlab:
+        gitlab.add_project("docker/ours")
+        gitlab.add_project("docker/https")
+        mine = gitlab.add_hook("docker/ours", f"{JENKINS}/project/acme-old", description=hook_marker("team-a"))
+        theirs = gitlab.add_hook("docker/ours", f"{JENKINS}/project/release-prod")
+        done = apply_hooks(gitlab, path, "--prune")
+        assert done.returncode == 0, done.stderr
+        statuses = {hook["job"]: hook["status"] for hook in json.loads(done.stdout)["hooks"]}
+        assert (statuses["acme-old"], statuses["release-prod"]) == ("deleted", "stale")
+        remaining = {h["id"] for h in gitlab.hooks("docker/ours")}
+        assert theirs in remaining and mine not in remaining

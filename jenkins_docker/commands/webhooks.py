@@ -10,7 +10,7 @@ import click
 from jenkins_docker import console
 from jenkins_docker.commands import check_server_url, option_name, read_secret
 from jenkins_docker.errors import UsageError
-from jenkins_docker.redact import redact_url
+from jenkins_docker.redact import IN_USE, redact_url
 
 if TYPE_CHECKING:
     from jenkins_docker.webhooks import HookResult, Webhook
@@ -39,6 +39,7 @@ def webhooks_command(path: str, *, jenkins_url: str | None, fmt: str, apply_hook
         check_server_url(gitlab_url, option=option_name("gitlab_url", "--gitlab", "GITLAB_URL"), credentials_go="GITLAB_TOKEN",
                          what="GitLab", secret="GITLAB_TOKEN")
         private_token = os.environ.get("GITLAB_TOKEN")
+        IN_USE.add(private_token)  # never in our logs
         if not private_token:
             raise UsageError("--apply needs a GitLab access token in the GITLAB_TOKEN variable "
                              "(scope api, Maintainer of each project); it is never read from an argument")

@@ -94,7 +94,7 @@ class RemoteJenkins:
             raise TargetError(f"--jenkins {redact_url(url)!r} is not an http(s) URL")
         refuse_userinfo(url, "--jenkins", CREDENTIALS_GO)
         self.url = url if url.endswith("/") else url + "/"
-        self.label = self.url
+        self.label = redact_url(self.url)
         self._credentials = credentials or Credentials(None, None)
         self._redact = Redactor([self._credentials.token], user=self._credentials.user)
         self._verify = verify
@@ -330,18 +330,18 @@ class RemoteJenkins:
     def _queued(self, full_name: str) -> str | None:
         """The URL of the queue item waiting to build ``full_name``, if there is one.
 
-        Queue items name their task by URL (absolute, from Jenkins's root URL, which may differ
-        from ours behind a proxy), so the job is recognised by the end of that URL's path.
+        Queue items name their task by URL (absolute, from Jenkins's root URL, whose host may
+        differ from ours behind a proxy), so the job is recognised by that URL's path. A path
+        that differs from ours too finds nothing: the caller then says so rather than guess.
         """
         response = self._request("GET", "queue/api/json?tree=items[id,url,task[url]]", what=full_name)
         try:
             items = response.json().get("items") or []
         except ValueError:
             raise JobError(full_name, "the queue answered with something that is not JSON") from None
-        wanted = unquote(job_path(full_name))
+        wanted = unquote(urlsplit(self.url + job_path(full_name)).path)
         for item in items:
-            task_path = unquote(urlsplit((item.get("task") or {}).get("url") or "").path)
-            if task_path.endswith("/" + wanted) or task_path == wanted:
+            if unquote(urlsplit((item.get("task") or {}).get("url") or "").path) == wanted:
                 return urljoin(self.url, item.get("url") or f"queue/item/{item.get('id')}/")
         return None
 
