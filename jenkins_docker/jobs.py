@@ -50,8 +50,9 @@ What a build runs
 
 The ``test`` command (as written), then one shell script: ``docker login --password-stdin`` with
 the registry's credentials bound to ``REGISTRY_USER``/``REGISTRY_PASSWORD`` (the XML holds only
-credentials ids), ``docker build --pull`` tagged ``$BUILD_NUMBER``, the short commit and
-``latest``, a push of each tag, and ``docker logout`` from an ``EXIT`` trap, so it runs on
+credentials ids), a ``docker pull`` of each parent whose resolved digest is recorded as labels
+(:mod:`jenkins_docker.provenance`), ``docker build`` (without ``--pull``: it uses the parents just
+pulled) tagged ``$BUILD_NUMBER``, the short commit and ``latest``, a push of each tag, and ``docker logout`` from an ``EXIT`` trap, so it runs on
 failure too. ``DOCKER_CONFIG`` points into the build's own temporary directory
 (``$WORKSPACE_TMP``, else ``$WORKSPACE@tmp``): the logout of one build cannot log out another
 running on the same agent, which parallel siblings of a cascade often do.
@@ -110,7 +111,7 @@ from typing import Any, Iterable, Mapping
 import jinja2
 import networkx as nx
 
-from jenkins_docker import naming
+from jenkins_docker import naming, provenance
 from jenkins_docker.errors import JenkinsDockerError
 from jenkins_docker.model import Image, Inventory
 
@@ -258,12 +259,15 @@ def _exports(env: Mapping[str, str]) -> list[str]:
 
 
 # -- the pieces of a job -----------------------------------------------------------------------
-def _build_commands(image: Image) -> list[str]:
-    """Log in, build, tag, push and log out: the shell lines of a build, values quoted."""
+def _build_commands(image: Image, parents: list[str]) -> list[str]:
+    """Log in, pull and record the parents, build, tag, push and log out: the shell lines of a
+    build, values quoted. ``parents``: the references pulled (see :mod:`jenkins_docker.provenance`)."""
     host = shlex.quote(image.registry.host)
     name = shlex.quote(image.push_name)
     tags = [f"{name}:{tag}" for tag in (_BUILD_TAG, _COMMIT_TAG, _LATEST_TAG)]
-    build = ["docker", "build", "--pull", "-f", shlex.quote(image.dockerfile)]
+    # No --pull: the build uses the parents just pulled, whose digests the labels record.
+    record, labels = provenance.record_commands(parents)
+    build = ["docker", "build", "-f", shlex.quote(image.dockerfile), *labels]
     for arg, value in sorted(image.build_args.items()):
         build += ["--build-arg", shlex.quote(f"{arg}={value}")]
     for tag in tags:
@@ -274,6 +278,7 @@ def _build_commands(image: Image) -> list[str]:
         f"trap {shlex.quote(f'docker logout {host}')} EXIT",
         f"printf '%s\\n' \"$REGISTRY_PASSWORD\" | docker login --username \"$REGISTRY_USER\" --password-stdin {host}",
         "SHORT_COMMIT=$(git rev-parse --short HEAD)",
+        *record,
         " ".join(build),
         *(f"docker push {tag}" for tag in tags),
     ]
@@ -368,7 +373,7 @@ class _Renderer:
         triggers = [self.inventory.images[child].job_name for child in self.graph.triggers(image.key)]
         cascade = f"Triggers: {', '.join(self.full(t) for t in triggers)}." if triggers else "Triggers no other image job."
         builders = [_script(_exports(image.env) + [image.test])] if image.test else []
-        builders.append(_script(_exports(image.env) + _build_commands(image)))
+        builders.append(_script(_exports(image.env) + _build_commands(image, provenance.pull_reference(self.inventory, image))))
         context = {
             "description": self.build_description(image, cascade),
             "git": self.git(image.git, image.branch),
@@ -399,7 +404,7 @@ class _Renderer:
             stages += _block("stage('Test') {", [f"sh {groovy_string(image.test)}"])
         login = "withCredentials([usernamePassword(credentialsId: {}, usernameVariable: 'REGISTRY_USER', passwordVariable: 'REGISTRY_PASSWORD')]) {{"
         stages += _block("stage('Build and push') {", _block(login.format(groovy_string(image.registry.credentials)),
-                                                               [f"sh {groovy_string(_script(_build_commands(image)))}"]))
+                                                               [f"sh {groovy_string(_script(_build_commands(image, provenance.pull_reference(self.inventory, image))))}"]))
         lines = [f"def waves = [{', '.join(_groovy_list(wave) for wave in waves)}]", ""] if waves else []
         lines += _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git)]), *_with_env(image.env, stages)])
         if image.deploy_job_name:
