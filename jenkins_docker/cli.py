@@ -257,6 +257,29 @@ def rebuild(inventory: str, images: tuple[str, ...], outdated_only: bool, worker
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("inventory", type=click.Path(dir_okay=False))
+@_target_options
+@_format_option
+def status(inventory: str, fmt: str, **options: Any) -> int:
+    """Each image's last build on Jenkins, when, and whether it is behind a parent.
+
+    An image is behind when a parent's last successful build is newer than its own: a cascade
+    that failed or never ran. Reads every job's last builds in one request.
+
+    \b
+    Examples:
+      jenkins-docker status inventory.yml --jenkins https://jenkins.example.org
+      jenkins-docker status inventory.yml --format json | jq -r '.images[] | select(.behind != []) | .image'
+    """
+    from jenkins_docker.commands.freshness import status_command
+    from jenkins_docker.commands.jobs import open_target
+
+    target = open_target(options["jenkins_url"], options["jenkins_home"], options["user"], options["token_file"],
+                         options["ca_bundle"], options["insecure"], require_remote=True)
+    return status_command(inventory, fmt, target)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("inventory", type=click.Path(dir_okay=False))
 @click.option("--jenkins", "jenkins_url", metavar="URL", envvar="JENKINS_URL", help="Jenkins URL as GitLab reaches it (or JENKINS_URL).")
 @_format_option
 @click.option("--apply", "apply_hooks", is_flag=True, help="Create or update the hooks in GitLab (access token from GITLAB_TOKEN).")

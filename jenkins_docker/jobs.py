@@ -90,6 +90,9 @@ Groovy strings, which do not interpolate ``$``).
 | `seed.xml.j2` | `git`, `gitlab`, `keep_builds`, `builders` | as above (the inventory's repository) |
 | | `agent` | `jenkins.agent`, or `None` |
 | | `api_credentials` | credentials id bound as `JENKINS_USER` / `JENKINS_API_TOKEN` |
+| `watch.xml.j2` | `git`, `keep_builds`, `agent`, `builders` | as above (the inventory's repository): `rebuild --outdated` |
+| | `timer` | the watch's schedule |
+| | `bindings` | list of `{credentials, username_variable, password_variable}`: the Jenkins API login, then each registry's (``REGISTRY_<NAME>_USER``/``_PASSWORD``) |
 | `folder.xml.j2` | `name`, `full_name`, `description` | the folder's |
 | | `views` | list of views (as below) shown in the folder besides "All" |
 | `view.xml.j2` | `view` | `{name, description, jobs}`: `jobs` sorted case-insensitively, relative to the view's folder |
@@ -139,7 +142,7 @@ class Job:
     name: str
     folder: str | None      # the folder holding it, or None at the top level
     kind: str               # "folder" | "freestyle" | "pipeline"
-    role: str               # "folder" | "build" | "deploy" | "seed"
+    role: str               # "folder" | "build" | "deploy" | "seed" | "watch"
     image: str | None       # the inventory key of the image or app (build and deploy jobs)
     xml: str                # config.xml, UTF-8 text, identical for identical input
     after: tuple[str, ...] = ()   # full names of the items to write first: its folder and the
@@ -471,6 +474,37 @@ class _Renderer:
         }
         return self.make_job(seed.name, "freestyle", "seed", None, "seed.xml.j2", context)
 
+    def watch_job(self) -> Job:
+        """The watcher: ``rebuild --outdated`` on a schedule, with the API and registry logins bound by id."""
+        watch = self.settings.watch
+        assert watch is not None
+        from jenkins_docker.registry import env_name
+
+        inventory = shlex.quote(watch.inventory)
+        command = (f"python3 -m venv .venv && .venv/bin/pip install jenkins-docker && "
+                   f".venv/bin/jenkins-docker rebuild --outdated {inventory} --jenkins \"$JENKINS_URL\"")
+        registries = sorted(self.inventory.registries.values(), key=lambda r: r.name)
+        bindings = [{"credentials": watch.credentials, "username_variable": "JENKINS_USER", "password_variable": "JENKINS_API_TOKEN"}]
+        bindings += [{"credentials": r.credentials, "username_variable": f"{env_name(r.name)}_USER",
+                      "password_variable": f"{env_name(r.name)}_PASSWORD"} for r in registries]
+        description = self.description(
+            f"Checks on the schedule {watch.schedule} which images are built on a parent that has moved since "
+            f"(jenkins-docker outdated, asking the registries), and queues the topmost of them; the cascade rebuilds the rest. "
+            f"Inventory: {watch.inventory} in {watch.git}, branch {watch.branch}.",
+            f"Queues builds as the credentials {watch.credentials}; reads the registries with "
+            + ", ".join(f"{r.credentials} ({r.host})" for r in registries) + ".",
+        )
+        context = {
+            "description": description,
+            "git": self.git(watch.git, watch.branch),
+            "timer": watch.schedule,
+            "keep_builds": self.settings.keep_builds,
+            "agent": self.agent(None),
+            "builders": [_script([command])],
+            "bindings": bindings,
+        }
+        return self.make_job(watch.name, "freestyle", "watch", None, "watch.xml.j2", context)
+
     def view(self, job_names: list[str]) -> dict[str, Any]:
         assert self.settings.view is not None
         return {
@@ -513,6 +547,8 @@ class _Renderer:
                  for key in sorted(order, key=lambda k: images[k].job_name) if images[key].deploy]
         if self.settings.seed_job is not None:
             jobs.append(dataclasses.replace(self.seed_job(), after=folder))
+        if self.settings.watch is not None:
+            jobs.append(dataclasses.replace(self.watch_job(), after=folder))
         view = self.view([job.name for job in jobs]) if self.settings.view else None
         views = []
         if view is not None:

@@ -32,7 +32,7 @@ TESTS = Path(__file__).resolve().parent
 EXAMPLES = TESTS.parent / "examples"
 GOLDEN = TESTS / "golden"
 TEMPLATES = ["freestyle.xml.j2", "pipeline.xml.j2", "deploy-freestyle.xml.j2", "deploy-pipeline.xml.j2",
-             "seed.xml.j2", "folder.xml.j2", "view.xml.j2"]
+             "seed.xml.j2", "watch.xml.j2", "folder.xml.j2", "view.xml.j2"]
 
 
 def with_job_type(inventory: Inventory, job_type: str) -> Inventory:
