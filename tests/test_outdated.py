@@ -303,3 +303,13 @@ def test_outdated_text_output_names_the_parent_that_moved(tmp_path, registries, 
     assert done.returncode == 2, done.stderr
     assert f"~ {namespace}/base is outdated: {registries.anonymous.host}/{namespace}/ext:1 moved sha256:" in done.stdout
     assert "1 outdated, 0 unknown, 0 fresh" in done.stdout
+
+
+def test_rebuild_wants_images_or_outdated_but_not_both(tmp_path):
+    path = tmp_path / "inventory.yml"
+    path.write_text("version: 1\nbase_images:\n  acme/a: {git: g, from: debian, registry: r}\nregistries:\n  r: {host: r.example.org, credentials: c}\n")
+    neither = cli("rebuild", str(path), "--jenkins", "http://127.0.0.1:9/")
+    both = cli("rebuild", "--outdated", str(path), "acme/a", "--jenkins", "http://127.0.0.1:9/")
+    assert (neither.returncode, both.returncode) == (2, 2)
+    assert "name the images to rebuild, or pass --outdated" in neither.stderr
+    assert "give IMAGE... or --outdated, not both" in both.stderr

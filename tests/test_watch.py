@@ -82,3 +82,13 @@ def test_the_watch_job_loads_into_jenkins_unchanged(tmp_path, fake_jenkins: Fake
     fake_jenkins.put_job(job.full_name, job.xml)
     live = fake_jenkins.get_config(job.full_name)
     assert xmlcompare.same(live, job.xml), xmlcompare.diff(live, job.xml, job.full_name)
+
+
+def test_validate_counts_the_watch_job(tmp_path):
+    import subprocess
+    import sys
+
+    path = write(tmp_path, '  watch: {schedule: "H/30 * * * *", git: "git@gitlab.example.org:ops/inventory.git"}')
+    done = subprocess.run([sys.executable, "-m", "jenkins_docker", "validate", str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "2 jobs" in done.stdout      # the base image's and the watcher
