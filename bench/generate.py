@@ -236,10 +236,18 @@ def record_lines(entry: Entry, by_key: dict[str, Entry]) -> tuple[list[str], lis
     return lines, labels
 
 
+def pull_registries(entry: Entry, by_key: dict[str, Entry]) -> list[str]:
+    """Names of the other registries the entry's listed parents are pushed to, by host."""
+    own = REGISTRIES[entry.registry][0]
+    hosts = {REGISTRIES[by_key[p].registry][0]: by_key[p].registry for p in entry.parents if p in by_key}
+    return [hosts[h] for h in sorted(hosts) if h != own]
+
+
 def build_script(entry: Entry, by_key: dict[str, Entry]) -> str:
-    """The build-and-push shell step: login with bound credentials, pull and record the parents,
+    """The build-and-push shell step: logins with bound credentials, pull and record the parents,
     build, push three tags."""
     host = REGISTRIES[entry.registry][0]
+    pulls = [REGISTRIES[name][0] for name in pull_registries(entry, by_key)]
     tags = [f"{entry.push_name}:{t}" for t in ("$BUILD_NUMBER", "$SHORT_COMMIT", "latest")]
     record, labels = record_lines(entry, by_key)
     build = ["docker", "build", "-f", "Dockerfile", *labels]
@@ -251,8 +259,10 @@ def build_script(entry: Entry, by_key: dict[str, Entry]) -> str:
     lines = [
         *exports(entry),
         'export DOCKER_CONFIG="${WORKSPACE_TMP:-$WORKSPACE@tmp}/docker-config"',
-        f"trap 'docker logout {host}' EXIT",
+        "trap '" + "; ".join(f"docker logout {h}" for h in [host, *pulls]) + "' EXIT",
         f"printf '%s\\n' \"$REGISTRY_PASSWORD\" | docker login --username \"$REGISTRY_USER\" --password-stdin {host}",
+        *(f"printf '%s\\n' \"$PULL_PASSWORD_{n}\" | docker login --username \"$PULL_USER_{n}\" --password-stdin {h}"
+          for n, h in enumerate(pulls, start=1)),
         "SHORT_COMMIT=$(git rev-parse --short HEAD)",
         *record,
         " ".join(build),
@@ -390,6 +400,15 @@ def jjb_yaml(w: Workload) -> str:
             f"              credential-id: {REGISTRIES[e.registry][1]}",
             "              username: REGISTRY_USER",
             "              password: REGISTRY_PASSWORD",
+        ]
+        for n, name in enumerate(pull_registries(e, by_key), start=1):
+            out += [
+                "          - username-password-separated:",
+                f"              credential-id: {REGISTRIES[name][1]}",
+                f"              username: PULL_USER_{n}",
+                f"              password: PULL_PASSWORD_{n}",
+            ]
+        out += [
             "    builders:",
             *(f"      - shell: {_jq(step)}" for step in shell_steps(e, by_key)),
         ]

@@ -92,3 +92,11 @@ def test_validate_counts_the_watch_job(tmp_path):
     done = subprocess.run([sys.executable, "-m", "jenkins_docker", "validate", str(path)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "2 jobs" in done.stdout      # the base image's and the watcher
+
+
+def test_the_watch_job_reads_a_registry_with_its_pull_credentials_when_it_has_them(tmp_path):
+    path = write(tmp_path, '  watch: {schedule: "H/30 * * * *", git: "git@gitlab.example.org:ops/inventory.git"}')
+    path.write_text(path.read_text().replace("credentials: registry-push}", "credentials: registry-push, pull_credentials: registry-pull}"))
+    root = ET.fromstring(render(load(path)).by_name()["docker/jenkins-docker-watch"].xml.encode())
+    ids = [b.findtext("credentialsId") for b in root.findall(BINDING + "org.jenkinsci.plugins.credentialsbinding.impl.UsernamePasswordMultiBinding")]
+    assert ids == ["jenkins-docker-api", "hub-push", "registry-pull"]
