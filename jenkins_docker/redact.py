@@ -150,7 +150,8 @@ def answer_message(status: int, headers: Mapping[str, str] | None = None, body: 
     """One line saying how a server answered: ``404 Project Not Found``, ``400 Bad Request: A job ...``.
 
     The detail is the server's short reason meant for clients, never its body as it comes:
-    Jenkins's ``X-Error`` header, else the ``message`` (or ``error``) of a JSON body (GitLab),
+    Jenkins's ``X-Error`` header, else the ``message`` (or ``error``) of a JSON body (GitLab), or
+    the messages of its ``errors`` (a registry),
     else the exception line of a Jenkins error page (``Expecting class ...``). It is cut to one
     line of at most :data:`MAX_DETAIL` characters and passed through ``redactor``. The status
     phrase is the standard one, not the server's (a server can put anything in its reason).
@@ -182,6 +183,8 @@ def _detail(headers: Mapping[str, str], body: bytes | str | None) -> str:
         for key in ("message", "error"):
             if key in document:
                 return _flatten(document[key])
+        if isinstance(document.get("errors"), list):  # the registry API: {"errors": [{"code", "message"}]}
+            return "; ".join(str(e.get("message") or e.get("code") or "") for e in document["errors"] if isinstance(e, dict))
         return ""
     text = html.unescape(text)
     for marker in ("Expecting class", "Expecting view type", "Unable to read"):

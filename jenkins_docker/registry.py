@@ -43,6 +43,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import requests
 
 from jenkins_docker.errors import JenkinsDockerError
+from jenkins_docker.redact import answer_message
 from jenkins_docker.reference import DEFAULT_DOMAIN, ImageReference
 
 log = logging.getLogger(__name__)
@@ -285,7 +286,9 @@ class RegistryClient:
         if response.status_code == 404:
             return None
         if response.status_code >= 400:
-            raise RegistryError(host, f"registry {host} answered {response.status_code} {response.reason} for {ref}")
+            # One redacted line (the status and the registry's own message), never its reason phrase as sent.
+            answer = answer_message(response.status_code, response.headers, response.content)
+            raise RegistryError(host, f"registry {host} answered {answer} for {ref}")
         return response
 
     def _send(self, method: str, url: str, headers: dict[str, str], auth: str | None, kind: str, host: str) -> requests.Response:

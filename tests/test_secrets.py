@@ -460,3 +460,8 @@ def test_without_a_folder_prune_deletes_only_hooks_marked_with_the_inventory_own
         assert (statuses["acme-old"], statuses["release-prod"]) == ("deleted", "stale")
         remaining = {h["id"] for h in gitlab.hooks("docker/ours")}
         assert theirs in remaining and mine not in remaining
+
+
+def test_a_registry_error_is_its_own_message_not_its_reason_phrase() -> None:
+    body = json.dumps({"errors": [{"code": "DENIED", "message": "requested access to the resource is denied"}]})
+    assert answer_message(403, {}, body) == "403 Forbidden: requested access to the resource is denied"
