@@ -14,7 +14,7 @@ Run by ``make bench`` (or ``.venv/bin/python bench/run.py``, from any directory)
   counted by the fake;
 * ``validate`` and ``impact`` of 10,000 images, and the CLI's start-up (``--version``);
 * scale: render and first sync of one base image with 10,000 apps, freestyle and pipeline, with
-  the size of the base image's job (``--scale-only`` runs just this and rewrites its section);
+  the size of the base image's job (``--only scale`` runs just this and rewrites its section);
 * checks each target of the performance issue, profiles (cProfile) the jenkins-docker command of
   any target missed, and writes the report.
 
@@ -367,12 +367,12 @@ def bench_scale(apps: int = SCALE_APPS) -> list[dict[str, Any]]:
 
 
 def scale_section(rows: list[dict[str, Any]], date: str) -> str:
-    """The report's section on the scale scenario (also written alone by ``--scale-only``)."""
+    """The report's section on the scale scenario (also written alone by ``--only scale``)."""
     lines = [
         SCALE_BEGIN,
         f"## Scale: one base image, {rows[0]['apps']:,} apps",
         "",
-        f"Measured on {date}, one run each (`bench/run.py --scale-only` runs just this part). One base image "
+        f"Measured on {date}, one run each (`bench/run.py --only scale` runs just this part). One base image "
         "(with a weekly rebuild) and that many apps built from it (`bench/generate.py`, `star_yaml`): the base "
         "image's job is the root of a cascade of every app. Render is `jenkins-docker render` into a tmpfs; the "
         f"first sync is `jenkins-docker sync --workers {WORKERS}` into an empty fake Jenkins with "
@@ -790,7 +790,12 @@ def report(results: dict[str, Any], cfg: Config) -> str:
         "![time against N](benchmarks.png)" if cfg is FULL else "![time against N](benchmarks.png)",
         "",
     ]
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    if results.get("outdated"):
+        import outdated  # bench/outdated.py
+
+        text = outdated.splice(text, outdated.section(results["outdated"]))
+    return text
 
 
 def _walls(walls: list[float]) -> str:
@@ -837,14 +842,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a small smoke run; report under bench/out/quick/")
     parser.add_argument("--no-profile", action="store_true", help="do not profile the commands of missed targets")
+    parser.add_argument("--only", choices=["outdated", "scale"],
+                        help="run one scenario alone and replace its section of docs/benchmarks.md "
+                             "(scale: render and first sync of one base image with 10,000 apps)")
     parser.add_argument("--report-only", action="store_true",
                         help="only write the report again from bench/out/results.json (after editing bench/NOTES.md)")
-    parser.add_argument("--scale-only", action="store_true",
-                        help="only the scale scenario (render and first sync of one base image with 10,000 apps); "
-                             "its section of docs/benchmarks.md is replaced, the rest kept")
     args = parser.parse_args()
     cfg = QUICK if args.quick else FULL
-    if args.scale_only:
+    if args.only == "scale":
         if not JD.exists():
             raise SystemExit(f"{JD} not found: run bench/run.py with the project's venv python (make bench)")
         OUT.mkdir(parents=True, exist_ok=True)
@@ -854,6 +859,16 @@ def main() -> int:
         cfg.docs.mkdir(parents=True, exist_ok=True)
         write_scale_section(cfg.docs / "benchmarks.md", scale_section(rows, date))
         log(f"wrote the scale section of {cfg.docs / 'benchmarks.md'}")
+        return 0
+    if args.only == "outdated":
+        import outdated  # bench/outdated.py
+
+        result = outdated.bench_outdated(1000 if not args.quick else 200, PYTHON)
+        log(f"outdated: {result}")
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "outdated.json").write_text(json.dumps(result, indent=1))
+        docs = cfg.docs / "benchmarks.md"
+        docs.write_text(outdated.splice(docs.read_text() if docs.exists() else "", outdated.section(result)))
         return 0
     if args.report_only:
         results = json.loads((OUT / "results.json").read_text())
@@ -878,6 +893,9 @@ def main() -> int:
     results["cli"] = bench_cli(cfg)
     results["phases"] = bench_phases(cfg)
     results["scale"] = bench_scale(SCALE_APPS if cfg is FULL else 1000)
+    import outdated  # bench/outdated.py
+
+    results["outdated"] = outdated.bench_outdated(1000 if cfg is FULL else 200, PYTHON)
     checked = targets(results["render"], results["sync"], results["cli"], cfg)
     results["targets"] = [{k: v for k, v in asdict(t).items() if k != "profile"} for t in checked]
     results["profiles"] = {}
