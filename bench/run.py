@@ -366,7 +366,7 @@ def bench_scale(apps: int = SCALE_APPS) -> list[dict[str, Any]]:
     return rows
 
 
-def scale_section(rows: list[dict[str, Any]], date: str) -> str:
+def scale_section(rows: list[dict[str, Any]], date: str, load: float) -> str:
     """The report's section on the scale scenario (also written alone by ``--only scale``)."""
     lines = [
         SCALE_BEGIN,
@@ -376,7 +376,8 @@ def scale_section(rows: list[dict[str, Any]], date: str) -> str:
         "(with a weekly rebuild) and that many apps built from it (`bench/generate.py`, `star_yaml`): the base "
         "image's job is the root of a cascade of every app. Render is `jenkins-docker render` into a tmpfs; the "
         f"first sync is `jenkins-docker sync --workers {WORKERS}` into an empty fake Jenkins with "
-        f"{LATENCY * 1000:.0f} ms of latency per request.",
+        f"{LATENCY * 1000:.0f} ms of latency per request. Load average (1 min) at the end: {load:.2f} on "
+        f"{os.cpu_count()} CPUs (a shared machine slows every figure here).",
         "",
         "| job type | items | render | render peak RSS | first sync | requests | writes | floor | sync peak RSS | "
         "root job: config.xml | description | script | `WAVES` |",
@@ -762,7 +763,7 @@ def report(results: dict[str, Any], cfg: Config) -> str:
                     lines.append(f"| *{section}* | | | |")
                 lines.append(f"| `{r['function']}` | {r['calls']:,} | {r['own']:.3f} s | {r['cumulative']:.3f} s |")
     if results.get("scale"):
-        lines += ["", scale_section(results["scale"], results["date"])]
+        lines += ["", scale_section(results["scale"], results["date"], results["load"][1])]
     lines += [
         "",
         "## Method",
@@ -855,9 +856,10 @@ def main() -> int:
         OUT.mkdir(parents=True, exist_ok=True)
         date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         rows = bench_scale(SCALE_APPS if not args.quick else 1000)
-        (OUT / "scale.json").write_text(json.dumps({"date": date, "load": os.getloadavg()[0], "scale": rows}, indent=1))
+        load = os.getloadavg()[0]
+        (OUT / "scale.json").write_text(json.dumps({"date": date, "load": load, "scale": rows}, indent=1))
         cfg.docs.mkdir(parents=True, exist_ok=True)
-        write_scale_section(cfg.docs / "benchmarks.md", scale_section(rows, date))
+        write_scale_section(cfg.docs / "benchmarks.md", scale_section(rows, date, load))
         log(f"wrote the scale section of {cfg.docs / 'benchmarks.md'}")
         return 0
     if args.only == "outdated":
