@@ -151,6 +151,7 @@ class Job:
     xml: str                # config.xml, UTF-8 text, identical for identical input
     after: tuple[str, ...] = ()   # full names of the items to write first: its folder and the
                                   # jobs that trigger it (sync writes a job once these exist)
+    digest: str = ""        # the digest in its ownership line (ownership.stamp): what --fast compares
 
 
 @dataclasses.dataclass(frozen=True)
@@ -348,7 +349,8 @@ class _Renderer:
 
     def make_job(self, name: str, kind: str, role: str, image: str | None, template: str, context: dict[str, Any]) -> Job:
         context = {"name": name, "full_name": self.full(name), **context}
-        return Job(self.full(name), name, self.folder, kind, role, image, self.render(template, context))
+        xml, digest = ownership.stamp(self.render(template, context), self.owner)
+        return Job(self.full(name), name, self.folder, kind, role, image, xml, digest=digest)
 
     def render(self, template: str, context: Mapping[str, Any]) -> str:
         """A template's output, checked to end its description with the ownership line."""
@@ -526,8 +528,8 @@ class _Renderer:
                 "description": self.description(what),
                 "views": [view] if innermost and view else [],
             }
-            xml = self.render("folder.xml.j2", context)
-            out.append(Job(full_name, name, parent, "folder", "folder", None, xml, (parent,) if parent else ()))
+            xml, digest = ownership.stamp(self.render("folder.xml.j2", context), self.owner)
+            out.append(Job(full_name, name, parent, "folder", "folder", None, xml, (parent,) if parent else (), digest))
         return out
 
     # -- everything ------------------------------------------------------------------------

@@ -100,7 +100,8 @@ def test_every_item_is_xml_with_the_managed_marker_as_its_last_description_line(
     for job in jobs.jobs:
         root = parse(job.xml)
         assert root.tag == expected_root[job.kind], job.full_name
-        line = ownership_line(inventory.jenkins.identity)
+        assert len(job.digest) == 32, job.full_name
+        line = ownership_line(inventory.jenkins.identity, digest=job.digest)
         assert (root.findtext("description") or "").splitlines()[-1] == line != MANAGED_LINE
         assert MANAGED_MARKER in (root.findtext("description") or "")
         assert root.find("*[@plugin]") is None and "plugin=" not in job.xml

@@ -65,7 +65,8 @@ def _plan(path: str, opts: dict[str, Any], target: Any) -> Any:
     progress = console.Progress("reading", len(jobs.jobs), enabled=opts.get("fmt") != "json")
     try:
         plan = make_plan(jobs, target, folder=inventory.jenkins.folder, prune=opts.get("prune", False),
-                         adopt=opts.get("adopt", False), workers=opts.get("workers", 8), progress=progress.advance)
+                         adopt=opts.get("adopt", False), workers=opts.get("workers", 8), progress=progress.advance,
+                         fast=opts.get("fast", False))
     finally:
         progress.close()
     for note in plan.notes:
