@@ -146,7 +146,7 @@ def test_the_owner_defaults_to_the_folder_path_and_jenkins_owner_sets_it(tmp_pat
     assert jobs.owner == "team-a"
     for job in jobs.jobs:
         description = parse(job.xml).findtext("description") or ""
-        assert ownership.marker_of(description) == ownership.Marker("team-a")
+        assert ownership.marker_of(description) == ownership.Marker("team-a", {"digest": job.digest})
 
 
 def test_a_user_template_that_drops_the_description_is_an_error_naming_it(tmp_path: Path) -> None:
@@ -299,7 +299,8 @@ def test_legacy_jobs_are_updated_when_rendered_and_deleted_only_with_adopt(tmp_p
     path = inventory(tmp_path)
     plan, result = sync(path, client, prune=True)
     assert result.ok and "docker/portal" in result.update and result.delete == []
-    assert ownership.marker_of(parse(jenkins.get_config("docker/portal")).findtext("description") or "") == ownership.Marker("docker")
+    marker = ownership.marker_of(parse(jenkins.get_config("docker/portal")).findtext("description") or "")
+    assert marker is not None and marker.owner == "docker" and set(marker.fields) == {"digest"}
     assert "docker/gone" in jenkins.job_names()
     plan, result = sync(path, client, prune=True, adopt=True)
     assert result.delete == ["docker/gone"]

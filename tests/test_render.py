@@ -129,7 +129,7 @@ def test_jobs_come_folders_first_then_each_after_what_it_depends_on(platform):
 
 def test_job_records_say_what_each_job_is(iiiepe):
     jobs = render(iiiepe).by_name()
-    assert jobs["docker"] == Job("docker", "docker", None, "folder", "folder", None, jobs["docker"].xml)
+    assert jobs["docker"] == Job("docker", "docker", None, "folder", "folder", None, jobs["docker"].xml, digest=jobs["docker"].digest)
     assert (jobs["docker/website"].kind, jobs["docker/website"].role, jobs["docker/website"].image) == ("freestyle", "build", "website")
     assert (jobs["docker/website-deploy"].role, jobs["docker/website-deploy"].image) == ("deploy", "website")
     assert (jobs["docker/jenkins-docker-seed"].role, jobs["docker/jenkins-docker-seed"].image) == ("seed", None)

@@ -22,7 +22,8 @@ def render_command(path: str, out_dir: str, templates: str | None) -> int:
     inventory = load(path, templates=templates)
     jobs = render(inventory)
     written = write_tree(jobs, out_dir)
-    console.echo(f"wrote {len(written)} config.xml files under {out_dir}", err=True)
+    same = len(jobs.jobs) - len(written)
+    console.echo(f"wrote {len(written)} config.xml files under {out_dir}" + (f" ({same} unchanged)" if same else ""), err=True)
     return 0
 
 
