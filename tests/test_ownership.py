@@ -302,6 +302,8 @@ def test_legacy_jobs_are_updated_when_rendered_and_deleted_only_with_adopt(tmp_p
     marker = ownership.marker_of(parse(jenkins.get_config("docker/portal")).findtext("description") or "")
     assert marker is not None and marker.owner == "docker" and set(marker.fields) == {"digest"}
     assert "docker/gone" in jenkins.job_names()
+    assert "kept 1 item(s) of the first release (no owner) that the inventory no longer has: docker/gone; " \
+           "--prune --adopt deletes them" in plan.notes
     plan, result = sync(path, client, prune=True, adopt=True)
     assert result.delete == ["docker/gone"]
 
