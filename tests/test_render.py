@@ -319,8 +319,8 @@ def test_nested_folders_are_one_item_each_and_the_view_lives_in_the_innermost(pl
     assert platform_jobs["ops"].find("folderViews/views/hudson.model.ListView") is None
     holder = platform_jobs["ops/docker"].find("folderViews")
     assert holder.get("class") == "com.cloudbees.hudson.plugins.folder.views.DefaultFolderViewHolder"
-    assert [text(v, "name") for v in holder.find("views")] == ["All", "Platform images"]
-    assert text(holder, "primaryView") == "All"
+    assert [text(v, "name") for v in holder.find("views")] == ["all", "Platform images"]
+    assert text(holder, "primaryView") == "all"
     listed = [s.text for s in holder.findall("views/hudson.model.ListView/jobNames/string")]
     assert listed == sorted(j.name for j in jobs.jobs if j.kind != "folder")
     assert text(holder, "views/hudson.model.ListView/recurse") == "false"

@@ -32,6 +32,8 @@ _CLASS_KINDS: dict[str, ItemKind] = {
     "com.cloudbees.hudson.plugins.folder.Folder": "folder",
 }
 _TRANSIENT_STATUS = {502, 503, 504}
+#: What every XML POST is sent as (creates, updates, views alike).
+XML_CONTENT_TYPE = "application/xml; charset=UTF-8"
 
 
 class Credentials:
@@ -168,7 +170,9 @@ class RemoteJenkins:
         return response
 
     def _post_xml(self, path: str, xml: str, what: str) -> None:
-        self._request("POST", path, data=xml.encode("utf-8"), headers={"Content-Type": "application/xml"}, what=what)
+        # The charset matters: Jenkins reads an update (POST config.xml) through getReader(),
+        # which decodes a body without one as ISO-8859-1 and mangles every non-ASCII character.
+        self._request("POST", path, data=xml.encode("utf-8"), headers={"Content-Type": XML_CONTENT_TYPE}, what=what)
 
     # -- Target ------------------------------------------------------------------------------
     def check(self) -> str:

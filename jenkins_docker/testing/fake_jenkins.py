@@ -16,9 +16,9 @@ the HTTP side: the server, routing, authentication and crumbs, the remote API, t
 injected faults and the request log.
 
 Deliberate simplifications of the server: every authenticated user may do everything; nothing ever
-builds (queued items wait until cancelled or their job is deleted); a POST body without a
-``charset`` is decoded as its XML declaration says (Jetty would use ISO-8859-1 for
-``config.xml``).  Header values are written as Jetty writes them: characters above U+00FF become
+builds (queued items wait until cancelled or their job is deleted).  A create reads the body's
+bytes (the XML declaration decides the encoding); an update of ``config.xml`` reads it as text
+decoded by the Content-Type's charset, ISO-8859-1 without one, as Jenkins does.  Header values are written as Jetty writes them: characters above U+00FF become
 spaces, so ``X-Error: A job already exists with the name ‘x’`` reaches a client as
 ``A job already exists with the name  x`` (the HTML body keeps the whole message).
 """
@@ -744,7 +744,7 @@ class FakeJenkins(JenkinsStore):
             self._add(group, name, obj, None)
             return _Response(302, headers=[("Location", f"{self._group_url(group)}job/{quote(name)}/configure")])
         if is_xml:
-            obj = self._load_document(self._decode_body(req), ITEM_CLASSES)
+            obj = self._load_document(self._body_bytes(req), ITEM_CLASSES)
             self._add(group, name, obj, None)
             return _Response(200)
         if mode is None:
@@ -758,19 +758,32 @@ class FakeJenkins(JenkinsStore):
         return _Response(302, headers=[("Location", f"{self._group_url(group)}job/{quote(name)}/configure")])
 
     @staticmethod
-    def _decode_body(req: _Request) -> bytes | str:
-        """The posted text: decoded by the Content-Type charset when there is one, else left to the XML."""
-        m = re.search(r"charset=([\w.-]+)", req.headers.get("Content-Type") or "", re.I)
-        if m:
-            try:
-                return req.body.decode(m.group(1))
-            except (LookupError, UnicodeDecodeError):
-                pass
+    def _body_bytes(req: _Request) -> bytes:
+        """A create's body as Jenkins reads it: raw bytes, decoded by the XML parser as the
+        document's declaration says (jenkinsci/jenkins core/src/main/java/hudson/model/ItemGroupMixIn.java
+        createProjectFromXML(name, req.getInputStream()); View.java createViewFromXML likewise)."""
         return req.body
+
+    @staticmethod
+    def _body_reader(req: _Request) -> str:
+        """An update's body as ``req.getReader()`` gives it: decoded by the Content-Type charset,
+        ISO-8859-1 when there is none (the servlet default Jetty applies; Jenkins's
+        CharacterEncodingFilter does not force UTF-8 for XML). ``POST config.xml`` of an item and
+        of a view read it so (jenkinsci/jenkins core/src/main/java/hudson/model/AbstractItem.java
+        doConfigDotXml: ``updateByXml(new StreamSource(req.getReader()))``; View.java the same), so
+        UTF-8 bytes sent without a charset arrive as mojibake (``é`` becomes ``Ã©``)."""
+        m = re.search(r"charset=\"?([\w.:-]+)", req.headers.get("Content-Type") or "", re.I)
+        charset = m.group(1) if m else "iso-8859-1"
+        try:
+            return req.body.decode(charset)
+        except LookupError:
+            raise HttpError(500, f"java.io.UnsupportedEncodingException: {charset}") from None
+        except UnicodeDecodeError:
+            return req.body.decode(charset, "replace")
 
     def _update_item(self, req: _Request, item: Item) -> _Response:
         assert item.obj is not None
-        root = parse_config(self._decode_body(req))
+        root = parse_config(self._body_reader(req))
         cls = root_class(root.tag)
         if cls != item.obj.cls:
             raise HttpError(500, f"java.io.IOException: Expecting class {item.obj.cls} but got class {cls} instead")
@@ -817,7 +830,7 @@ class FakeJenkins(JenkinsStore):
             else:
                 raise failure("No view type is specified" if not mode else f"No view type ‘{mode}’ is known")
         else:
-            view = self._load_document(self._decode_body(req), VIEW_CLASSES)
+            view = self._load_document(self._body_bytes(req), VIEW_CLASSES)
         view.values["name"] = name
         views.append(view)
         return _Response(200)
@@ -833,7 +846,7 @@ class FakeJenkins(JenkinsStore):
             if req.method in ("GET", "HEAD"):
                 return _Response(200, self._view_xml(view).encode("utf-8"), "application/xml")
             self._require(req, "POST")
-            root = parse_config(self._decode_body(req))
+            root = parse_config(self._body_reader(req))
             cls = decode_tag(root.tag)
             loaded = self._loader().obj(cls, root) if cls in VIEW_CLASSES else None
             if not isinstance(loaded, Obj) or loaded.cls != view.cls:

@@ -326,9 +326,28 @@ def _hook_folder(o: Obj) -> None:
             "tabBar": Obj("hudson.views.DefaultViewsTabBar", {})})
 
 
+#: The localised names of the "All" view that JENKINS-38606 saved as a view name (Messages
+#: ``Hudson.ViewName`` of core); the fake knows the English one.
+_LEGACY_ALL_VIEW_NAMES = frozenset({"All"})
+
+
 def _hook_folder_views(o: Obj) -> None:
     if not o.values.get("views"):
         o.values["views"] = [all_view("All")]
+    # DefaultFolderViewHolder.readResolve (jenkinsci/cloudbees-folder-plugin
+    # src/main/java/com/cloudbees/hudson/plugins/folder/views/DefaultFolderViewHolder.java) calls
+    # AllView.migrateLegacyPrimaryAllViewLocalizedName (jenkinsci/jenkins
+    # core/src/main/java/hudson/model/AllView.java): when the primary view is an AllView named
+    # with a localised "All" and no view is called "all" yet, that view is renamed "all" and so is
+    # the primary view, so GET config.xml never returns the "All" a client posted.
+    primary = o.values.get("primaryView")
+    views = [v for v in o.values["views"] if isinstance(v, Obj)]
+    if primary is None or primary == "all" or any(v.values.get("name") == "all" for v in views):
+        return
+    named = [v for v in views if v.values.get("name") == primary]
+    if named and named[0].cls == "hudson.model.AllView" and primary in _LEGACY_ALL_VIEW_NAMES:
+        named[0].values["name"] = "all"
+        o.values["primaryView"] = "all"
 
 
 def _hook_gitscm(o: Obj) -> None:
