@@ -312,31 +312,33 @@ def test_a_failing_test_command_stops_the_build_before_anything_is_pushed(lab: L
 # -- images on two private registries ----------------------------------------------------------------
 TWO_REGISTRIES = """
 version: 1
-jenkins: {folder: two-registries}
+jenkins: {folder: two-registries-TYPE, job_type: TYPE}
 registries:
   team-a: {host: "@A@", credentials: push-a}
   team-b: {host: "@B@", credentials: push-b}
 defaults: {branch: main, test: make test}
 base_images:
-  two/base: {git: "git@gitlab.example.org:two/base.git", from: "@HUB@/two/root:latest", registry: team-a}
+  two/TYPE-base: {git: "git@gitlab.example.org:two/TYPE-base.git", from: "@HUB@/two/root:latest", registry: team-a}
 apps:
-  two-app: {git: "git@gitlab.example.org:two/app.git", image: two/app, from: two/base, registry: team-b}
+  two-TYPE-app: {git: "git@gitlab.example.org:two/TYPE-app.git", image: two/TYPE-app, from: two/TYPE-base, registry: team-b}
 """
 
 
 @pytest.mark.xfail(strict=True, reason="issue 12: a job logs in only to its push registry")
-def test_an_app_on_one_private_registry_builds_from_a_base_on_another(lab: Lab, tmp_path: Path) -> None:
+@pytest.mark.parametrize("job_type", ["freestyle", "pipeline"])
+def test_an_app_on_one_private_registry_builds_from_a_base_on_another(lab: Lab, tmp_path: Path, job_type: str) -> None:
     root_image(lab.engine, f"{lab.hub.host}/two/root:latest", {"etc/root-version": "root-v1"})
-    repos = {"git@gitlab.example.org:two/base.git": {"Dockerfile": layer("two/base", "@HUB@/two/root:latest"),
-                                                     "Makefile": MAKEFILE_OK},
-             "git@gitlab.example.org:two/app.git": {"Dockerfile": layer("two-app", "@A@/two/base:latest"),
-                                                    "Makefile": MAKEFILE_OK}}
-    scenario = Scenario(lab, tmp_path, TWO_REGISTRIES, repos)
+    base, app = f"two/{job_type}-base", f"two-{job_type}-app"
+    repos = {f"git@gitlab.example.org:{base}.git": {"Dockerfile": layer(base, "@HUB@/two/root:latest"), "Makefile": MAKEFILE_OK},
+             f"git@gitlab.example.org:two/{job_type}-app.git": {"Dockerfile": layer(app, f"@A@/{base}:latest"),
+                                                                "Makefile": MAKEFILE_OK}}
+    scenario = Scenario(lab, tmp_path, TWO_REGISTRIES.replace("TYPE", job_type), repos)
     runs = scenario.rebuild_root("@HUB@/two/root:latest")
+    # Before issue 12: Head "http://<a>/v2/two/.../manifests/latest": no basic auth credentials
     assert not failures(runs), failures(runs)
-    assert scenario.tags("two/base") >= {"1", "latest"}
-    assert scenario.tags("two-app") >= {"1", "latest"}
-    assert scenario.file("two-app", "/etc/e2e/two-base") == "two/base on root-v1"
+    assert scenario.tags(base) >= {"1", "latest"}
+    assert scenario.tags(app) >= {"1", "latest"}
+    assert scenario.file(app, f"/etc/e2e/{slug(base)}") == f"{base} on root-v1"
     for run in runs:      # each registry's password reached the build only as a masked secret
         assert "alice-secret-1" not in run.log and "bob-secret-2" not in run.log
 
