@@ -21,6 +21,7 @@ dies, which fails at once with its log), never by sleeping a fixed time.
 """
 from __future__ import annotations
 
+import ctypes
 import http.client
 import io
 import os
@@ -79,6 +80,19 @@ def stop_process(process: subprocess.Popen[bytes], grace: float = 30.0) -> None:
         process.wait()
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the test process dies, even by SIGKILL
+    (prctl PR_SET_PDEATHSIG), so no daemon outlives a killed test run."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+
+
+def start_daemon(command: list[str], log: Path) -> subprocess.Popen[bytes]:
+    """Start a daemon of the harness in its own session, its output in ``log``."""
+    with log.open("wb") as out:
+        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True, preexec_fn=_die_with_parent)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -127,9 +141,7 @@ class DockerEngine:
         command = ["dockerd", "--storage-driver", "vfs", "--iptables=false", "--ip6tables=false", "--bridge=none",
                    "--data-root", str(self.root / "data"), "--exec-root", str(self.root / "exec"),
                    "--pidfile", str(self.root / "dockerd.pid"), "--host", f"unix://{self.socket}"]
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            start_new_session=True)
+        self.process = start_daemon(command, self.log)
         wait_until(self._ping, self.process, "dockerd", self.log)
 
     def docker(self, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
@@ -209,9 +221,7 @@ class Registry:
         for _ in range(5):       # a free port can be taken between our probe and the registry's bind
             self.port = free_port()
             config = self._config()
-            with log.open("wb") as out:
-                self.process = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=out,
-                                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            self.process = start_daemon(["docker-registry", "serve", str(config)], log)
             try:
                 wait_until(self._answers, self.process, f"registry {self.name}", log)
                 return

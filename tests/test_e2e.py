@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -47,12 +48,18 @@ def lab() -> Iterator[Lab]:
         pytest.fail("the end-to-end tests start dockerd, which needs root", pytrace=False)
     root = Path(tempfile.mkdtemp(prefix="jd-e2e-"))      # short: it holds dockerd's unix socket
     lab = Lab(root)
+
+    def interrupted(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")      # pytest then still runs the teardown below
+
+    previous = signal.signal(signal.SIGTERM, interrupted)
     try:
         lab.start()
         yield lab
     finally:
         lab.stop()
         shutil.rmtree(root, ignore_errors=True)
+        signal.signal(signal.SIGTERM, previous)
 
 
 def slug(key: str) -> str:
