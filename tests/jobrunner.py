@@ -10,8 +10,12 @@ bindings and, for a pipeline, the ``sh`` steps of its script inside their ``with
   ``tempDir``; set by ``core/src/main/java/hudson/model/AbstractBuild.java`` ``getEnvironment``
   for freestyle builds and by workflow-durable-task-step ``ExecutorStepExecution`` for ``node``);
 - checkout: git fetches the remote and checks out the branch's commit detached (git-plugin
-  ``src/main/java/hudson/plugins/git/GitSCM.java``, ``checkout``); a freestyle build gets
-  ``GIT_COMMIT``, ``GIT_BRANCH`` (``origin/<branch>``) and ``GIT_URL`` in its environment
+  ``src/main/java/hudson/plugins/git/GitSCM.java``, ``checkout``); the branch spec is expanded
+  with the build's parameters first (``${DEPLOY_COMMIT}``), and a spec that names no branch of
+  the remote is taken as a commit (``DefaultBuildChooser.getCandidateRevisions``); a freestyle
+  build gets ``GIT_COMMIT``, ``GIT_BRANCH`` (``origin/<branch>``), ``GIT_URL``,
+  ``GIT_PREVIOUS_COMMIT`` and ``GIT_PREVIOUS_SUCCESSFUL_COMMIT`` (the commits of the job's
+  previous build and previous successful build, absent for the first) in its environment
   (``GitSCM.buildEnvironment``); a scripted pipeline's ``checkout`` step sets no variable (it
   returns them), so pipeline shell steps do not see ``GIT_COMMIT``;
 - variables: ``BUILD_NUMBER``, ``BUILD_ID`` (the number, since Jenkins 1.597), ``BUILD_TAG``,
@@ -101,6 +105,12 @@ def _branch(spec: str) -> str:
     return spec[2:] if spec.startswith("*/") else spec
 
 
+def _expand(text: str, env: Mapping[str, str]) -> str:
+    from simulator import expand
+
+    return expand(text, env)
+
+
 def _bindings(root: ET.Element) -> tuple[Binding, ...]:
     out = []
     for binding in root.findall("buildWrappers/" + _BINDING + "SecretBuildWrapper/bindings/*"):
@@ -175,7 +185,7 @@ def read_pipeline(script: str) -> tuple[str | None, str | None, tuple[ShellStep,
                 env.update(scope_env)
                 bindings += scope_bindings
             steps.append(ShellStep(_literal(text[3:].strip()), tuple(env.items()), tuple(bindings)))
-        elif text.startswith("checkout("):
+        elif "checkout([" in text:                  # "checkout(...)" or "built = checkout(...)"
             url = _literal(re.search(r"url: ('(?:[^'\\]|\\.)*')", text).group(1))  # type: ignore[union-attr]
             branch = _branch(_literal(re.search(r"branches: \[\[name: ('(?:[^'\\]|\\.)*')", text).group(1)))  # type: ignore[union-attr]
 
@@ -209,6 +219,8 @@ class Agent:
         self.root = root
         self.env = dict(env)
         self.credentials = dict(credentials)
+        self.previous: dict[str, str] = {}             # job -> commit of its last build
+        self.previous_success: dict[str, str] = {}     # job -> commit of its last successful build
 
     def workspace(self, job: str) -> Path:
         return self.root / "workspace" / job
@@ -218,12 +230,16 @@ class Agent:
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT).stdout.strip()
 
     def checkout(self, workspace: Path, url: str, branch: str) -> str:
-        """Fetch ``url`` into the workspace and check out ``origin/branch`` detached; returns the commit."""
+        """Fetch ``url`` into the workspace and check out ``origin/branch`` (or the commit ``branch``)
+        detached; returns the commit."""
         workspace.mkdir(parents=True, exist_ok=True)
         if not (workspace / ".git").is_dir():
             self._git(workspace, "init", "-q")
         self._git(workspace, "fetch", "-q", "--force", url, f"+refs/heads/*:refs/remotes/origin/*")
-        commit = self._git(workspace, "rev-parse", f"refs/remotes/origin/{branch}^{{commit}}")
+        try:
+            commit = self._git(workspace, "rev-parse", "--verify", "-q", f"refs/remotes/origin/{branch}^{{commit}}")
+        except subprocess.CalledProcessError:
+            commit = self._git(workspace, "rev-parse", "--verify", f"{branch}^{{commit}}")
         self._git(workspace, "checkout", "-q", "-f", commit)
         return commit
 
@@ -244,9 +260,13 @@ class Agent:
         secrets: list[str] = []
         try:
             if spec.git_url and spec.branch:
-                run.commit = self.checkout(workspace, spec.git_url, spec.branch)
+                branch = _expand(spec.branch, env)
+                run.commit = self.checkout(workspace, spec.git_url, branch)
                 if spec.kind == "freestyle":
-                    env.update(GIT_COMMIT=run.commit, GIT_BRANCH=f"origin/{spec.branch}", GIT_URL=spec.git_url)
+                    env.update(GIT_COMMIT=run.commit, GIT_BRANCH=f"origin/{branch}", GIT_URL=spec.git_url)
+                    for name, known in (("GIT_PREVIOUS_COMMIT", self.previous), ("GIT_PREVIOUS_SUCCESSFUL_COMMIT", self.previous_success)):
+                        if job in known:
+                            env[name] = known[job]
             else:
                 workspace.mkdir(parents=True, exist_ok=True)
             tmp.mkdir(parents=True, exist_ok=True)
@@ -279,6 +299,10 @@ class Agent:
             if secret:
                 text = text.replace(secret, "****")
         run.log = text
+        if run.commit:
+            self.previous[job] = run.commit
+            if run.result == "SUCCESS":
+                self.previous_success[job] = run.commit
         return run
 
 
