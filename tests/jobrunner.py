@@ -221,6 +221,7 @@ class Agent:
         self.credentials = dict(credentials)
         self.previous: dict[str, str] = {}             # job -> commit of its last build
         self.previous_success: dict[str, str] = {}     # job -> commit of its last successful build
+        self.before: Callable[[str], None] | None = None   # called with the job's name as a build starts
 
     def workspace(self, job: str) -> Path:
         return self.root / "workspace" / job
@@ -245,6 +246,8 @@ class Agent:
 
     def run(self, job: str, xml: str, number: int, params: Mapping[str, str] | None = None) -> BuildRun:
         """Run build ``number`` of ``job`` (its full name) from its config.xml; never raises on a failed step."""
+        if self.before is not None:
+            self.before(job)
         spec = read_steps(xml)
         workspace = self.workspace(job)
         tmp = workspace.parent / f"{workspace.name}@tmp"

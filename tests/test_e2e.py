@@ -12,12 +12,15 @@ uses its own repository namespace. Missing programs fail the tests with the pack
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 import pytest
 
@@ -219,13 +222,26 @@ def diamond(lab: Lab, tmp: Path, ns: str, job_type: str) -> Scenario:
     return Scenario(lab, tmp, DIAMOND.replace("NS", ns).replace("TYPE", job_type), repos)
 
 
+def outdated(scenario: Scenario) -> tuple[int, dict[str, Any]]:
+    """``jenkins-docker outdated --format json --detailed-exitcode`` on the scenario's inventory,
+    logged in to the private registry from the environment; its exit code and JSON."""
+    config = scenario.tmp / "outdated-docker-config"
+    config.mkdir(exist_ok=True)
+    user, password = scenario.lab.credentials["push-a"]
+    env = {**os.environ, "DOCKER_CONFIG": str(config), "REGISTRY_PRIVATE_USER": user, "REGISTRY_PRIVATE_PASSWORD": password}
+    done = subprocess.run([sys.executable, "-m", "jenkins_docker", "outdated", str(scenario.dir / "inventory.yml"),
+                           "--format", "json", "--detailed-exitcode"], env=env, capture_output=True, text=True, timeout=120)
+    assert password not in done.stdout + done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
 def new_root(scenario: Scenario, ns: str, version: str) -> list[BuildRun]:
     """Push a new version of the diamond's external root and rebuild what is built from it."""
     root_image(scenario.lab.engine, f"{scenario.lab.hub.host}/{ns}/root:latest", {"etc/root-version": version})
     return scenario.rebuild_root(f"@HUB@/{ns}/root:latest")
 
 
-def test_freestyle_a_new_root_reaches_every_image_of_a_diamond_once_and_a_failed_side_leaves_its_old_image(
+def test_freestyle_diamond_rebuilds_what_outdated_finds_once_each_and_a_failed_side_stays_outdated(
         lab: Lab, tmp_path: Path) -> None:
     ns = "diamond-fs"
     scenario = diamond(lab, tmp_path, ns, "freestyle")
@@ -238,9 +254,21 @@ def test_freestyle_a_new_root_reaches_every_image_of_a_diamond_once_and_a_failed
         commit = scenario.commits[scenario.inventory.images[key].git][:7]
         assert scenario.tags(key) == {"1", commit, "latest"}, key
 
-    second = new_root(scenario, ns, "root-v2")
+    # The builds recorded their parents' digests: nothing has moved yet.
+    assert outdated(scenario) == (0, {"outdated": [], "unknown": [], "errors": []})
+    root = f"{lab.hub.host}/{ns}/root:latest"
+    built_from = lab.hub.digest(f"{ns}/root", "latest")
+    root_image(lab.engine, root, {"etc/root-version": "root-v2"})
+    code, report = outdated(scenario)
+    assert code == 2
+    assert report["outdated"] == [{"image": f"{ns}/runtime", "parents": [
+        {"name": root, "built_from": built_from, "current": lab.hub.digest(f"{ns}/root", "latest")}]}]
+    # Rebuild what outdated names (the top of the diamond); the cascade does the rest.
+    scenario.forget()
+    second = scenario.cascade.rebuild(*(scenario.job(entry["image"]) for entry in report["outdated"]))
     assert not failures(second), failures(second)
     assert_once_after_parents(scenario, second, everything)
+    assert outdated(scenario) == (0, {"outdated": [], "unknown": [], "errors": []})
     assert scenario.file("shop", "/etc/e2e/shop") == "shop on root-v2"
     assert scenario.file("shop", f"/etc/e2e/{ns}-python") == f"{ns}/python on root-v2"
     assert scenario.file("shop", f"/etc/e2e/{ns}-node") == f"{ns}/node on root-v2"      # COPY --from the sibling
@@ -259,6 +287,9 @@ def test_freestyle_a_new_root_reaches_every_image_of_a_diamond_once_and_a_failed
     assert scenario.file(f"{ns}/python", f"/etc/e2e/{ns}-python") == f"{ns}/python on root-v2"
     assert scenario.file("shop", f"/etc/e2e/{ns}-python") == f"{ns}/python on root-v2"
     assert scenario.file("shop", f"/etc/e2e/{ns}-node") == f"{ns}/node on root-v3"
+    # The failed side is the one image left on a moved parent.
+    code, report = outdated(scenario)
+    assert (code, [entry["image"] for entry in report["outdated"]]) == (2, [f"{ns}/python"])
 
 
 def test_pipeline_cascade_builds_the_diamond_in_waves_and_stops_below_a_failed_wave(lab: Lab, tmp_path: Path) -> None:
@@ -348,6 +379,45 @@ def test_an_app_on_one_private_registry_builds_from_a_base_on_another(lab: Lab, 
     assert scenario.file(app, f"/etc/e2e/{slug(base)}") == f"{base} on root-v1"
     for run in runs:      # each registry's password reached the build only as a masked secret
         assert "alice-secret-1" not in run.log and "bob-secret-2" not in run.log
+
+
+# -- a deploy job deploys what its build pushed -------------------------------------------------------
+DEPLOYED = """
+version: 1
+jenkins: {folder: NS, job_type: TYPE}
+registries:
+  private: {host: "@A@", credentials: push-a}
+defaults: {branch: main, registry: private, test: make test}
+apps:
+  NS-app: {git: "git@gitlab.example.org:NS/app.git", image: NS/app, from: "@HUB@/NS/root:latest",
+           deploy: "maestro -f maestro.yml restart app"}
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 item 4: a deploy job checks out its branch's head, not the commit built")
+@pytest.mark.parametrize("job_type", ["freestyle", "pipeline"])
+def test_a_deploy_job_deploys_the_tag_and_the_commit_its_build_pushed_even_after_a_new_push(
+        lab: Lab, tmp_path: Path, job_type: str) -> None:
+    ns = f"deploy-{job_type}"
+    url = f"git@gitlab.example.org:{ns}/app.git"
+    root_image(lab.engine, f"{lab.hub.host}/{ns}/root:latest", {"etc/root-version": "root-v1"})
+    app = {"Dockerfile": layer(f"{ns}-app", f"@HUB@/{ns}/root:latest"), "Makefile": MAKEFILE_OK, "maestro.yml": "{}\n"}
+    scenario = Scenario(lab, tmp_path, DEPLOYED.replace("NS", ns).replace("TYPE", job_type), {url: app})
+    built = scenario.commits[url]
+    deploy_job = next(job.full_name for job in scenario.jobset.jobs if job.role == "deploy")
+
+    def push_while_building(job: str) -> None:      # someone pushes between the build and its deploy
+        if job == deploy_job:
+            scenario.push(url, {**app, "README": "a newer commit, not built yet\n"})
+
+    scenario.agent.before = push_while_building
+    runs = scenario.rebuild_root(f"@HUB@/{ns}/root:latest")
+    assert not failures(runs), failures(runs)
+    assert [run.job for run in runs] == [scenario.job(f"{ns}-app"), deploy_job]
+    assert scenario.commits[url] != built
+    image = scenario.inventory.images[f"{ns}-app"].push_name
+    assert scenario.deploys.read_text().split() == [image, "1", built, "-f", "maestro.yml", "restart", "app"]
+    assert scenario.digest(f"{ns}-app", "1") == scenario.digest(f"{ns}-app", "latest")
 
 
 # -- the seed's platform: examples/iiiepe ---------------------------------------------------------
