@@ -362,5 +362,16 @@ def test_the_ownership_line_may_end_with_a_line_break_but_owner_must_come_first(
     line = ownership_line("docker")
     assert classify("Builds acme/web.\n" + line + "\n", "docker").status == "ours"
     assert classify("Builds acme/web.\r\n" + line + "\r\n\r\n", "docker").status == "ours"
+    assert classify("Builds acme/web.\r" + line, "docker").status == "ours"  # a lone CR ends a line too
     reordered = line.replace("[owner=docker]", "[digest=abc owner=docker]")
     assert classify(reordered, "docker").status == "hand-made" and classify(reordered, "abc").status == "hand-made"
+
+
+def test_a_job_of_another_kind_where_the_folder_must_go_is_named_a_job(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "jobs" / "docker").mkdir(parents=True)
+    (home / "jobs" / "docker" / "config.xml").write_text("<maven2-moduleset><description>made by hand</description></maven2-moduleset>")
+    plan = plan_for(write_inventory(tmp_path, app("portal")), JenkinsHome(home), adopt=True)
+    error = {f.job: f.error for f in plan.failed}["docker"]
+    assert "the inventory makes docker a folder, but Jenkins has a job docker there" in error
+    assert not plan.names("create", "update", "replace", "delete")
