@@ -375,3 +375,15 @@ def test_a_job_of_another_kind_where_the_folder_must_go_is_named_a_job(tmp_path:
     error = {f.job: f.error for f in plan.failed}["docker"]
     assert "the inventory makes docker a folder, but Jenkins has a job docker there" in error
     assert not plan.names("create", "update", "replace", "delete")
+
+
+def test_a_type_change_of_an_adopted_hand_made_job_is_refused_and_says_why(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    fake_jenkins.put_folder("docker")
+    fake_jenkins.put_job("docker/portal", "<project><description>made by hand</description></project>")
+    path = write_inventory(tmp_path, app("portal"))
+    path.write_text(path.read_text().replace("job_type: freestyle", "job_type: pipeline"), encoding="utf-8")
+    plan = plan_for(path, remote(fake_jenkins), adopt=True)
+    error = {f.job: f.error for f in plan.failed}["docker/portal"]
+    assert error == ("docker/portal is a freestyle job not managed by jenkins-docker (hand-made); changing it to pipeline "
+                     "means deleting it with its build history, which sync does only to its own jobs")
+    assert "docker/portal" not in plan.names("replace", "update", "create")
