@@ -40,6 +40,14 @@ upstreams, so the cascade is driven by the job where it starts:
   wait: true, propagate: true``. Wave n+1 starts when wave n has finished, and an image sits in
   the wave after all of its rebuilt parents; the children, run with CASCADE false, cascade no
   further. A failure stops the waves after it.
+- the waves are data, not code: the default value of a text parameter ``WAVES`` (one wave a
+  line, full job names separated by ``;``), which the script splits with ``tokenize``. The CPS
+  transformer turns every constant of a script into code, and a method over 64 KB of bytecode
+  fails the build ("Method too large"), so a list literal of a base image's thousands of
+  dependents would break exactly the job at the root of the platform; the script's size no
+  longer depends on how many images there are. Before building, a cascading build checks the
+  value's length and ``hashCode()`` against the generated one, so an edit in the "Build with
+  Parameters" form cannot make the cascade build other jobs.
 
 Either way an app with a ``deploy`` command has a deploy job, started after each successful build
 of the app with ``IMAGE_TAG`` set to the build number (freestyle: the parameterized-trigger
@@ -85,8 +93,8 @@ Groovy strings, which do not interpolate ``$``).
 | | `downstream` | `childProjects`: comma-separated job names relative to the folder, sorted; or `None` |
 | | `deploy_trigger` | `{project, properties}` of the deploy job's trigger, or `None` |
 | `pipeline.xml.j2` | `gitlab`, `timer`, `keep_builds` | as above |
-| | `parameters` | list of `{type, name, description, default}` (`type` is `"boolean"` or `"string"`): here `CASCADE` |
-| | `script` | the Groovy script: checkout, test, build and push, deploy trigger, cascade |
+| | `parameters` | list of `{type, name, description, default}` (`type` is `"boolean"`, `"string"` or `"text"`): here `CASCADE`, and `WAVES` when the image has dependents |
+| | `script` | the Groovy script: checkout, test, build and push, deploy trigger, cascade (its waves read from `WAVES`) |
 | `deploy-freestyle.xml.j2` | `git`, `keep_builds`, `agent` | as above (the app's repository) |
 | | `parameters` | `IMAGE_TAG` (default `latest`) |
 | | `builders` | one shell script: `export` lines (the app's `env` and `IMAGE`), then the deploy command |
@@ -112,6 +120,7 @@ import dataclasses
 import functools
 import importlib.resources
 import os
+import re
 import shlex
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -156,6 +165,7 @@ class Job:
     xml: str                # config.xml, UTF-8 text, identical for identical input
     after: tuple[str, ...] = ()   # full names of the items to write first: its folder and the
                                   # jobs that trigger it (sync writes a job once these exist)
+    digest: str = ""        # the digest in its ownership line (ownership.stamp): what --fast compares
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,16 +222,22 @@ def _xstream_entities(xml: str) -> str:
     return xml.replace("&#39;", "&apos;").replace("&#34;", "&quot;")
 
 
+#: How templates are compiled (the bytecode cache is keyed by these too).
+_TEMPLATE_OPTIONS: dict[str, Any] = {
+    "autoescape": True,
+    "undefined": jinja2.StrictUndefined,
+    "keep_trailing_newline": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+}
+
+
 @functools.lru_cache(maxsize=8)
 def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(list(search_path)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    from jenkins_docker.template_cache import open_cache
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(list(search_path)),
+                             bytecode_cache=open_cache(_TEMPLATE_OPTIONS), **_TEMPLATE_OPTIONS)
     env.filters["xmlbool"] = lambda value: "true" if value else "false"
     return env
 
@@ -246,6 +262,10 @@ def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, A
 
 
 # -- quoting -----------------------------------------------------------------------------------
+#: In a '''...''' string, a quote that could end the string: one before another quote, or the last.
+_QUOTE_TO_ESCAPE = re.compile(r"'(?='|\Z)")
+
+
 def groovy_string(text: str) -> str:
     """``text`` as a Groovy string literal that does not interpolate ``$``.
 
@@ -256,14 +276,63 @@ def groovy_string(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("\r", "\\r")
     if "\n" not in text:
         return "'" + escaped.replace("'", "\\'").replace("\t", "\\t") + "'"
-    quoted = "".join("\\'" if char == "'" and (index + 1 == len(escaped) or escaped[index + 1] == "'") else char
-                     for index, char in enumerate(escaped))
-    return f"'''{quoted}'''"
+    return "'''" + _QUOTE_TO_ESCAPE.sub(r"\\'", escaped) + "'''"
 
 
 def _groovy_list(items: Iterable[str]) -> str:
     """A Groovy list literal of strings."""
     return "[" + ", ".join(groovy_string(item) for item in items) + "]"
+
+
+def java_string_hash(text: str) -> int:
+    """``text.hashCode()`` as Java computes it (over UTF-16 code units, as a signed 32-bit int).
+
+    The cascade compares its ``WAVES`` parameter with the generated value through this hash:
+    a script constant whose size does not depend on the value's.
+    """
+    units = text.encode("utf-16-be")
+    value = 0
+    for index in range(0, len(units), 2):
+        value = (31 * value + (units[index] << 8 | units[index + 1])) & 0xFFFFFFFF
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
+def _java_length(text: str) -> int:
+    """``text.length()`` in Java: UTF-16 code units."""
+    return len(text.encode("utf-16-be")) // 2
+
+
+#: Between two waves, and between two job names of a wave, in the ``WAVES`` parameter. Neither
+#: can be part of a job's full name: Jenkins refuses control characters and ``;`` in names.
+WAVE_SEPARATOR = "\n"
+NAME_SEPARATOR = ";"
+
+#: How many dependents a description names before it only counts the rest.
+DESCRIPTION_LISTS = 30
+
+
+def waves_parameter(waves: list[list[str]]) -> str:
+    """The waves as the text the ``WAVES`` parameter carries: one wave a line, names joined by ``;``."""
+    return WAVE_SEPARATOR.join(NAME_SEPARATOR.join(wave) for wave in waves)
+
+
+def _listing(groups: list[list[str]], image: str, group_separator: str) -> str:
+    """The names of ``groups``, at most :data:`DESCRIPTION_LISTS` of them, then how many more.
+
+    Descriptions are read by people on the job's page; a base image with thousands of dependents
+    names the first few dozen and points to ``jenkins-docker impact`` for the rest.
+    """
+    shown: list[str] = []
+    left = DESCRIPTION_LISTS
+    for group in groups:
+        if left <= 0:
+            break
+        if group[:left]:
+            shown.append(", ".join(group[:left]))
+        left -= len(group)
+    more = sum(len(group) for group in groups) - DESCRIPTION_LISTS
+    text = group_separator.join(shown)
+    return f"{text}, ... and {more:,} more; see jenkins-docker impact {image}" if more > 0 else text
 
 
 def _exports(env: Mapping[str, str]) -> list[str]:
@@ -358,7 +427,8 @@ class _Renderer:
 
     def make_job(self, name: str, kind: str, role: str, image: str | None, template: str, context: dict[str, Any]) -> Job:
         context = {"name": name, "full_name": self.full(name), **context}
-        return Job(self.full(name), name, self.folder, kind, role, image, self.render(template, context))
+        xml, digest = ownership.stamp(self.render(template, context), self.owner)
+        return Job(self.full(name), name, self.folder, kind, role, image, xml, digest=digest)
 
     def render(self, template: str, context: Mapping[str, Any]) -> str:
         """A template's output, checked to end its description with the ownership line."""
@@ -406,7 +476,8 @@ class _Renderer:
         if self.settings.job_type == "pipeline":
             return self.build_pipeline(image)
         triggers = [self.inventory.images[child].job_name for child in self.graph.triggers(image.key)]
-        cascade = f"Triggers: {', '.join(self.full(t) for t in triggers)}." if triggers else "Triggers no other image job."
+        cascade = (f"Triggers: {_listing([[self.full(t) for t in triggers]], image.key, '; ')}." if triggers
+                   else "Triggers no other image job.")
         logins = registry_logins(self.inventory, image)
         builders = [_script(_exports(image.env) + [image.test])] if image.test else []
         builders.append(_script(_exports(image.env) + _build_commands(image, logins, provenance.pull_reference(self.inventory, image))))
@@ -427,12 +498,14 @@ class _Renderer:
         return self.make_job(image.job_name, "freestyle", "build", image.key, "freestyle.xml.j2", context)
 
     def cascade_waves(self, image: Image) -> list[list[str]]:
+        if not self.graph.rebuild_graph().out_degree(image.key):
+            return []   # nothing rebuilds after it: most images of a large platform are such leaves
         return [[self.inventory.job(key) for key in wave] for wave in self.graph.waves([image.key])[1:]]
 
     def build_pipeline(self, image: Image) -> Job:
         waves = self.cascade_waves(image)
         if waves:
-            cascade = "After a build with CASCADE checked, rebuilds in waves: " + "; then ".join(", ".join(w) for w in waves) + "."
+            cascade = f"After a build with CASCADE checked, rebuilds in waves: {_listing(waves, image.key, '; then ')}."
         else:
             cascade = "Nothing is built from this image: no cascade."
         git = self.git(image.git, image.branch)
@@ -445,24 +518,39 @@ class _Renderer:
                              f"passwordVariable: {groovy_string(login.password_variable)})" for login in logins)
         stages += _block("stage('Build and push') {", _block(f"withCredentials([{bindings}]) {{",
                                                                [f"sh {groovy_string(_script(_build_commands(image, logins, provenance.pull_reference(self.inventory, image))))}"]))
-        lines = [f"def waves = [{', '.join(_groovy_list(wave) for wave in waves)}]", ""] if waves else []
+        parameters = [{"type": "boolean", "name": "CASCADE", "default": True,
+                       "description": "Also rebuild, in order, every image and app built from this image."}]
+        lines = []
+        if waves:
+            # The waves are data, not code: the WAVES parameter's default value. A script's code
+            # must not grow with the platform (CPS: "Method too large", see the README).
+            value = waves_parameter(waves)
+            parameters.append({"type": "text", "name": "WAVES", "default": value, "description": (
+                "The cascade's build waves, written by jenkins-docker: one wave a line, job names separated "
+                "by ';'. Leave it as it is: the cascade refuses any other value.")})
+            lines += [
+                "def waves = params.WAVES.replace('\\r', '')",
+                *_block(f"if (params.CASCADE && (waves.length() != {_java_length(value)} || "
+                        f"waves.hashCode() != {java_string_hash(value)})) {{", [
+                            "error 'WAVES is not the value jenkins-docker generated: build with its default value'"]),
+                "",
+            ]
         lines += _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git)]), *_with_env(image.env, stages)])
         if image.deploy_job_name:
             lines += _block("stage('Deploy') {", [
                 f"build job: {groovy_string(self.full(image.deploy_job_name))}, "
                 "parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER)], wait: false"])
         if waves:
-            each = _block("for (name in wave) {", ["def job = name", *_block("builds[job] = {", [
+            each = _block("for (name in wave.tokenize(';')) {", ["def job = name", *_block("builds[job] = {", [
                 "build job: job, parameters: [booleanParam(name: 'CASCADE', value: false)], wait: true, propagate: true"])])
-            lines += _block("if (params.CASCADE) {", _block("stage('Cascade') {", _block("for (wave in waves) {", [
+            lines += _block("if (params.CASCADE) {", _block("stage('Cascade') {", _block("for (wave in waves.tokenize('\\n')) {", [
                 "def builds = [:]", *each, "parallel builds"])))
         context = {
             "description": self.build_description(image, cascade),
             "gitlab": self.gitlab(image.branch),
             "timer": image.rebuild,
             "keep_builds": self.settings.keep_builds,
-            "parameters": [{"type": "boolean", "name": "CASCADE", "default": True,
-                            "description": "Also rebuild, in order, every image and app built from this image."}],
+            "parameters": parameters,
             "script": _script(lines),
         }
         return self.make_job(image.job_name, "pipeline", "build", image.key, "pipeline.xml.j2", context)
@@ -493,11 +581,12 @@ class _Renderer:
         seed = self.settings.seed_job
         assert seed is not None
         inventory = shlex.quote(seed.inventory)
+        prune = " --prune" if self.owner else ""  # refused without an owner (see ownership.policy)
         command = (f"python3 -m venv .venv && .venv/bin/pip install jenkins-docker && .venv/bin/jenkins-docker validate {inventory} "
-                   f"&& .venv/bin/jenkins-docker sync {inventory} --jenkins \"$JENKINS_URL\" --prune")
+                   f"&& .venv/bin/jenkins-docker sync {inventory} --jenkins \"$JENKINS_URL\"{prune}")
         description = self.description(
             f"Re-syncs the jobs generated by jenkins-docker from {seed.inventory} in {seed.git}, branch {seed.branch}, "
-            "on every push: validates the inventory, then runs jenkins-docker sync --prune.",
+            f"on every push: validates the inventory, then runs jenkins-docker sync{prune}.",
             f"Signs in to Jenkins with the credentials {seed.credentials} (username and API token).",
         )
         context = {
@@ -568,8 +657,8 @@ class _Renderer:
                 "description": self.description(what),
                 "views": [view] if innermost and view else [],
             }
-            xml = self.render("folder.xml.j2", context)
-            out.append(Job(full_name, name, parent, "folder", "folder", None, xml, (parent,) if parent else ()))
+            xml, digest = ownership.stamp(self.render("folder.xml.j2", context), self.owner)
+            out.append(Job(full_name, name, parent, "folder", "folder", None, xml, (parent,) if parent else (), digest))
         return out
 
     # -- everything ------------------------------------------------------------------------
@@ -607,7 +696,8 @@ def render(inventory: Inventory, *, templates: str | os.PathLike[str] | None = N
 def write_tree(jobs: JobSet, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write every item's config.xml in the layout of a JENKINS_HOME and return the paths written.
 
-    Each file is replaced atomically (written to a temporary file, then renamed), so a reader
+    A file that already holds exactly the rendered bytes is not rewritten (nor returned), so
+    rendering again into the same directory writes only what changed. Each file is replaced atomically (written to a temporary file, then renamed), so a reader
     never sees half a config. A top-level view has no file of its own in JENKINS_HOME (it lives
     in Jenkins's own config.xml) and is not written; a view inside a folder is part of the
     folder's config.xml.
@@ -617,6 +707,12 @@ def write_tree(jobs: JobSet, out_dir: str | os.PathLike[str]) -> list[Path]:
     written = []
     for job in jobs.jobs:
         path = item_dir(Path(out_dir), job.full_name) / "config.xml"
+        data = job.xml.encode("utf-8")
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                continue  # already right: leave the file (and its mtime) alone
+        except OSError:
+            pass
         write_atomically(path, job.xml)
         written.append(path)
     return written

@@ -146,7 +146,7 @@ def test_the_owner_defaults_to_the_folder_path_and_jenkins_owner_sets_it(tmp_pat
     assert jobs.owner == "team-a"
     for job in jobs.jobs:
         description = parse(job.xml).findtext("description") or ""
-        assert ownership.marker_of(description) == ownership.Marker("team-a")
+        assert ownership.marker_of(description) == ownership.Marker("team-a", {"digest": job.digest})
 
 
 def test_a_user_template_that_drops_the_description_is_an_error_naming_it(tmp_path: Path) -> None:
@@ -299,8 +299,11 @@ def test_legacy_jobs_are_updated_when_rendered_and_deleted_only_with_adopt(tmp_p
     path = inventory(tmp_path)
     plan, result = sync(path, client, prune=True)
     assert result.ok and "docker/portal" in result.update and result.delete == []
-    assert ownership.marker_of(parse(jenkins.get_config("docker/portal")).findtext("description") or "") == ownership.Marker("docker")
+    marker = ownership.marker_of(parse(jenkins.get_config("docker/portal")).findtext("description") or "")
+    assert marker is not None and marker.owner == "docker" and set(marker.fields) == {"digest"}
     assert "docker/gone" in jenkins.job_names()
+    assert "kept 1 item(s) of the first release (no owner) that the inventory no longer has: docker/gone; " \
+           "--prune --adopt deletes them" in plan.notes
     plan, result = sync(path, client, prune=True, adopt=True)
     assert result.delete == ["docker/gone"]
 
@@ -530,3 +533,73 @@ def test_9_a_deleting_leftover_of_the_first_release_is_refused_by_name(tmp_path:
     with pytest.raises(TargetError, match=r"half-deleted items .*docker/jobs/\.shop\.deleting; remove"):
         sync(inventory(tmp_path), target, prune=True)
     assert (home / "jobs" / "docker" / "jobs" / ".shop.deleting" / "config.xml").is_file()
+
+
+def test_a_seed_job_without_folder_or_owner_syncs_without_prune_and_validate_says_so(tmp_path: Path) -> None:
+    path = inventory(tmp_path, folder=None)
+    path.write_text(path.read_text().replace("jenkins:\n", "jenkins:\n  seed_job: {git: \"git@gitlab.example.org:ops/inv.git\"}\n"))
+    seed = next(job for job in render(load(path)).jobs if job.role == "seed")
+    command = parse(seed.xml).findtext("builders/hudson.tasks.Shell/command") or ""
+    assert "jenkins-docker sync inventory.yml" in command and "--prune" not in command
+    done = cli("validate", str(path))
+    assert done.returncode == 0 and "the seed job syncs without --prune" in done.stdout + done.stderr
+    path.write_text(path.read_text().replace("jenkins:\n", "jenkins:\n  owner: team-web\n"))
+    seed = next(job for job in render(load(path)).jobs if job.role == "seed")
+    assert (parse(seed.xml).findtext("builders/hudson.tasks.Shell/command") or "").endswith("--prune\n")
+
+
+def test_a_hand_made_view_named_like_ours_in_our_folder_is_left_alone(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    client = remote(jenkins)
+    path = inventory(tmp_path, view="Docker images")
+    sync(path, client)
+    live = jenkins.get_config("docker")
+    assert live.count("Managed by jenkins-docker [owner=docker") == 2  # the folder's description and its view's
+    jenkins.put_folder("docker", _hand_made_view(live))
+    before = jenkins.get_config("docker")
+    plan, result = sync(path, client)
+    assert "docker" in result.unchanged and jenkins.get_config("docker") == before
+    assert any("view 'Docker images' exists and is not this inventory's" in note for note in plan.notes)
+
+
+def _hand_made_view(folder_config: str) -> str:
+    """The folder config with its list view's description replaced by a hand-written one."""
+    head, _, tail = folder_config.partition("<hudson.model.ListView>")
+    view, _, rest = tail.partition("</hudson.model.ListView>")
+    start = view.index("<description>")
+    end = view.index("</description>")
+    view = view[:start] + "<description>my own view</description>" + view[end + len("</description>"):]
+    return head + "<hudson.model.ListView>" + view + "</hudson.model.ListView>" + rest
+
+
+# -- the policy's answers, one by one ---------------------------------------------------------------
+
+def test_the_policy_never_replaces_across_kinds_even_for_our_items() -> None:
+    policy = ownership.policy("docker", "docker", prune=True, adopt=True)
+    ours = ownership_line("docker")
+    for live, new in (("folder", "freestyle"), ("pipeline", "folder")):
+        decision = policy.may_replace("docker/x", ours, live, new)
+        assert not decision.allowed and decision.reason == "docker/x: a job never replaces a folder nor a folder a job"
+    assert policy.may_replace("docker/x", ours, "freestyle", "pipeline").allowed
+
+
+def test_the_policy_names_both_kinds_when_they_would_cross() -> None:
+    policy = ownership.policy("docker", "docker")
+    decision = policy.may_write("docker/x", "docker/x", "other", "made by hand", "folder")
+    assert not decision.allowed
+    assert decision.reason.startswith("the inventory makes docker/x a folder, but Jenkins has a job docker/x there "
+                                      "(not managed by jenkins-docker (hand-made))")
+    decision = policy.may_write("docker/x", "docker/x", "folder", "made by hand", "pipeline")
+    assert decision.reason.startswith("the inventory makes docker/x a pipeline job, but Jenkins has a folder docker/x")
+
+
+def test_a_refused_replace_suggests_adopt_only_for_first_release_jobs() -> None:
+    policy = ownership.policy("docker", "docker")
+    legacy = policy.may_replace("docker/x", LEGACY_LINE, "freestyle", "pipeline")
+    hand = policy.may_replace("docker/x", "made by hand", "freestyle", "pipeline")
+    assert not legacy.allowed and legacy.reason.endswith("(pass --adopt to replace a job of the first release)")
+    assert not hand.allowed and hand.reason.endswith("which sync does only to its own jobs")
+
+
+def test_a_lone_carriage_return_ends_a_line_too() -> None:
+    assert ownership.classify("edited\r" + ownership_line("docker"), "docker").status == "ours"
+    assert ownership.last_line("a\nb\n\n") == "b"

@@ -27,7 +27,7 @@ from jenkins_docker.ownership import ownership_line
 from jenkins_docker.jobs import MANAGED_LINE, MANAGED_MARKER, Job, TemplateError, bundled_templates, render, write_tree
 from jenkins_docker.model import Inventory
 from jenkins_docker.testing.fake_jenkins import DEFAULT_PLUGINS, FakeJenkins
-from simulator import groovy_literal, groovy_strings, groovy_value
+from simulator import groovy_literal, groovy_strings, split_waves
 
 TESTS = Path(__file__).resolve().parent
 EXAMPLES = TESTS.parent / "examples"
@@ -100,7 +100,8 @@ def test_every_item_is_xml_with_the_managed_marker_as_its_last_description_line(
     for job in jobs.jobs:
         root = parse(job.xml)
         assert root.tag == expected_root[job.kind], job.full_name
-        line = ownership_line(inventory.jenkins.identity)
+        assert len(job.digest) == 32, job.full_name
+        line = ownership_line(inventory.jenkins.identity, digest=job.digest)
         assert (root.findtext("description") or "").splitlines()[-1] == line != MANAGED_LINE
         assert MANAGED_MARKER in (root.findtext("description") or "")
         assert root.find("*[@plugin]") is None and "plugin=" not in job.xml
@@ -128,7 +129,7 @@ def test_jobs_come_folders_first_then_each_after_what_it_depends_on(platform):
 
 def test_job_records_say_what_each_job_is(iiiepe):
     jobs = render(iiiepe).by_name()
-    assert jobs["docker"] == Job("docker", "docker", None, "folder", "folder", None, jobs["docker"].xml)
+    assert jobs["docker"] == Job("docker", "docker", None, "folder", "folder", None, jobs["docker"].xml, digest=jobs["docker"].digest)
     assert (jobs["docker/website"].kind, jobs["docker/website"].role, jobs["docker/website"].image) == ("freestyle", "build", "website")
     assert (jobs["docker/website-deploy"].role, jobs["docker/website-deploy"].image) == ("deploy", "website")
     assert (jobs["docker/jenkins-docker-seed"].role, jobs["docker/jenkins-docker-seed"].image) == ("seed", None)
@@ -290,17 +291,21 @@ def test_a_pipeline_job_has_no_concurrent_builds_a_cascade_parameter_and_sandbox
 
 
 def test_a_pipeline_cascades_its_dependents_in_waves_without_further_cascading(iiiepe, iiiepe_pipelines):
-    body = script(iiiepe_pipelines["docker/iiiepe-nginx-php"])
-    waves_at = body.index("def waves = ") + len("def waves = ")
-    assert groovy_value(body, waves_at)[0] == [["docker/iiiepe-nginx-drupal6", "docker/iiiepe-nginx-drupal7"],
-                                               ["docker/courses", "docker/intranet", "docker/website"]]
-    assert groovy_value(body, waves_at)[0] == [[iiiepe.job(k) for k in wave] for wave in iiiepe.graph.waves(["iiiepe/nginx-php"])[1:]]
+    root = iiiepe_pipelines["docker/iiiepe-nginx-php"]
+    body = script(root)
+    waves = root.find("properties/hudson.model.ParametersDefinitionProperty/parameterDefinitions/hudson.model.TextParameterDefinition")
+    assert text(waves, "name") == "WAVES"
+    assert text(waves, "defaultValue") == "docker/iiiepe-nginx-drupal6;docker/iiiepe-nginx-drupal7\ndocker/courses;docker/intranet;docker/website"
+    assert split_waves(text(waves, "defaultValue")) == [[iiiepe.job(k) for k in wave] for wave in iiiepe.graph.waves(["iiiepe/nginx-php"])[1:]]
+    assert body.startswith("def waves = params.WAVES.replace('\\r', '')\n")
     cascade = body[body.index("if (params.CASCADE) {"):]
+    assert "for (wave in waves.tokenize('\\n')) {" in cascade and "for (name in wave.tokenize(';')) {" in cascade
     assert "parallel builds" in cascade
     assert "build job: job, parameters: [booleanParam(name: 'CASCADE', value: false)], wait: true, propagate: true" in cascade
     # the cascade runs after the node block, holding no executor while it waits
     assert body.index("if (params.CASCADE)") > body.rindex("\n}\n", 0, body.index("if (params.CASCADE)"))
     assert "def waves" not in script(iiiepe_pipelines["docker/website"])
+    assert iiiepe_pipelines["docker/website"].find(".//hudson.model.TextParameterDefinition") is None
 
 
 def test_a_pipeline_builds_with_bound_credentials_and_starts_its_deploy(iiiepe_pipelines):
