@@ -199,6 +199,8 @@ class _Site:
 def _skip_subtree(node: ast.AST, parent: ast.AST | None) -> bool:
     if isinstance(node, (ast.Import, ast.ImportFrom)) or _is_docstring(node, parent):
         return True
+    if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+        return True  # only `import *` reads it
     if _is_log_call(node):  # the call itself may go (statement removal); its message text is not mutated
         return True
     # typing only: Literal[...] aliases and TypeVar/Protocol bodies are not behaviour
@@ -625,7 +627,8 @@ def main(argv: list[str] | None = None) -> int:
                             "uncovered": sum(r["status"] == "uncovered" for r in results),
                             "score": round(100 * killed / len(results), 1) if results else 0.0,
                             "partial_of": total, "results": results})
-    write_report(reports, INTRO)
+    history = Path(__file__).resolve().parent / "mutation_history.md"
+    write_report(reports, INTRO + ("\n\n" + history.read_text(encoding="utf-8").strip() if history.exists() else ""))
     print(f"wrote {REPORT.relative_to(ROOT)} and {OUT.relative_to(ROOT)}/*.json in {time.monotonic() - started:.0f} s")
     return 0
 
