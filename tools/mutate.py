@@ -586,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         modules = []
     with tempfile.TemporaryDirectory(prefix="jd-mutate-") as tmp:
-        copies = [make_copy(Path(tmp) / f"w{i}") for i in range(max(1, args.workers))]
+        copies = [make_copy(Path(tmp) / f"w{i}") for i in range(max(1, args.workers))] if modules else []
         all_tests = sorted({t for m in modules for t in known[m] if (ROOT / t).exists()})
         coverage: dict[str, dict[str, set[int]]] = {}
         durations: dict[str, float] = {}
