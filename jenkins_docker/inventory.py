@@ -24,6 +24,7 @@ from jenkins_docker import naming, schema
 from jenkins_docker.dockerfile import DockerfileError, read_parents
 from jenkins_docker.errors import InventoryError, Location, Problem
 from jenkins_docker.graph import find_cycles
+from jenkins_docker.lint import lint
 from jenkins_docker.model import Image, Inventory, JenkinsSettings, Parent, Registry, SeedJob
 from jenkins_docker.reference import DEFAULT_DOMAIN, ImageReference, ReferenceError, parse_reference
 from jenkins_docker.yamlfile import NULL_TAG, compose, location
@@ -220,7 +221,9 @@ class _Loader:
                 self.error(top.value_nodes["templates"], f"templates directory {top['templates']!r} does not exist (it is relative to the inventory)")
         if self.errors:
             return None
-        return Inventory(self.path, 1, settings, registries, images, template_dir)
+        inventory = Inventory(self.path, 1, settings, registries, images, template_dir)
+        self.warnings += lint(inventory)
+        return inventory
 
     # -- generic section checks ------------------------------------------------------------
     def section(self, spec: schema.Section, node: Node, owner: Node, title: str | None = None) -> _Values:
@@ -308,14 +311,21 @@ class _Loader:
         if spec.type == schema.STR_MAP:
             return self.string_map(key, node, where)
         if spec.type == schema.STR_OR_LIST:
-            if isinstance(node, SequenceNode):
-                if not node.value:
-                    self.error(node, f"`{key}` in {where} is an empty list")
-                    return None
-                items = [(self.string(key, item, where, multiline=False), item) for item in node.value]
-                return [(text, item) for text, item in items if text is not None]
-            text = self.string(key, node, where, multiline=False)
-            return None if text is None else [(text, node)]
+            nodes = node.value if isinstance(node, SequenceNode) else [node]
+            if not nodes:
+                self.error(node, f"`{key}` in {where} is an empty list")
+                return None
+            items = [(self.string(key, item, where, multiline=False), item) for item in nodes]
+            for text, item in items:
+                if text is not None and spec.enum and text not in spec.enum:
+                    close = difflib.get_close_matches(text, spec.enum, n=1)
+                    self.error(item, f"`{key}` takes {', '.join(spec.enum)}, not {text!r}" + (f"; did you mean `{close[0]}`?" if close else ""))
+            return [(text, item) for text, item in items if text is not None and (not spec.enum or text in spec.enum)]
+        if spec.type == schema.BOOL:
+            if not isinstance(node, ScalarNode) or node.tag != "tag:yaml.org,2002:bool":
+                self.error(node, f"`{key}` in {where} must be true or false, not {_describe(node)}")
+                return None
+            return yaml.safe_load(node.value) is True
         raise AssertionError(spec.type)  # pragma: no cover - schema types are all handled above
 
     def integer(self, spec: schema.Key, key: str, node: Node, where: str) -> int | None:
@@ -490,6 +500,8 @@ class _Loader:
             deploy=deploy,
             path=entry.get("path"),
             location=info.location,
+            disabled=bool(merged.get("disabled", False)),
+            deploy_on=tuple(sorted({text for text, _ in merged.get("deploy_on") or []}, reverse=True)) or ("push", "cascade"),
         )
 
     def registry_of(self, label: str, key_node: Node, entry: _Values, defaults: _Values,

@@ -112,7 +112,7 @@ from typing import Any, Iterable, Mapping
 import jinja2
 import networkx as nx
 
-from jenkins_docker import naming
+from jenkins_docker import deploys, naming
 from jenkins_docker.errors import JenkinsDockerError
 from jenkins_docker.logins import RegistryLogin, registry_logins
 from jenkins_docker.model import Image, Inventory
@@ -297,11 +297,13 @@ def _script(lines: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _checkout(git: Mapping[str, Any]) -> str:
+def _checkout(git: Mapping[str, Any], branch: str | None = None) -> str:
+    """A ``checkout`` step of ``git``; ``branch`` is a Groovy expression for the branch spec
+    (default: the branch spec as a literal)."""
     remote = f"url: {groovy_string(git['url'])}"
     if git["credentials"]:
         remote += f", credentialsId: {groovy_string(git['credentials'])}"
-    return f"checkout([$class: 'GitSCM', branches: [[name: {groovy_string(git['branch_spec'])}]], userRemoteConfigs: [[{remote}]]])"
+    return f"checkout([$class: 'GitSCM', branches: [[name: {branch or groovy_string(git['branch_spec'])}]], userRemoteConfigs: [[{remote}]]])"
 
 
 def _node(agent: str | None) -> str:
@@ -339,7 +341,7 @@ class _Renderer:
         return naming.full_name(self.folder, name)
 
     def make_job(self, name: str, kind: str, role: str, image: str | None, template: str, context: dict[str, Any]) -> Job:
-        context = {"name": name, "full_name": self.full(name), **context}
+        context = {"name": name, "full_name": self.full(name), "disabled": self.inventory.images[image].disabled if image else False, **context}
         return Job(self.full(name), name, self.folder, kind, role, image, _render_template(self.env, template, context))
 
     # -- shared views ----------------------------------------------------------------------
@@ -371,9 +373,12 @@ class _Renderer:
             cascade,
         ]
         if image.deploy_job_name:
-            lines.append(f"Each successful build starts the deploy job {self.full(image.deploy_job_name)}.")
+            lines.append(f"{deploys.describe(image).capitalize()} starts the deploy job {self.full(image.deploy_job_name)} "
+                         "with the tag and the commit it built.")
         if image.rebuild:
             lines.append(f"Rebuilds on the schedule {image.rebuild}, which cascades like any rebuild.")
+        if image.disabled:
+            lines.append("Disabled in the inventory (disabled: true): it builds nothing, and a cascade stops here.")
         return self.description(*lines)
 
     def build_job(self, image: Image) -> Job:
@@ -383,7 +388,8 @@ class _Renderer:
         cascade = f"Triggers: {', '.join(self.full(t) for t in triggers)}." if triggers else "Triggers no other image job."
         logins = registry_logins(self.inventory, image)
         builders = [_script(_exports(image.env) + [image.test])] if image.test else []
-        builders.append(_script(_exports(image.env) + _build_commands(image, logins)))
+        first, last = deploys.shell_lines(image) if image.deploy_job_name else ([], [])
+        builders.append(_script(_exports(image.env) + first + _build_commands(image, logins) + last))
         context = {
             "description": self.build_description(image, cascade),
             "git": self.git(image.git, image.branch),
@@ -396,9 +402,18 @@ class _Renderer:
             "registry_credentials": image.registry.credentials,
             "registry_logins": [_binding(login) for login in logins],
             "downstream": ",".join(sorted(triggers)) or None,
-            "deploy_trigger": {"project": image.deploy_job_name, "properties": f"IMAGE_TAG={_BUILD_TAG}"} if image.deploy_job_name else None,
+            "deploy_trigger": self.deploy_trigger(image),
         }
         return self.make_job(image.job_name, "freestyle", "build", image.key, "freestyle.xml.j2", context)
+
+    def deploy_trigger(self, image: Image) -> dict[str, Any] | None:
+        """The freestyle deploy trigger: predefined parameters, or the file a qualifying build writes."""
+        if not image.deploy_job_name:
+            return None
+        if deploys.condition(image) is None:
+            return {"project": image.deploy_job_name, "file": None,
+                    "properties": f"IMAGE_TAG={_BUILD_TAG}\n{deploys.COMMIT_PARAMETER}=$GIT_COMMIT"}
+        return {"project": image.deploy_job_name, "file": deploys.PROPERTIES_FILE, "properties": None}
 
     def cascade_waves(self, image: Image) -> list[list[str]]:
         return [[self.inventory.job(key) for key in wave] for wave in self.graph.waves([image.key])[1:]]
@@ -420,11 +435,18 @@ class _Renderer:
         stages += _block("stage('Build and push') {", _block(f"withCredentials([{bindings}]) {{",
                                                                [f"sh {groovy_string(_script(_build_commands(image, logins)))}"]))
         lines = [f"def waves = [{', '.join(_groovy_list(wave) for wave in waves)}]", ""] if waves else []
-        lines += _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git)]), *_with_env(image.env, stages)])
+        checkout = _checkout(git)
         if image.deploy_job_name:
-            lines += _block("stage('Deploy') {", [
-                f"build job: {groovy_string(self.full(image.deploy_job_name))}, "
-                "parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER)], wait: false"])
+            lines += ["def built = [:]", ""]
+            checkout = f"built = {checkout}"
+        lines += _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [checkout]), *_with_env(image.env, stages)])
+        if image.deploy_job_name:
+            deploy = [f"build job: {groovy_string(self.full(image.deploy_job_name))}, "
+                      "parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER), "
+                      f"string(name: '{deploys.COMMIT_PARAMETER}', value: built.GIT_COMMIT)], wait: false"]
+            if (condition := deploys.groovy_condition(image, "built")) is not None:
+                deploy = _block(f"if ({condition}) {{", deploy)
+            lines += _block("stage('Deploy') {", deploy)
         if waves:
             each = _block("for (name in wave) {", ["def job = name", *_block("builds[job] = {", [
                 "build job: job, parameters: [booleanParam(name: 'CASCADE', value: false)], wait: true, propagate: true"])])
@@ -444,19 +466,23 @@ class _Renderer:
     # -- deploy jobs -----------------------------------------------------------------------
     def deploy_job(self, image: Image) -> Job:
         assert image.deploy is not None and image.deploy_job_name is not None
+        commit = deploys.COMMIT_PARAMETER
         description = self.description(
-            f"Deploys {image.push_name}:$IMAGE_TAG by running, in a checkout of {image.git} (branch {image.branch}): {image.deploy}",
-            f"Started after each successful build of {self.full(image.job_name)} with IMAGE_TAG set to its build number; "
-            "run it by hand with another tag to roll back.",
+            f"Deploys {image.push_name}:$IMAGE_TAG by running, in a checkout of {image.git} at ${commit}: {image.deploy}",
+            f"Started after {deploys.describe(image)} of {self.full(image.job_name)}, with IMAGE_TAG set to its build number "
+            f"and {commit} to the commit it built; run it by hand with another tag and commit to roll back.",
         )
-        git = self.git(image.git, image.branch)
+        git = {**self.git(image.git, image.branch), "branch_spec": f"${{{commit}}}"}
         env = {**image.env, "IMAGE": image.push_name}
         parameters = [{"type": "string", "name": "IMAGE_TAG", "default": _LATEST_TAG,
-                       "description": f"Tag of {image.push_name} to deploy."}]
+                       "description": f"Tag of {image.push_name} to deploy."},
+                      {"type": "string", "name": commit, "default": image.branch,
+                       "description": f"Commit (or branch) of {image.git} to check out: the one the image was built from."}]
         context: dict[str, Any] = {"description": description, "keep_builds": self.settings.keep_builds, "parameters": parameters}
         if self.settings.job_type == "pipeline":
             stage = _block("stage('Deploy') {", [f"sh {groovy_string(image.deploy)}"])
-            lines = _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git)]), *_with_env(env, stage)])
+            lines = _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git, f"params.{commit}")]),
+                                                       *_with_env(env, stage)])
             context["script"] = _script(lines)
             return self.make_job(image.deploy_job_name, "pipeline", "deploy", image.key, "deploy-pipeline.xml.j2", context)
         context.update(git=git, agent=self.agent(image), builders=[_script(_exports(env) + [image.deploy])])

@@ -73,6 +73,8 @@ class Image:
     deploy: str | None = None
     path: str | None = None
     location: Location = Location("", 0, 0)
+    disabled: bool = False                  # the job stays, disabled: it builds nothing
+    deploy_on: tuple[str, ...] = ("push", "cascade")   # which builds start the deploy job
 
     @property
     def push_name(self) -> str:

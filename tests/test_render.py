@@ -235,7 +235,7 @@ def test_an_app_build_starts_its_deploy_job_with_the_build_number(iiiepe_jobs):
     assert text(config, "projects") == "website-deploy"
     assert text(config, "condition") == "SUCCESS"
     assert text(config, "triggerWithNoParameters") == "false"
-    assert text(config, "configs/hudson.plugins.parameterizedtrigger.PredefinedBuildParameters/properties") == "IMAGE_TAG=$BUILD_NUMBER"
+    assert text(config, "configs/hudson.plugins.parameterizedtrigger.PredefinedBuildParameters/properties") == "IMAGE_TAG=$BUILD_NUMBER\nDEPLOY_COMMIT=$GIT_COMMIT"
     assert iiiepe_jobs["docker/notifier"].find("publishers/hudson.plugins.parameterizedtrigger.BuildTrigger") is None
 
 
@@ -301,7 +301,8 @@ def test_a_pipeline_builds_with_bound_credentials_and_starts_its_deploy(iiiepe_p
     assert ("withCredentials([usernamePassword(credentialsId: 'registry-push', usernameVariable: 'REGISTRY_USER', passwordVariable: 'REGISTRY_PASSWORD'), "
             "usernamePassword(credentialsId: 'dockerhub-iiiepe', usernameVariable: 'PULL_USER_1', passwordVariable: 'PULL_PASSWORD_1')]) {") in body
     assert "sh 'make test'" in body
-    assert ("build job: 'docker/website-deploy', parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER)], wait: false") in body
+    assert ("build job: 'docker/website-deploy', parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER), "
+            "string(name: 'DEPLOY_COMMIT', value: built.GIT_COMMIT)], wait: false") in body
     shell = next(s for s in groovy_strings(body) if s.startswith("export DOCKER_CONFIG="))
     assert "docker push registry.iiiepe.net/web/website:latest" in shell.splitlines()
 
