@@ -27,10 +27,39 @@ class XMLError(ValueError):
     """A config could not be parsed as XML."""
 
 
+# XML 1.1 (what Jenkins writes) allows control characters as character references (``&#x1b;``);
+# expat only knows XML 1.0, which forbids them. They are read as characters of a private-use
+# plane (U+F0000 + code), which no config holds, and written back as the same references.
+_CONTROL_REF = re.compile(r"&#(?:x([0-9a-fA-F]+)|([0-9]+));")
+_SHIFT = 0xF0000
+_SHIFTED = re.compile("[\U000F0001-\U000F001F]")
+
+
+def _xml10_illegal(code: int) -> bool:
+    return 0 < code < 0x20 and code not in (0x9, 0xA, 0xD)
+
+
+def _shift_control_refs(text: str) -> str:
+    def shift(found: re.Match[str]) -> str:
+        code = int(found.group(1), 16) if found.group(1) else int(found.group(2))
+        return chr(_SHIFT + code) if _xml10_illegal(code) else found.group(0)
+
+    return _CONTROL_REF.sub(shift, text) if "&#" in text else text
+
+
+def control_refs(text: str) -> str:
+    """Serialised text with the control characters :func:`parse` shifted written back as ``&#x..;``."""
+    return _SHIFTED.sub(lambda found: f"&#x{ord(found.group(0)) - _SHIFT:x};", text)
+
+
 def parse(text: str) -> ET.Element:
-    """Parse a config.xml, whatever its declaration says (expat refuses ``version="1.1"``)."""
+    """Parse a config.xml, whatever its declaration says (expat refuses ``version="1.1"``).
+
+    Control characters written as references, as Jenkins does under its XML 1.1 declaration,
+    parse too (see :func:`control_refs` to write them back).
+    """
     try:
-        return ET.fromstring(_DECLARATION.sub("", text, count=1).replace("\r\n", "\n"))
+        return ET.fromstring(_shift_control_refs(_DECLARATION.sub("", text, count=1).replace("\r\n", "\n")))
     except ET.ParseError as exc:
         raise XMLError(f"not well-formed XML: {exc}") from None
 
@@ -62,7 +91,7 @@ def diff(old: str | None, new: str | None, name: str) -> str:
 def _pretty(text: str) -> list[str]:
     root = _normalised(text)
     ET.indent(root, space="  ")
-    return [line + "\n" for line in ET.tostring(root, encoding="unicode").splitlines()]
+    return [line + "\n" for line in control_refs(ET.tostring(root, encoding="unicode")).splitlines()]
 
 
 def _normalised(text: str) -> ET.Element:
@@ -91,4 +120,4 @@ def _normalise(element: ET.Element) -> None:
 
 
 def _serialise(element: ET.Element) -> str:
-    return ET.tostring(element, encoding="unicode")
+    return control_refs(ET.tostring(element, encoding="unicode"))
