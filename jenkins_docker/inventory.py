@@ -24,7 +24,7 @@ from jenkins_docker import naming, schema
 from jenkins_docker.dockerfile import DockerfileError, read_parents
 from jenkins_docker.errors import InventoryError, Location, Problem
 from jenkins_docker.graph import find_cycles
-from jenkins_docker.lint import lint
+from jenkins_docker.lint import disallowed_externals, lint
 from jenkins_docker.model import Image, Inventory, JenkinsSettings, Parent, Registry, SeedJob, WatchJob
 from jenkins_docker.reference import DEFAULT_DOMAIN, ImageReference, ReferenceError, parse_reference
 from jenkins_docker.yamlfile import NULL_TAG, compose, location
@@ -223,6 +223,9 @@ class _Loader:
         if self.errors:
             return None
         inventory = Inventory(self.path, 1, settings, registries, images, template_dir)
+        self.errors += disallowed_externals(inventory, [(text, self.at(node)) for text, node in top.get("externals") or []])
+        if self.errors:
+            return None
         self.warnings += lint(inventory)
         return inventory
 
@@ -426,7 +429,20 @@ class _Loader:
             keep_builds=values.get("keep_builds"),
             seed_job=seed,
             watch=self.watch_job(values, seed),
+            **self.install(values),
         )
+
+    def install(self, values: _Values) -> dict[str, str]:
+        """``jenkins.install``; a warning when a generated job would install from PyPI, where jenkins-docker is not."""
+        if "install" in values:
+            return {"install": values["install"]}
+        for job in ("seed_job", "watch"):
+            if values.get(job) is not None:
+                self.warnings.append(Problem(self.at(values.key_nodes[job]), (
+                    f"`{job}` installs jenkins-docker with `pip install jenkins-docker`, which PyPI does not have: set "
+                    "`jenkins.install` to a pinned VCS URL (jenkins-docker @ git+https://...@TAG) or a wheel URL")))
+                break
+        return {}
 
     def watch_job(self, values: _Values, seed: SeedJob | None) -> WatchJob | None:
         """``jenkins.watch``; where it names no inventory repository, the seed job's."""

@@ -129,6 +129,7 @@ class JenkinsSettings:
     seed_job: SeedJob | None = None
     watch: WatchJob | None = None
     owner: str | None = None            # as written; see `identity`
+    install: str = "jenkins-docker"     # the pip requirement the seed and watch jobs install
 
     @property
     def identity(self) -> str | None:

@@ -112,6 +112,8 @@ JENKINS = Section("jenkins", {
     "keep_builds": Key(INT, "builds kept per job (build discarder)", minimum=1),
     "seed_job": Key(SEED_JOB, SEED_JOB.doc),
     "watch": Key(WATCH, WATCH.doc),
+    "install": Key(STR, "what the seed and watch jobs `pip install` (jenkins-docker is not on PyPI): a pinned VCS URL "
+                        "(`jenkins-docker @ git+https://...@v0.1.0`) or the URL of a wheel built by `make dist`"),
 }, doc="how the jobs look in Jenkins")
 
 REGISTRY = Section("registry", {
@@ -133,6 +135,8 @@ INVENTORY = Section("inventory", heading="the inventory", keys={
     "registries": Key(Section("registries", each=REGISTRY), "registry name -> host and push credentials id"),
     "defaults": Key(Section("defaults", _DEFAULT_KEYS, misplaced=_NOT_DEFAULTS), "values merged under every base image and app"),
     "templates": Key(STR, "directory of Jinja2 job templates searched before the bundled ones"),
+    "externals": Key(STR_OR_LIST, "the external parent repositories allowed (wildcards: `debian`, `library/*`, `registry.example.org/vendor/*`); "
+                                  "when written, any other external parent is an error"),
     "base_images": Key(Section("base_images", each=BASE_IMAGE), "image repository -> how to build it"),
     "apps": Key(Section("apps", each=APP), "app name -> how to build (and deploy) it"),
 })

@@ -129,7 +129,15 @@ def test_validate_warns_when_a_scheduled_image_is_below_another_scheduled_image(
 
 
 # -- item 4: deploy the built commit ----------------------------------------------------------------
-FAKE_DOCKER = "#!/bin/sh\n[ \"$1\" = login ] && cat >/dev/null\nexit 0\n"
+# A `docker` that reads the login's password, answers `image inspect` with a digest (the build
+# records its parents' digests) and does nothing else.
+FAKE_DOCKER = """#!/bin/sh
+case "$1" in
+  login) cat >/dev/null ;;
+  image) echo sha256:0a4eaa0eecf5f8c050e5bba433f58c052be7587ee8af3e8b3910ef9ab5fbe9f5 ;;
+esac
+exit 0
+"""
 
 
 def run_build_script(tmp_path: Path, inventory: Inventory, job: str, *, previous_successful: str | None) -> dict[str, str] | None:

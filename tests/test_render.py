@@ -269,7 +269,8 @@ def test_the_seed_job_validates_and_syncs_the_inventory_repository(iiiepe_jobs):
     assert [text(binding, f) for f in ("credentialsId", "usernameVariable", "passwordVariable")] == [
         "jenkins-docker-api", "JENKINS_USER", "JENKINS_API_TOKEN"]
     assert commands(root) == [
-        "python3 -m venv .venv && .venv/bin/pip install jenkins-docker && .venv/bin/jenkins-docker validate inventory.yml"
+        "python3 -m venv .venv && .venv/bin/pip install 'jenkins-docker @ git+https://gitlab.iiiepe.net/ops/jenkins-docker.git@v0.1.0'"
+        " && .venv/bin/jenkins-docker validate inventory.yml"
         " && .venv/bin/jenkins-docker sync inventory.yml --jenkins \"$JENKINS_URL\" --prune\n"]
 
 

@@ -150,12 +150,16 @@ class RemoteJenkins:
     def _jenkins_error(self, exc: jenkins.JenkinsException, what: str) -> TargetError:
         text = str(exc)
         status = _status(exc)
+        if status in (401, 403) and not self._credentials.user:
+            return TargetError(f"Jenkins at {self.url} wants a login ({status}): no credentials given (set JENKINS_USER and JENKINS_API_TOKEN)")
         if status == 401:
             return TargetError(f"Jenkins at {self.url} refused the credentials (401): check JENKINS_USER and the API token")
         if status == 403:
             detail = "No valid crumb" if "crumb" in text.lower() else "permission denied"
             return TargetError(f"Jenkins at {self.url} answered 403 ({detail}): the user needs Job/Configure, Job/Create and Job/Delete")
-        body = text.split("\n", 1)[1].strip() if "\n" in text else text
+        # python-jenkins's first line guesses "Possibly authentication failed" for any 500: only
+        # the body after it is Jenkins's own answer.
+        body = text.split("\n", 1)[1].strip() if "\n" in text else ""
         summary = _summarise_body(body)
         return JobError(what, f"Jenkins answered 500: {summary}") if what else TargetError(f"Jenkins answered 500: {summary}")
 
