@@ -29,6 +29,9 @@ _prune_option = click.option("--prune", is_flag=True, help="Also delete this inv
                              "without a folder, needs jenkins.owner.")
 _adopt_option = click.option("--adopt", is_flag=True, help="Take over hand-made jobs (and first-release ones) that have a job's "
                              "name; never another inventory's. Without a folder, needs jenkins.owner.")
+_fast_option = click.option("--fast", is_flag=True,
+                            help="Trust the digest in each job's ownership line: read only the jobs whose rendered config "
+                                 "changed (edits made in the Jenkins UI since the last sync are not seen).")
 _workers_option = click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Concurrent requests.")
 
 
@@ -152,6 +155,7 @@ def render(inventory: str, out_dir: str, templates: str | None) -> int:
 @_target_options
 @_prune_option
 @_adopt_option
+@_fast_option
 @_workers_option
 @_templates_option
 @_format_option
@@ -176,6 +180,7 @@ def plan(inventory: str, **options: Any) -> int:
 @_prune_option
 @_adopt_option
 @click.option("--dry-run", is_flag=True, help="Plan only: show what would change and write nothing.")
+@_fast_option
 @_workers_option
 @_templates_option
 @_format_option
@@ -191,6 +196,7 @@ def sync(inventory: str, **options: Any) -> int:
     Examples:
       jenkins-docker sync inventory.yml --jenkins-home ./jenkins-home
       jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --prune --workers 16
+      jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --fast   # CI on every push
     """
     from jenkins_docker.commands.jobs import sync_command
 
