@@ -12,6 +12,7 @@ EXAMPLE := examples/iiiepe/inventory.yml
 help:
 	@echo "make demo   - validate, graph, render and sync the bundled example into $(DEMO)/"
 	@echo "make test   - run the test suite"
+	@echo "make dist   - build dist/jenkins_docker-<version>-py3-none-any.whl, to install from a source you control"
 	@echo "make bench  - compare with Jenkins Job Builder (slow; writes docs/benchmarks.md)"
 	@echo "make mutate - mutation testing of plan/sync/xmlcompare/ownership (slow, minutes; writes docs/mutation.md)"
 	@echo "              one module: make mutate MUTATE=jenkins_docker/plan.py"
@@ -53,6 +54,13 @@ demo: install
 	$(BIN)/jenkins-docker plan $(DEMO)/changed/inventory.yml --jenkins-home $(DEMO)/jenkins-home --detailed-exitcode || test $$? -eq 2
 	@echo; echo "Rendered jobs: $(DEMO)/rendered/jobs   JENKINS_HOME: $(DEMO)/jenkins-home"
 
+# A wheel to install jenkins-docker from a place you control (it is not on PyPI): your own index,
+# an artifact store, or a file the CI can reach. `pip install dist/jenkins_docker-*.whl`.
+dist: $(BIN)/python
+	rm -rf dist
+	$(BIN)/python -m pip wheel -q --no-deps -w dist .
+	@ls dist/*.whl
+
 bench: install
 	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/run.py
@@ -63,4 +71,4 @@ mutate: install
 	nice -n 10 $(BIN)/python tools/mutate.py --workers 2 $(MUTATE)
 
 clean:
-	rm -rf $(VENV) $(DEMO) build *.egg-info
+	rm -rf $(VENV) $(DEMO) build dist *.egg-info

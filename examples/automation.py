@@ -23,6 +23,12 @@ def main(home: str) -> int:
     for number, wave in enumerate(graph.waves(["debian:bookworm"])):
         print(f"wave {number}: {', '.join(wave)}")
 
+    # Asking for several images at once: queue only those no other of them rebuilds (what
+    # `rebuild` does); one name or several, the graph's queries take either.
+    asked = ["iiiepe/nginx-php", "iiiepe/nginx"]
+    print(f"rebuild {' '.join(asked)}: queue {', '.join(graph.topmost(asked))}; "
+          f"the cascade rebuilds {len(graph.dependents('iiiepe/nginx'))} images")
+
     # Render every job and make the target match, deleting managed jobs that left the inventory.
     target = jd.JenkinsHome(home)
     plan = jd.make_plan(jd.render(inventory), target, folder=inventory.jenkins.folder, prune=True)

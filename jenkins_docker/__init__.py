@@ -75,14 +75,15 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
-    from jenkins_docker.errors import InventoryError, JenkinsDockerError, JobError, Location, Problem, TargetError, UsageError
-    from jenkins_docker.graph import ImageGraph, UnknownImageError
-    from jenkins_docker.inventory import Report, check, load
-    from jenkins_docker.model import Image, Inventory, JenkinsSettings, Parent, Registry, SeedJob
-    from jenkins_docker.plan import Change, Failure, Plan, make_plan
-    from jenkins_docker.reference import ImageReference, parse_reference
-    from jenkins_docker.jobs import MANAGED_MARKER, Job, JobSet, View, render, write_tree
-    from jenkins_docker.sync import SyncResult, apply
-    from jenkins_docker.targets.home import JenkinsHome
-    from jenkins_docker.targets.remote import Credentials, RemoteJenkins
-    from jenkins_docker.webhooks import HookResult, Webhook, apply_webhooks, connect_gitlab, webhooks
+    # `X as X` marks each as re-exported: mypy --strict (no implicit re-export) accepts jd.load
+    from jenkins_docker.errors import (InventoryError as InventoryError, JenkinsDockerError as JenkinsDockerError, JobError as JobError, Location as Location, Problem as Problem, TargetError as TargetError, UsageError as UsageError)
+    from jenkins_docker.graph import (ImageGraph as ImageGraph, UnknownImageError as UnknownImageError)
+    from jenkins_docker.inventory import (Report as Report, check as check, load as load)
+    from jenkins_docker.model import (Image as Image, Inventory as Inventory, JenkinsSettings as JenkinsSettings, Parent as Parent, Registry as Registry, SeedJob as SeedJob)
+    from jenkins_docker.plan import (Change as Change, Failure as Failure, Plan as Plan, make_plan as make_plan)
+    from jenkins_docker.reference import (ImageReference as ImageReference, parse_reference as parse_reference)
+    from jenkins_docker.jobs import (MANAGED_MARKER as MANAGED_MARKER, Job as Job, JobSet as JobSet, View as View, render as render, write_tree as write_tree)
+    from jenkins_docker.sync import (SyncResult as SyncResult, apply as apply)
+    from jenkins_docker.targets.home import (JenkinsHome as JenkinsHome)
+    from jenkins_docker.targets.remote import (Credentials as Credentials, RemoteJenkins as RemoteJenkins)
+    from jenkins_docker.webhooks import (HookResult as HookResult, Webhook as Webhook, apply_webhooks as apply_webhooks, connect_gitlab as connect_gitlab, webhooks as webhooks)

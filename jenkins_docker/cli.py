@@ -78,19 +78,23 @@ def cli(verbose: int) -> None:
 @cli.command(context_settings=CONTEXT)
 @click.argument("inventories", metavar="INVENTORY...", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @_format_option
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing when the inventory is valid.")
-def validate(inventories: tuple[str, ...], fmt: str, quiet: bool) -> int:
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only: no warnings, no summary.")
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1): for CI and pre-commit.")
+def validate(inventories: tuple[str, ...], fmt: str, quiet: bool, strict: bool) -> int:
     """Check an inventory, offline: every problem as FILE:LINE:COL: message.
+
+    The report (problems and the summary) goes to stdout.
 
     \b
     Examples:
       jenkins-docker validate inventory.yml
+      jenkins-docker validate --strict -q inventory.yml
       jenkins-docker validate inventory.yml --format json | jq .errors
-    Exit code: 0 valid (warnings allowed), 1 problems found.
+    Exit code: 0 valid (warnings allowed unless --strict), 1 problems found.
     """
     from jenkins_docker.commands.inspect import validate_command
 
-    return validate_command(inventories, fmt, quiet)
+    return validate_command(inventories, fmt, quiet, strict=strict)
 
 
 @cli.command(context_settings=CONTEXT)

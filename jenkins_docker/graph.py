@@ -56,12 +56,12 @@ class ImageGraph:
     def __init__(self, inventory: "Inventory") -> None:
         graph = nx.DiGraph()
         for image in inventory.images.values():
-            graph.add_node(image.key, kind=image.kind, job=inventory.job(image.key))
+            graph.add_node(image.key, kind=image.kind, job=inventory.job(image.key), disabled=image.disabled)
         self._images: list[Image] = list(inventory.images.values())
         for image in self._images:
             for parent in image.parents:
                 if parent.image is None and parent.node not in graph:
-                    graph.add_node(parent.node, kind="external", job=None)
+                    graph.add_node(parent.node, kind="external", job=None, disabled=False)
                 graph.add_edge(parent.node, image.key, pinned=parent.pinned)
         self.digraph: nx.DiGraph = graph
         self._reduction: nx.DiGraph | None = None
@@ -70,10 +70,12 @@ class ImageGraph:
     # -- nodes -------------------------------------------------------------------------------
     def kind(self, node: str) -> str:
         """``base``, ``app`` or ``external``."""
+        self._check(node)
         return str(self.digraph.nodes[node]["kind"])
 
     def job(self, node: str) -> str | None:
         """The full name of the job building ``node`` (``None`` for an external image)."""
+        self._check(node)
         return self.digraph.nodes[node]["job"]
 
     @functools.cached_property
@@ -124,9 +126,14 @@ class ImageGraph:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UnknownImageError(f"{name!r} is not an image of the inventory{hint}")
 
-    def _known(self, nodes: Iterable[str]) -> set[str]:
-        """``nodes`` as a set, refusing any that is not in the graph."""
-        out = set(nodes)
+    def _check(self, node: str) -> None:
+        """Refuse a node that is not in the graph (networkx would raise its own KeyError)."""
+        if node not in self.digraph:
+            self._known([node])
+
+    def _known(self, nodes: str | Iterable[str]) -> set[str]:
+        """``nodes`` (one node, or several) as a set, refusing any that is not in the graph."""
+        out = {nodes} if isinstance(nodes, str) else set(nodes)
         for node in sorted(out):
             if node not in self.digraph:
                 raise UnknownImageError(f"{node!r} is not an image of the inventory (use resolve() for references)")
@@ -140,19 +147,24 @@ class ImageGraph:
 
     def parents(self, node: str) -> list[str]:
         """The direct parents of ``node``, sorted."""
+        self._check(node)
         return sorted(self.digraph.predecessors(node))
 
     def children(self, node: str) -> list[str]:
         """The direct children of ``node``, sorted."""
+        self._check(node)
         return sorted(self.digraph.successors(node))
 
     def ancestors(self, node: str) -> set[str]:
         """Every image ``node`` is built from, directly or not (pinned edges included)."""
-        self._known([node])
+        self._check(node)
         return set(nx.ancestors(self.digraph, node))
 
     def rebuild_graph(self) -> nx.DiGraph:
         """The graph of edges that trigger rebuilds: every edge but the pinned ones.
+
+        A disabled image (``disabled: true``) has no edges here: Jenkins does not build a
+        disabled job, so a cascade stops at it (its triggers never fire).
 
         Built once (the graph does not change after loading) as a plain DiGraph: a filtered view
         re-checks every edge on each traversal step, which made the reduction of a 5,000-image
@@ -161,12 +173,14 @@ class ImageGraph:
         if self._rebuild is None:
             rebuild = nx.DiGraph()
             rebuild.add_nodes_from(self.digraph.nodes)
-            rebuild.add_edges_from((u, v) for u, v, pinned in self.digraph.edges(data="pinned") if not pinned)
+            disabled = {node for node, off in self.digraph.nodes(data="disabled") if off}
+            rebuild.add_edges_from((u, v) for u, v, pinned in self.digraph.edges(data="pinned")
+                                   if not pinned and u not in disabled and v not in disabled)
             self._rebuild = rebuild
         return self._rebuild
 
-    def dependents(self, nodes: Iterable[str]) -> set[str]:
-        """Everything that rebuilds when ``nodes`` change, the nodes themselves excluded."""
+    def dependents(self, nodes: str | Iterable[str]) -> set[str]:
+        """Everything that rebuilds when ``nodes`` (one image, or several) change, themselves excluded."""
         graph = self.rebuild_graph()
         start = self._known(nodes)
         out: set[str] = set()
@@ -174,15 +188,31 @@ class ImageGraph:
             out |= nx.descendants(graph, node)
         return out - start
 
-    def topmost(self, nodes: Iterable[str]) -> list[str]:
-        """Those of ``nodes`` that are not below another of them (through edges that trigger
-        rebuilds), sorted: queue only these and the cascade rebuilds the others once, after
-        their parents, instead of twice."""
+    def rebuilt_by(self, node: str) -> set[str]:
+        """Every image whose rebuild rebuilds ``node`` (its ancestors over rebuild edges)."""
+        self._check(node)
+        return set(nx.ancestors(self.rebuild_graph(), node))
+
+    def disabled(self, node: str) -> bool:
+        """Whether ``node``'s job is disabled in the inventory (``disabled: true``)."""
+        self._check(node)
+        return bool(self.digraph.nodes[node]["disabled"])
+
+    def topmost(self, nodes: str | Iterable[str]) -> list[str]:
+        """The images of ``nodes`` that no other of them rebuilds: the ones to start, sorted.
+
+        Starting an image starts the cascade below it, so starting one that is built (directly
+        or not) from another of ``nodes`` would build it twice, the first time beside its parent
+        and from the old parent. ``rebuild A B`` queues ``topmost([A, B])``; the cascade builds
+        the rest, each once. Pinned edges trigger no rebuild, so a child pinning its parent by
+        digest is not below it here.
+        """
         start = self._known(nodes)
         graph = self.rebuild_graph()
         below: set[str] = set()
         for node in start:
-            below |= nx.descendants(graph, node)
+            if node not in below:
+                below |= nx.descendants(graph, node)
         return sorted(start - below)
 
     def reduction(self) -> nx.DiGraph:
@@ -211,13 +241,21 @@ class ImageGraph:
 
     def triggers(self, node: str) -> list[str]:
         """The images whose jobs ``node``'s job triggers directly (children in the reduction)."""
-        return sorted(self.reduction().successors(node))
+        reduction = self.reduction()
+        if node not in reduction:
+            self._check(node)
+            return []   # an external image has no job
+        return sorted(reduction.successors(node))
 
     def upstreams(self, node: str) -> list[str]:
         """The images whose jobs trigger ``node``'s job (parents in the reduction)."""
-        return sorted(self.reduction().predecessors(node))
+        reduction = self.reduction()
+        if node not in reduction:
+            self._check(node)
+            return []
+        return sorted(reduction.predecessors(node))
 
-    def waves(self, changed: Iterable[str]) -> list[list[str]]:
+    def waves(self, changed: str | Iterable[str]) -> list[list[str]]:
         """What a change rebuilds, in build waves: every image after all of its rebuilt parents.
 
         Wave 0 holds the changed images (those of them that depend on another changed image
@@ -228,7 +266,7 @@ class ImageGraph:
         sub = self.rebuild_graph().subgraph(affected)
         return [sorted(wave) for wave in nx.topological_generations(sub)]
 
-    def build_order(self, changed: Iterable[str]) -> list[str]:
+    def build_order(self, changed: str | Iterable[str]) -> list[str]:
         """The full names of the jobs a change runs, in an order that respects the waves."""
         return [job for wave in self.waves(changed) for node in wave if (job := self.job(node))]
 
@@ -272,7 +310,7 @@ class ImageGraph:
                 stack.append((kid, child_prefix + ("└── " if last else "├── "), False, self.digraph.edges[node, kid]["pinned"]))
         return "\n".join(lines) + "\n"
 
-    def to_dot(self, highlight: Iterable[str] = ()) -> str:
+    def to_dot(self, highlight: str | Iterable[str] = ()) -> str:
         """Graphviz DOT: base images, apps and externals drawn apart, pinned edges dashed.
 
         ``highlight`` colours the given images and everything their change rebuilds.

@@ -25,6 +25,7 @@ from jenkins_docker import localfiles
 from jenkins_docker.dockerfile import DockerfileError, read_parents
 from jenkins_docker.errors import InventoryError, Location, Problem
 from jenkins_docker.graph import find_cycles
+from jenkins_docker.lint import disallowed_externals, lint
 from jenkins_docker.model import Image, Inventory, JenkinsSettings, Parent, Registry, SeedJob, WatchJob
 from jenkins_docker.reference import DEFAULT_DOMAIN, ImageReference, ReferenceError, parse_reference
 from jenkins_docker.yamlfile import NULL_TAG, compose, location
@@ -225,7 +226,12 @@ class _Loader:
                 self.error(top.value_nodes["templates"], f"templates directory {top['templates']!r} does not exist (it is relative to the inventory)")
         if self.errors:
             return None
-        return Inventory(self.path, 1, settings, registries, images, template_dir)
+        inventory = Inventory(self.path, 1, settings, registries, images, template_dir)
+        self.errors += disallowed_externals(inventory, [(text, self.at(node)) for text, node in top.get("externals") or []])
+        if self.errors:
+            return None
+        self.warnings += lint(inventory)
+        return inventory
 
     # -- generic section checks ------------------------------------------------------------
     def section(self, spec: schema.Section, node: Node, owner: Node, title: str | None = None) -> _Values:
@@ -313,14 +319,21 @@ class _Loader:
         if spec.type == schema.STR_MAP:
             return self.string_map(key, node, where)
         if spec.type == schema.STR_OR_LIST:
-            if isinstance(node, SequenceNode):
-                if not node.value:
-                    self.error(node, f"`{key}` in {where} is an empty list")
-                    return None
-                items = [(self.string(key, item, where, multiline=False), item) for item in node.value]
-                return [(text, item) for text, item in items if text is not None]
-            text = self.string(key, node, where, multiline=False)
-            return None if text is None else [(text, node)]
+            nodes = node.value if isinstance(node, SequenceNode) else [node]
+            if not nodes:
+                self.error(node, f"`{key}` in {where} is an empty list")
+                return None
+            items = [(self.string(key, item, where, multiline=False), item) for item in nodes]
+            for text, item in items:
+                if text is not None and spec.enum and text not in spec.enum:
+                    close = difflib.get_close_matches(text, spec.enum, n=1)
+                    self.error(item, f"`{key}` takes {', '.join(spec.enum)}, not {text!r}" + (f"; did you mean `{close[0]}`?" if close else ""))
+            return [(text, item) for text, item in items if text is not None and (not spec.enum or text in spec.enum)]
+        if spec.type == schema.BOOL:
+            if not isinstance(node, ScalarNode) or node.tag != "tag:yaml.org,2002:bool":
+                self.error(node, f"`{key}` in {where} must be true or false, not {_describe(node)}")
+                return None
+            return yaml.safe_load(node.value) is True
         raise AssertionError(spec.type)  # pragma: no cover - schema types are all handled above
 
     def integer(self, spec: schema.Key, key: str, node: Node, where: str) -> int | None:
@@ -431,7 +444,20 @@ class _Loader:
             keep_builds=values.get("keep_builds"),
             seed_job=seed,
             watch=self.watch_job(values, seed),
+            **self.install(values),
         )
+
+    def install(self, values: _Values) -> dict[str, str]:
+        """``jenkins.install``; a warning when a generated job would install from PyPI, where jenkins-docker is not."""
+        if "install" in values:
+            return {"install": values["install"]}
+        for job in ("seed_job", "watch"):
+            if values.get(job) is not None:
+                self.warnings.append(Problem(self.at(values.key_nodes[job]), (
+                    f"`{job}` installs jenkins-docker with `pip install jenkins-docker`, which PyPI does not have: set "
+                    "`jenkins.install` to a pinned VCS URL (jenkins-docker @ git+https://...@TAG) or a wheel URL")))
+                break
+        return {}
 
     def watch_job(self, values: _Values, seed: SeedJob | None) -> WatchJob | None:
         """``jenkins.watch``; where it names no inventory repository, the seed job's."""
@@ -536,6 +562,8 @@ class _Loader:
             deploy=deploy,
             path=entry.get("path"),
             location=info.location,
+            disabled=bool(merged.get("disabled", False)),
+            deploy_on=tuple(sorted({text for text, _ in merged.get("deploy_on") or []}, reverse=True)) or ("push", "cascade"),
         )
 
     def registry_of(self, label: str, key_node: Node, entry: _Values, defaults: _Values,

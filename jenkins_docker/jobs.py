@@ -128,7 +128,7 @@ from typing import Any, Iterable, Mapping
 import jinja2
 import networkx as nx
 
-from jenkins_docker import naming, ownership, provenance
+from jenkins_docker import deploys, naming, ownership, provenance
 from jenkins_docker.errors import JenkinsDockerError
 from jenkins_docker.logins import RegistryLogin, registry_logins
 from jenkins_docker.model import Image, Inventory
@@ -382,11 +382,13 @@ def _script(lines: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _checkout(git: Mapping[str, Any]) -> str:
+def _checkout(git: Mapping[str, Any], branch: str | None = None) -> str:
+    """A ``checkout`` step of ``git``; ``branch`` is a Groovy expression for the branch spec
+    (default: the branch spec as a literal)."""
     remote = f"url: {groovy_string(git['url'])}"
     if git["credentials"]:
         remote += f", credentialsId: {groovy_string(git['credentials'])}"
-    return f"checkout([$class: 'GitSCM', branches: [[name: {groovy_string(git['branch_spec'])}]], userRemoteConfigs: [[{remote}]]])"
+    return f"checkout([$class: 'GitSCM', branches: [[name: {branch or groovy_string(git['branch_spec'])}]], userRemoteConfigs: [[{remote}]]])"
 
 
 def _node(agent: str | None) -> str:
@@ -426,7 +428,7 @@ class _Renderer:
         return naming.full_name(self.folder, name)
 
     def make_job(self, name: str, kind: str, role: str, image: str | None, template: str, context: dict[str, Any]) -> Job:
-        context = {"name": name, "full_name": self.full(name), **context}
+        context = {"name": name, "full_name": self.full(name), "disabled": self.inventory.images[image].disabled if image else False, **context}
         xml, digest = ownership.stamp(self.render(template, context), self.owner)
         return Job(self.full(name), name, self.folder, kind, role, image, xml, digest=digest)
 
@@ -467,9 +469,12 @@ class _Renderer:
             cascade,
         ]
         if image.deploy_job_name:
-            lines.append(f"Each successful build starts the deploy job {self.full(image.deploy_job_name)}.")
+            lines.append(f"{deploys.describe(image).capitalize()} starts the deploy job {self.full(image.deploy_job_name)} "
+                         "with the tag and the commit it built.")
         if image.rebuild:
             lines.append(f"Rebuilds on the schedule {image.rebuild}, which cascades like any rebuild.")
+        if image.disabled:
+            lines.append("Disabled in the inventory (disabled: true): it builds nothing, and a cascade stops here.")
         return self.description(*lines)
 
     def build_job(self, image: Image) -> Job:
@@ -480,7 +485,8 @@ class _Renderer:
                    else "Triggers no other image job.")
         logins = registry_logins(self.inventory, image)
         builders = [_script(_exports(image.env) + [image.test])] if image.test else []
-        builders.append(_script(_exports(image.env) + _build_commands(image, logins, provenance.pull_reference(self.inventory, image))))
+        first, last = deploys.shell_lines(image) if image.deploy_job_name else ([], [])
+        builders.append(_script(_exports(image.env) + first + _build_commands(image, logins, provenance.pull_reference(self.inventory, image)) + last))
         context = {
             "description": self.build_description(image, cascade),
             "git": self.git(image.git, image.branch),
@@ -493,9 +499,18 @@ class _Renderer:
             "registry_credentials": image.registry.credentials,
             "registry_logins": [_binding(login) for login in logins],
             "downstream": ",".join(sorted(triggers)) or None,
-            "deploy_trigger": {"project": image.deploy_job_name, "properties": f"IMAGE_TAG={_BUILD_TAG}"} if image.deploy_job_name else None,
+            "deploy_trigger": self.deploy_trigger(image),
         }
         return self.make_job(image.job_name, "freestyle", "build", image.key, "freestyle.xml.j2", context)
+
+    def deploy_trigger(self, image: Image) -> dict[str, Any] | None:
+        """The freestyle deploy trigger: predefined parameters, or the file a qualifying build writes."""
+        if not image.deploy_job_name:
+            return None
+        if deploys.condition(image) is None:
+            return {"project": image.deploy_job_name, "file": None,
+                    "properties": f"IMAGE_TAG={_BUILD_TAG}\n{deploys.COMMIT_PARAMETER}=$GIT_COMMIT"}
+        return {"project": image.deploy_job_name, "file": deploys.PROPERTIES_FILE, "properties": None}
 
     def cascade_waves(self, image: Image) -> list[list[str]]:
         if not self.graph.rebuild_graph().out_degree(image.key):
@@ -535,11 +550,18 @@ class _Renderer:
                             "error 'WAVES is not the value jenkins-docker generated: build with its default value'"]),
                 "",
             ]
-        lines += _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git)]), *_with_env(image.env, stages)])
+        checkout = _checkout(git)
         if image.deploy_job_name:
-            lines += _block("stage('Deploy') {", [
-                f"build job: {groovy_string(self.full(image.deploy_job_name))}, "
-                "parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER)], wait: false"])
+            lines += ["def built = [:]", ""]
+            checkout = f"built = {checkout}"
+        lines += _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [checkout]), *_with_env(image.env, stages)])
+        if image.deploy_job_name:
+            deploy = [f"build job: {groovy_string(self.full(image.deploy_job_name))}, "
+                      "parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER), "
+                      f"string(name: '{deploys.COMMIT_PARAMETER}', value: built.GIT_COMMIT)], wait: false"]
+            if (condition := deploys.groovy_condition(image, "built")) is not None:
+                deploy = _block(f"if ({condition}) {{", deploy)
+            lines += _block("stage('Deploy') {", deploy)
         if waves:
             each = _block("for (name in wave.tokenize(';')) {", ["def job = name", *_block("builds[job] = {", [
                 "build job: job, parameters: [booleanParam(name: 'CASCADE', value: false)], wait: true, propagate: true"])])
@@ -558,19 +580,23 @@ class _Renderer:
     # -- deploy jobs -----------------------------------------------------------------------
     def deploy_job(self, image: Image) -> Job:
         assert image.deploy is not None and image.deploy_job_name is not None
+        commit = deploys.COMMIT_PARAMETER
         description = self.description(
-            f"Deploys {image.push_name}:$IMAGE_TAG by running, in a checkout of {image.git} (branch {image.branch}): {image.deploy}",
-            f"Started after each successful build of {self.full(image.job_name)} with IMAGE_TAG set to its build number; "
-            "run it by hand with another tag to roll back.",
+            f"Deploys {image.push_name}:$IMAGE_TAG by running, in a checkout of {image.git} at ${commit}: {image.deploy}",
+            f"Started after {deploys.describe(image)} of {self.full(image.job_name)}, with IMAGE_TAG set to its build number "
+            f"and {commit} to the commit it built; run it by hand with another tag and commit to roll back.",
         )
-        git = self.git(image.git, image.branch)
+        git = {**self.git(image.git, image.branch), "branch_spec": f"${{{commit}}}"}
         env = {**image.env, "IMAGE": image.push_name}
         parameters = [{"type": "string", "name": "IMAGE_TAG", "default": _LATEST_TAG,
-                       "description": f"Tag of {image.push_name} to deploy."}]
+                       "description": f"Tag of {image.push_name} to deploy."},
+                      {"type": "string", "name": commit, "default": image.branch,
+                       "description": f"Commit (or branch) of {image.git} to check out: the one the image was built from."}]
         context: dict[str, Any] = {"description": description, "keep_builds": self.settings.keep_builds, "parameters": parameters}
         if self.settings.job_type == "pipeline":
             stage = _block("stage('Deploy') {", [f"sh {groovy_string(image.deploy)}"])
-            lines = _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git)]), *_with_env(env, stage)])
+            lines = _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git, f"params.{commit}")]),
+                                                       *_with_env(env, stage)])
             context["script"] = _script(lines)
             return self.make_job(image.deploy_job_name, "pipeline", "deploy", image.key, "deploy-pipeline.xml.j2", context)
         context.update(git=git, agent=self.agent(image), builders=[_script(_exports(env) + [image.deploy])])
@@ -582,7 +608,7 @@ class _Renderer:
         assert seed is not None
         inventory = shlex.quote(seed.inventory)
         prune = " --prune" if self.owner else ""  # refused without an owner (see ownership.policy)
-        command = (f"python3 -m venv .venv && .venv/bin/pip install jenkins-docker && .venv/bin/jenkins-docker validate {inventory} "
+        command = (f"python3 -m venv .venv && .venv/bin/pip install {shlex.quote(self.settings.install)} && .venv/bin/jenkins-docker validate {inventory} "
                    f"&& .venv/bin/jenkins-docker sync {inventory} --jenkins \"$JENKINS_URL\"{prune}")
         description = self.description(
             f"Re-syncs the jobs generated by jenkins-docker from {seed.inventory} in {seed.git}, branch {seed.branch}, "
@@ -607,7 +633,7 @@ class _Renderer:
         from jenkins_docker.registry import env_name
 
         inventory = shlex.quote(watch.inventory)
-        command = (f"python3 -m venv .venv && .venv/bin/pip install jenkins-docker && "
+        command = (f"python3 -m venv .venv && .venv/bin/pip install {shlex.quote(self.settings.install)} && "
                    f".venv/bin/jenkins-docker rebuild --outdated {inventory} --jenkins \"$JENKINS_URL\"")
         registries = sorted(self.inventory.registries.values(), key=lambda r: r.name)
         bindings = [{"credentials": watch.credentials, "username_variable": "JENKINS_USER", "password_variable": "JENKINS_API_TOKEN"}]

@@ -73,6 +73,8 @@ class Image:
     deploy: str | None = None
     path: str | None = None
     location: Location = Location("", 0, 0)
+    disabled: bool = False                  # the job stays, disabled: it builds nothing
+    deploy_on: tuple[str, ...] = ("push", "cascade")   # which builds start the deploy job
 
     @property
     def push_name(self) -> str:
@@ -127,6 +129,7 @@ class JenkinsSettings:
     seed_job: SeedJob | None = None
     watch: WatchJob | None = None
     owner: str | None = None            # as written; see `identity`
+    install: str = "jenkins-docker"     # the pip requirement the seed and watch jobs install
 
     @property
     def identity(self) -> str | None:

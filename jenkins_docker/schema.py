@@ -16,6 +16,7 @@ STR = "string"
 INT = "integer"
 STR_MAP = "string map"              # {NAME: scalar}: build_args, env
 STR_OR_LIST = "string or list of strings"
+BOOL = "boolean"
 
 
 @dataclass(frozen=True)
@@ -64,17 +65,22 @@ _ENTRY_KEYS: dict[str, Key] = {
     "env": Key(STR_MAP, "non-secret environment variables of the job"),
     "rebuild": Key(STR, "Jenkins cron spec of a periodic rebuild that cascades, e.g. `H H * * 0`"),
     "agent": Key(STR, "label expression of the agents this job runs on (default: jenkins.agent)"),
+    "disabled": Key(BOOL, "true: the job stays in Jenkins, disabled; it builds nothing and a cascade stops at it"),
 }
 
 _APP_KEYS: dict[str, Key] = {
     **_ENTRY_KEYS,
     "image": Key(STR, "repository the app's image is pushed as (default: the app's key)"),
     "deploy": Key(STR, "shell command of a deploy job run after each successful push, e.g. `maestro -f maestro.yml restart portal`"),
+    "deploy_on": Key(STR_OR_LIST, "which successful builds start the deploy job: `push` (a commit not built before), "
+                                  "`cascade` (an already-built commit rebuilt: a base image changed, a schedule, by hand); "
+                                  "default [push, cascade]", enum=("push", "cascade")),
 }
 
 # What each image names for itself cannot be a default.
 _OWN_KEYS = ("git", "from", "path", "image")
-_DEFAULT_KEYS = {k: Key(v.type, v.doc + (" (apps only)" if k == "deploy" else "")) for k, v in _APP_KEYS.items() if k not in _OWN_KEYS}
+_DEFAULT_KEYS = {k: Key(v.type, v.doc + (" (apps only)" if k in ("deploy", "deploy_on") else ""), enum=v.enum)
+                 for k, v in _APP_KEYS.items() if k not in _OWN_KEYS}
 _NOT_DEFAULTS = {k: "each base image and app sets its own" for k in _OWN_KEYS}
 
 SEED_JOB = Section("seed_job", {
@@ -106,6 +112,8 @@ JENKINS = Section("jenkins", {
     "keep_builds": Key(INT, "builds kept per job (build discarder)", minimum=1),
     "seed_job": Key(SEED_JOB, SEED_JOB.doc),
     "watch": Key(WATCH, WATCH.doc),
+    "install": Key(STR, "what the seed and watch jobs `pip install` (jenkins-docker is not on PyPI): a pinned VCS URL "
+                        "(`jenkins-docker @ git+https://...@v0.1.0`) or the URL of a wheel built by `make dist`"),
 }, doc="how the jobs look in Jenkins")
 
 REGISTRY = Section("registry", {
@@ -117,6 +125,7 @@ REGISTRY = Section("registry", {
 BASE_IMAGE = Section("base image", dict(_ENTRY_KEYS), misplaced={
     "image": "a base image is pushed as its key; only apps take `image`",
     "deploy": "only apps have a deploy job",
+    "deploy_on": "only apps have a deploy job",
 })
 APP = Section("app", _APP_KEYS)
 
@@ -126,6 +135,8 @@ INVENTORY = Section("inventory", heading="the inventory", keys={
     "registries": Key(Section("registries", each=REGISTRY), "registry name -> host and push credentials id"),
     "defaults": Key(Section("defaults", _DEFAULT_KEYS, misplaced=_NOT_DEFAULTS), "values merged under every base image and app"),
     "templates": Key(STR, "directory of Jinja2 job templates searched before the bundled ones"),
+    "externals": Key(STR_OR_LIST, "the external parent repositories allowed (wildcards: `debian`, `library/*`, `registry.example.org/vendor/*`); "
+                                  "when written, any other external parent is an error"),
     "base_images": Key(Section("base_images", each=BASE_IMAGE), "image repository -> how to build it"),
     "apps": Key(Section("apps", each=APP), "app name -> how to build (and deploy) it"),
 })
@@ -181,7 +192,10 @@ def _key_schema(key: Key) -> dict[str, Any]:
         out = {"type": "object", "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
                "additionalProperties": {"type": ["string", "number", "boolean"]}}
     elif key.type == STR_OR_LIST:
-        out = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
+        item: dict[str, Any] = {"type": "string", "enum": list(key.enum)} if key.enum else {"type": "string"}
+        out = {"oneOf": [item, {"type": "array", "items": item, "minItems": 1}]}
+    elif key.type == BOOL:
+        out = {"type": "boolean"}
     else:  # pragma: no cover - every type above is handled
         raise AssertionError(key.type)
     out["description"] = key.doc

@@ -118,13 +118,13 @@ class JobSpec:
     block_upstream: bool = False
     concurrent: bool = False
     children: list[tuple[str, int]] = field(default_factory=list)    # core BuildTrigger: (project, threshold ordinal)
-    parameterized: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # (project, condition, params)
+    parameterized: list[tuple[str, str, dict[str, str], str | None]] = field(default_factory=list)  # (project, condition, params, push/cascade/None)
     waves: list[list[str]] = field(default_factory=list)   # pipeline cascade waves (job names as written), by default
     waves_parameter: str | None = None                     # the parameter the script reads its waves from
     waves_guard: tuple[int, int] | None = None             # (length(), hashCode()) the script requires of it
     cascade_params: dict[str, str] = field(default_factory=dict)
     cascades_if: str | None = None                         # the boolean parameter that enables the cascade
-    deploys: list[tuple[str, str]] = field(default_factory=list)     # pipeline: (project, IMAGE_TAG parameter name)
+    deploys: list[tuple[str, str, str | None]] = field(default_factory=list)  # pipeline: (project, IMAGE_TAG parameter name, push/cascade/None)
 
 
 def _parse(xml: str) -> ET.Element:
@@ -186,8 +186,14 @@ def read_job(full_name: str, xml: str) -> JobSpec | None:
                     if "=" in line:
                         key, value = line.split("=", 1)
                         params[key.strip()] = value
+            when = None
+            for from_file in config.findall("configs/hudson.plugins.parameterizedtrigger.FileBuildParameters"):
+                # No file, no trigger (failTriggerOnMissing): the build script writes it under a
+                # test of the commit against GIT_PREVIOUS_SUCCESSFUL_COMMIT; read which one.
+                assert _text(from_file.find("failTriggerOnMissing")) == "true"
+                when, params = _file_written(root, _text(from_file.find("propertiesFile")))
             for name in _names(_text(config.find("projects"))):
-                spec.parameterized.append((name, _text(config.find("condition")), params))
+                spec.parameterized.append((name, _text(config.find("condition")), params, when))
         return spec
     if root.tag == "flow-definition":
         spec = JobSpec(full_name, "pipeline", folder, defaults,
@@ -202,10 +208,28 @@ def read_job(full_name: str, xml: str) -> JobSpec | None:
             spec.cascades_if = match.group(1)
         if (match := re.search(r"build job: job, parameters: \[booleanParam\(name: ('[^']*'), value: (true|false)\)\], wait: true", script)):
             spec.cascade_params = {groovy_literal(match.group(1), 0)[0]: match.group(2)}
-        for match in re.finditer(r"build job: ('(?:[^'\\]|\\.)*'), parameters: \[string\(name: ('[^']*'), value: env\.BUILD_NUMBER\)\], wait: false", script):
-            spec.deploys.append((groovy_literal(match.group(1), 0)[0], groovy_literal(match.group(2), 0)[0]))
+        for match in re.finditer(r"^( *)(?:if \((\w+)\.GIT_COMMIT (!=|==) \w+\.GIT_PREVIOUS_SUCCESSFUL_COMMIT\) \{\n *)?"
+                                 r"build job: ('(?:[^'\\]|\\.)*'), parameters: \[string\(name: ('[^']*'), value: env\.BUILD_NUMBER\)"
+                                 r"(?:, string\(name: '\w+', value: \w+\.GIT_COMMIT\))?\], wait: false", script, re.M):
+            when = None if match.group(3) is None else ("push" if match.group(3) == "!=" else "cascade")
+            spec.deploys.append((groovy_literal(match.group(4), 0)[0], groovy_literal(match.group(5), 0)[0], when))
         return spec
     raise ValueError(f"{full_name}: unknown root element <{root.tag}>")
+
+
+def _file_written(root: ET.Element, path: str) -> tuple[str | None, dict[str, str]]:
+    """When a freestyle build writes the properties file ``path``: ``push`` (a new commit),
+    ``cascade`` (an already-built commit) or always (None); and the parameters written."""
+    for command in root.findall("builders/hudson.tasks.Shell/command"):
+        for line in _text(command).splitlines():
+            match = re.fullmatch(r"""(?:if \[ "\$\(git rev-parse HEAD\)" (!=|=) "\$\{GIT_PREVIOUS_SUCCESSFUL_COMMIT:-\}" \]; then )?"""
+                                 r"""printf '([^']*)' (.*) > (\S+)(?:; fi)?""", line)
+            if match and match.group(4) == path:
+                keys = [part.split("=")[0] for part in match.group(2).split("\\n") if part]
+                values = re.findall(r'"([^"]*)"', match.group(3))
+                when = None if match.group(1) is None else ("push" if match.group(1) == "!=" else "cascade")
+                return when, dict(zip(keys, values))
+    raise ValueError(f"no build step writes {path}")
 
 
 def read_jobset(jobset: Any) -> dict[str, JobSpec]:
@@ -250,6 +274,7 @@ class Build:
     start: float
     pushed: float | None = None      # end of the build's own work (its node block, for a pipeline)
     end: float | None = None         # the build is over (a pipeline's cascade included)
+    new_commit: bool = False         # it built a commit not built before (a push), not a rebuild
     result: str = "SUCCESS"          # set by the runner; a pipeline's cascade can make it FAILURE
     env: dict[str, str] = field(default_factory=dict)   # the build's variables (runner), for $VAR expansion
 
@@ -268,6 +293,7 @@ class _Item:
     queued: float
     ready_at: float
     waiters: list[Callable[[Build], None]] = field(default_factory=list)
+    new_commit: bool = False
 
 
 class Simulator:
@@ -305,7 +331,7 @@ class Simulator:
         for spec in self.jobs.values():
             for child, _ in spec.children:
                 direct[resolve(spec, child, self.jobs)].add(spec.name)
-            for child, _, _ in spec.parameterized:
+            for child, _, _, _ in spec.parameterized:
                 direct[resolve(spec, child, self.jobs)].add(spec.name)
         out: dict[str, set[str]] = {}
         for name in self.jobs:
@@ -341,17 +367,21 @@ class Simulator:
 
     # -- the queue ----------------------------------------------------------------------------
     def schedule(self, job: str, params: Mapping[str, str] | None = None,
-                 waiter: Callable[[Build], None] | None = None) -> None:
-        """Put ``job`` in the queue, merging with an item of equal parameters already there."""
+                 waiter: Callable[[Build], None] | None = None, *, new_commit: bool = False) -> None:
+        """Put ``job`` in the queue, merging with an item of equal parameters already there.
+
+        ``new_commit``: the build will build a commit not built before (a push); every build a
+        trigger starts rebuilds the commit its job last built.
+        """
         if job not in self.jobs:
             raise KeyError(f"no job {job!r}")
         params = dict(params or {})
         for item in self._queued.get(job, ()):
-            if item.params == params:
+            if item.params == params and item.new_commit == new_commit:
                 if waiter:
                     item.waiters.append(waiter)
                 return
-        item = _Item(next(self._ids), job, params, self.now, self.now + self.quiet_period, [waiter] if waiter else [])
+        item = _Item(next(self._ids), job, params, self.now, self.now + self.quiet_period, [waiter] if waiter else [], new_commit)
         self.queue.append(item)
         self._queued.setdefault(job, []).append(item)
         if self.quiet_period:
@@ -388,7 +418,7 @@ class Simulator:
         spec = self.jobs[item.job]
         number = self.numbers[item.job] = self.numbers.get(item.job, 0) + 1
         params = {**spec.defaults, **item.params}
-        build = Build(item.job, number, params, item.queued, self.now)
+        build = Build(item.job, number, params, item.queued, self.now, new_commit=item.new_commit)
         self.builds.append(build)
         if self._refuses_waves(spec, build):
             # The script's `error` step, before its node block: no executor, no push, no trigger.
@@ -415,15 +445,18 @@ class Simulator:
                 if result <= threshold:
                     self.schedule(resolve(spec, child, self.jobs))
             env = build.env or {"BUILD_NUMBER": str(build.number)}
-            for child, condition, params in spec.parameterized:
+            for child, condition, params, when in spec.parameterized:
+                if when is not None and (when == "push") != build.new_commit:
+                    continue
                 if result <= RESULT_ORDINALS[_CONDITION_WORST[condition]]:
                     self.schedule(resolve(spec, child, self.jobs), {k: expand(v, env) for k, v in params.items()})
             return
         if build.result != "SUCCESS":     # the node block failed: the script ends there
             self._finish(build, waiters)
             return
-        for child, parameter in spec.deploys:
-            self.schedule(resolve(spec, child, self.jobs), {parameter: str(build.number)})
+        for child, parameter, when in spec.deploys:
+            if when is None or (when == "push") == build.new_commit:
+                self.schedule(resolve(spec, child, self.jobs), {parameter: str(build.number)})
         waves = self._waves(spec, build)
         if waves and self._cascades(spec, build):
             self._run_waves(spec, build, waves, waiters, 0)

@@ -92,7 +92,9 @@ def test_gitlab_ci_validates_every_push_plans_merge_requests_and_syncs_the_defau
     assert "rules" not in jobs["validate"] and "only" not in jobs["validate"]
     assert jobs["plan"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     assert jobs["sync"]["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}]
-    assert any(line.startswith("pip install") and "jenkins-docker" in line for line in gitlab_ci()["default"]["before_script"])
+    # installed from the one variable that says where jenkins-docker comes from (not PyPI)
+    assert any(line.startswith("pip install") and '"$JENKINS_DOCKER_PIP"' in line for line in gitlab_ci()["default"]["before_script"])
+    assert gitlab_ci()["variables"]["JENKINS_DOCKER_PIP"].startswith("jenkins-docker @ git+")
     assert [line.split()[1] for line in gitlab_commands()] == ["validate", "plan", "sync"]
 
 
@@ -144,7 +146,8 @@ def test_jenkinsfile_runs_the_same_jenkins_docker_commands_as_gitlab_ci() -> Non
     assert jenkinsfile_commands() == gitlab_commands()
     text = (CI / "Jenkinsfile").read_text(encoding="utf-8")
     assert f"INVENTORY = '{gitlab_ci()['variables']['INVENTORY']}'" in text
-    assert any(".venv/bin/pip install" in step and "jenkins-docker" in step for step in jenkinsfile_sh_steps())
+    assert any(".venv/bin/pip install" in step and '"$JENKINS_DOCKER_PIP"' in step for step in jenkinsfile_sh_steps())
+    assert f"JENKINS_DOCKER_PIP = '{gitlab_ci()['variables']['JENKINS_DOCKER_PIP']}'" in text
 
 
 def test_jenkinsfile_binds_the_jenkins_credentials_for_plan_and_sync() -> None:

@@ -140,7 +140,7 @@ def test_impact_accepts_external_references_in_any_spelling() -> None:
     short = json.loads(run("impact", str(IIIEPE), "debian:bookworm", "--format", "json").stdout)
     long = json.loads(run("impact", str(IIIEPE), "docker.io/library/debian:bookworm", "--format", "json").stdout)
     assert short == long and short["changed"] == ["debian:bookworm"]
-    assert len(short["jobs"]) == 10
+    assert len(short["jobs"]) == 10 + len(short["deploys"]) and len(short["deploys"]) == 4
 
 
 def test_impact_of_an_unknown_image_suggests_a_name() -> None:

@@ -128,9 +128,33 @@ def test_hook_fails_an_invalid_inventory_with_file_line_col(hook_repo: Path, pre
     assert "inventory.yml:8:5: error: unknown key `regstry`" in done.stdout, done.stdout
 
 
-def test_hook_checks_only_inventory_file_names(hook_repo: Path, pre_commit_home: Path, tmp_path: Path) -> None:
-    repo = inventory_repo(tmp_path, {"other.yml": INVALID, "jenkins-docker.yaml": VALID})
-    skipped = run_hook(hook_repo, pre_commit_home, repo, "other.yml")
+def test_hook_runs_only_when_a_file_the_inventory_reads_changes(hook_repo: Path, pre_commit_home: Path, tmp_path: Path) -> None:
+    repo = inventory_repo(tmp_path, {"inventory.yml": VALID, "notes.txt": "not read by the inventory\n"})
+    skipped = run_hook(hook_repo, pre_commit_home, repo, "notes.txt")
     assert skipped.returncode == 0 and re.search(r"jenkins-docker validate\.+\(no files to check\)Skipped", skipped.stdout)
-    checked = run_hook(hook_repo, pre_commit_home, repo, "jenkins-docker.yaml")
+    checked = run_hook(hook_repo, pre_commit_home, repo, "inventory.yml")
     assert checked.returncode == 0 and re.search(r"jenkins-docker validate\.+Passed", checked.stdout)
+
+
+PATHED = VALID + """\
+  acme/web:
+    git: git@gitlab.example.org:docker/web.git
+    path: images/web
+    registry: r
+"""
+
+
+def test_hook_validates_strictly_when_a_dockerfile_under_path_changes(hook_repo: Path, pre_commit_home: Path, tmp_path: Path) -> None:
+    """A Dockerfile is not an inventory: the hook validates inventory.yml (its args) when one changes."""
+    (tmp_path / "images" / "web").mkdir(parents=True)
+    dockerfile = tmp_path / "images" / "web" / "Dockerfile"
+    dockerfile.write_text("FROM acme/nginx\n", encoding="utf-8")
+    repo = inventory_repo(tmp_path, {"inventory.yml": PATHED})
+    git(repo, "add", "images/web/Dockerfile")
+    assert run_hook(hook_repo, pre_commit_home, repo, "images/web/Dockerfile").returncode == 0
+    dockerfile.write_text("FROM acme/ngnix\n", encoding="utf-8")      # a typo: silently external without the warning
+    git(repo, "add", "images/web/Dockerfile")
+    done = run_hook(hook_repo, pre_commit_home, repo, "images/web/Dockerfile")
+    assert done.returncode == 1, done.stdout
+    assert re.search(r"jenkins-docker validate\.+Failed", done.stdout)
+    assert "error: (--strict) 'acme/ngnix' is not an image of the inventory" in done.stdout and "did you mean 'acme/nginx'?" in done.stdout

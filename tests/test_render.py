@@ -247,7 +247,7 @@ def test_an_app_build_starts_its_deploy_job_with_the_build_number(iiiepe_jobs):
     assert text(config, "projects") == "website-deploy"
     assert text(config, "condition") == "SUCCESS"
     assert text(config, "triggerWithNoParameters") == "false"
-    assert text(config, "configs/hudson.plugins.parameterizedtrigger.PredefinedBuildParameters/properties") == "IMAGE_TAG=$BUILD_NUMBER"
+    assert text(config, "configs/hudson.plugins.parameterizedtrigger.PredefinedBuildParameters/properties") == "IMAGE_TAG=$BUILD_NUMBER\nDEPLOY_COMMIT=$GIT_COMMIT"
     assert iiiepe_jobs["docker/notifier"].find("publishers/hudson.plugins.parameterizedtrigger.BuildTrigger") is None
 
 
@@ -270,7 +270,8 @@ def test_the_seed_job_validates_and_syncs_the_inventory_repository(iiiepe_jobs):
     assert [text(binding, f) for f in ("credentialsId", "usernameVariable", "passwordVariable")] == [
         "jenkins-docker-api", "JENKINS_USER", "JENKINS_API_TOKEN"]
     assert commands(root) == [
-        "python3 -m venv .venv && .venv/bin/pip install jenkins-docker && .venv/bin/jenkins-docker validate inventory.yml"
+        "python3 -m venv .venv && .venv/bin/pip install 'jenkins-docker @ git+https://gitlab.iiiepe.net/ops/jenkins-docker.git@v0.1.0'"
+        " && .venv/bin/jenkins-docker validate inventory.yml"
         " && .venv/bin/jenkins-docker sync inventory.yml --jenkins \"$JENKINS_URL\" --prune\n"]
 
 
@@ -317,7 +318,8 @@ def test_a_pipeline_builds_with_bound_credentials_and_starts_its_deploy(iiiepe_p
     assert ("withCredentials([usernamePassword(credentialsId: 'registry-push', usernameVariable: 'REGISTRY_USER', passwordVariable: 'REGISTRY_PASSWORD'), "
             "usernamePassword(credentialsId: 'dockerhub-iiiepe', usernameVariable: 'PULL_USER_1', passwordVariable: 'PULL_PASSWORD_1')]) {") in body
     assert "sh 'make test'" in body
-    assert ("build job: 'docker/website-deploy', parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER)], wait: false") in body
+    assert ("build job: 'docker/website-deploy', parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER), "
+            "string(name: 'DEPLOY_COMMIT', value: built.GIT_COMMIT)], wait: false") in body
     shell = next(s for s in groovy_strings(body) if s.startswith("export DOCKER_CONFIG="))
     assert "docker push registry.iiiepe.net/web/website:latest" in shell.splitlines()
 

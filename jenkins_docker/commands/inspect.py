@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,23 +15,28 @@ from jenkins_docker.errors import JenkinsDockerError
 from jenkins_docker.inventory import check, load
 
 
-def validate_command(paths: tuple[str, ...], fmt: str, quiet: bool) -> int:
-    """Check each inventory; print problems (text) or the contract's JSON document."""
+def validate_command(paths: tuple[str, ...], fmt: str, quiet: bool, *, strict: bool = False) -> int:
+    """Check each inventory; print problems (text) or the contract's JSON document.
+
+    ``strict``: warnings fail the check too. ``quiet``: print errors only (with ``strict``,
+    warnings are errors and are printed).
+    """
     reports = [(path, check(path)) for path in paths]
+    ok = all(r.ok and not (strict and r.warnings) for _, r in reports)
     if fmt == "json":
-        if len(reports) == 1:
-            document: object = reports[0][1].to_json()
-        else:
-            document = {"ok": all(r.ok for _, r in reports),
-                        "errors": [e for _, r in reports for e in r.to_json()["errors"]],
-                        "warnings": [w for _, r in reports for w in r.to_json()["warnings"]]}
+        document: dict[str, Any] = {"ok": ok, "errors": [e for _, r in reports for e in r.to_json()["errors"]],
+                                    "warnings": [w for _, r in reports for w in r.to_json()["warnings"]]}
         click.echo(json.dumps(document, indent=2))
-        return 0 if all(r.ok for _, r in reports) else 1
+        return 0 if ok else 1
     for path, report in reports:
         for problem in report.errors:
             click.echo(f"{problem.location}: {console.style('error:', sys.stdout, fg='red', bold=True)} {problem.message}")
-        for problem in report.warnings:
-            click.echo(f"{problem.location}: {console.style('warning:', sys.stdout, fg='yellow')} {problem.message}")
+        for problem in report.warnings if strict or not quiet else []:
+            label = console.style("error:", sys.stdout, fg="red", bold=True) + " (--strict)" if strict else console.style("warning:", sys.stdout, fg="yellow")
+            click.echo(f"{problem.location}: {label} {problem.message}")
+        if strict and report.warnings and report.inventory is not None:
+            click.echo(f"{path}: {len(report.warnings)} warning{'s' * (len(report.warnings) != 1)}, which --strict counts as errors")
+            continue
         if report.inventory is not None and not quiet:
             inv = report.inventory
             jobs = len(inv.images) + sum(1 for i in inv.images.values() if i.deploy_job_name) + (inv.jenkins.seed_job is not None) + (inv.jenkins.watch is not None)
@@ -39,7 +45,7 @@ def validate_command(paths: tuple[str, ...], fmt: str, quiet: bool) -> int:
                        + (f", {len(report.warnings)} warnings" if report.warnings else ""))
         elif report.errors:
             click.echo(f"{path}: {len(report.errors)} error{'s' * (len(report.errors) != 1)}", err=True)
-    return 0 if all(r.ok for _, r in reports) else 1
+    return 0 if ok else 1
 
 
 def graph_command(path: str, fmt: str, output: str | None, highlight: tuple[str, ...]) -> int:
@@ -88,11 +94,16 @@ def impact_command(path: str, names: tuple[str, ...], fmt: str) -> int:
     """Print the waves of what a change to ``names`` rebuilds."""
     inventory = load(path)
     graph = inventory.graph
+    from jenkins_docker.deploys import started_by
+
     changed = [graph.resolve(name) for name in names]
     waves = graph.waves(changed)
-    jobs = graph.build_order(changed)
+    deploys = started_by(inventory, changed)
+    # Each deploy job right after the job of its app: the order they run in.
+    jobs = [name for node in (n for wave in waves for n in wave) if (job := graph.job(node))
+            for name in (job, deploys.get(node)) if name]
     if fmt == "json":
-        click.echo(json.dumps({"changed": changed, "waves": waves, "jobs": jobs}, indent=2))
+        click.echo(json.dumps({"changed": changed, "waves": waves, "jobs": jobs, "deploys": list(deploys.values())}, indent=2))
         return 0
     rebuilt = sum(len(w) for w in waves[1:])
     click.echo(f"Changing {', '.join(changed)} rebuilds {rebuilt} image{'s' * (rebuilt != 1)} in {max(len(waves) - 1, 0)} wave{'s' * (len(waves) != 2)}:")
@@ -103,4 +114,7 @@ def impact_command(path: str, names: tuple[str, ...], fmt: str) -> int:
             job = graph.job(node)
             entries.append(f"{node} ({job})" if job else f"{node} (external, no job)")
         click.echo(f"  {label}: " + ", ".join(entries))
+    if deploys:
+        click.echo(console.style(f"and {len(deploys)} deploy{'s' * (len(deploys) != 1)}", fg="red", bold=True)
+                   + ": " + ", ".join(f"{job} (deploy of {key})" for key, job in deploys.items()))
     return 0

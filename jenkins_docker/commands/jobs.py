@@ -162,19 +162,20 @@ def sync_command(path: str, **opts: Any) -> int:
 
 
 def rebuild_command(path: str, images: tuple[str, ...], **opts: Any) -> int:
-    """Queue the jobs of ``images``; the triggers rebuild what depends on them."""
+    """Queue the jobs of the topmost of ``images``; the cascade rebuilds the rest, each once."""
     from jenkins_docker.errors import JenkinsDockerError
     from jenkins_docker.inventory import load
 
     inventory = load(path)
     graph = inventory.graph
     nodes = [graph.resolve(name) for name in images]
-    jobs = []
     for node in nodes:
-        job = graph.job(node)
-        if job is None:
+        if graph.job(node) is None:
             raise UsageError(f"{node} is an external image with no job; rebuild the images built FROM it: {', '.join(graph.children(node))}")
-        jobs.append(job)
+        if graph.disabled(node):
+            raise UsageError(f"{graph.job(node)} is disabled in the inventory (disabled: true): it builds nothing; enable it first")
+    queue = graph.topmost(nodes)
+    jobs = [str(graph.job(node)) for node in queue]
     target = _open_target(opts, require_remote=True)
     failed = 0
     try:
@@ -190,6 +191,12 @@ def rebuild_command(path: str, images: tuple[str, ...], **opts: Any) -> int:
                 console.error(str(exc))
     finally:
         target.close()
+    for node in sorted(set(nodes) - set(queue)):
+        click.echo(f"not queued {graph.job(node)}: it is built from {', '.join(sorted(graph.ancestors(node) & set(queue)))}, "
+                   "so the cascade rebuilds it (once, after its parents)")
+    waves = graph.waves(queue)[1:]
+    for number, wave in enumerate(waves, start=1):
+        click.echo(f"then the cascade builds, wave {number}: {', '.join(str(graph.job(node)) for node in wave)}")
     print(f"{len(jobs) - failed} build{'s' * (len(jobs) - failed != 1)} queued; the cascade rebuilds "
-          f"{len(graph.dependents(nodes))} dependent images after them.", file=sys.stderr)
+          f"{sum(len(wave) for wave in waves)} dependent images after them.", file=sys.stderr)
     return 1 if failed else 0

@@ -188,6 +188,8 @@ class RemoteJenkins:
 
     def _jenkins_error(self, exc: jenkins.JenkinsException, what: str) -> TargetError:
         status = _status(exc)
+        if status in (401, 403) and not self._credentials.user:
+            return TargetError(f"Jenkins at {self.url} wants a login ({status}): no credentials given (set JENKINS_USER and JENKINS_API_TOKEN)")
         if status == 401:
             return TargetError(f"Jenkins at {self.url} refused the credentials (401): check JENKINS_USER and the API token")
         if status == 403:

@@ -363,11 +363,11 @@ class FakeJenkins(JenkinsStore):
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    def start(self) -> FakeJenkins:
-        """Listen on a free port of 127.0.0.1 and serve in a background thread; returns self."""
+    def start(self, port: int = 0) -> FakeJenkins:
+        """Listen on ``port`` of 127.0.0.1 (0: a free one) and serve in a background thread; returns self."""
         if self._server is not None:
             raise RuntimeError("FakeJenkins is already started")
-        server = _Server(("127.0.0.1", 0), _Handler)
+        server = _Server(("127.0.0.1", port), _Handler)
         server.fake = self
         scheme = "http"
         if self._tls is not None:
@@ -1083,3 +1083,9 @@ class FakeJenkins(JenkinsStore):
             blocked=False, buildable=False, id=queued.id, inQueueSince=since, params=params, stuck=False,
             task=self._item_summary(queued.job), url=f"queue/item/{queued.id}/",
             why="In the quiet period. Expires in 5 sec", timestamp=since + 5000)
+
+
+if __name__ == "__main__":  # python -m jenkins_docker.testing.fake_jenkins --port 8080: see testing/serve.py
+    from jenkins_docker.testing.serve import main
+
+    raise SystemExit(main())
