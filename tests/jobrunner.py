@@ -187,7 +187,10 @@ def read_pipeline(script: str) -> tuple[str | None, str | None, tuple[ShellStep,
             steps.append(ShellStep(_literal(text[3:].strip()), tuple(env.items()), tuple(bindings)))
         elif "checkout([" in text:                  # "checkout(...)" or "built = checkout(...)"
             url = _literal(re.search(r"url: ('(?:[^'\\]|\\.)*')", text).group(1))  # type: ignore[union-attr]
-            branch = _branch(_literal(re.search(r"branches: \[\[name: ('(?:[^'\\]|\\.)*')", text).group(1)))  # type: ignore[union-attr]
+            name = re.search(r"branches: \[\[name: ('(?:[^'\\]|\\.)*'|params\.\w+)", text).group(1)  # type: ignore[union-attr]
+            # A branch given by a parameter (a deploy's DEPLOY_COMMIT) is that parameter's value
+            # in the build, as the checkout step sees ``params.NAME`` evaluated by Groovy.
+            branch = "${" + name[len("params."):] + "}" if name.startswith("params.") else _branch(_literal(name))
 
     while index < len(script):
         char = script[index]
@@ -334,6 +337,7 @@ class Cascade:
             run = self.runs[index] = future.result()
             build.result = run.result
             build.env = run.env
+            build.commit = run.commit
         return wait
 
     def rebuild(self, *jobs: str, params: Mapping[str, str] | None = None) -> list[BuildRun]:

@@ -124,7 +124,8 @@ class JobSpec:
     waves_guard: tuple[int, int] | None = None             # (length(), hashCode()) the script requires of it
     cascade_params: dict[str, str] = field(default_factory=dict)
     cascades_if: str | None = None                         # the boolean parameter that enables the cascade
-    deploys: list[tuple[str, str, str | None]] = field(default_factory=list)  # pipeline: (project, IMAGE_TAG parameter name, push/cascade/None)
+    # pipeline: (project, IMAGE_TAG parameter name, push/cascade/None, commit parameter name or None)
+    deploys: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
 
 
 def _parse(xml: str) -> ET.Element:
@@ -210,9 +211,10 @@ def read_job(full_name: str, xml: str) -> JobSpec | None:
             spec.cascade_params = {groovy_literal(match.group(1), 0)[0]: match.group(2)}
         for match in re.finditer(r"^( *)(?:if \((\w+)\.GIT_COMMIT (!=|==) \w+\.GIT_PREVIOUS_SUCCESSFUL_COMMIT\) \{\n *)?"
                                  r"build job: ('(?:[^'\\]|\\.)*'), parameters: \[string\(name: ('[^']*'), value: env\.BUILD_NUMBER\)"
-                                 r"(?:, string\(name: '\w+', value: \w+\.GIT_COMMIT\))?\], wait: false", script, re.M):
+                                 r"(?:, string\(name: ('\w+'), value: \w+\.GIT_COMMIT\))?\], wait: false", script, re.M):
             when = None if match.group(3) is None else ("push" if match.group(3) == "!=" else "cascade")
-            spec.deploys.append((groovy_literal(match.group(4), 0)[0], groovy_literal(match.group(5), 0)[0], when))
+            commit = groovy_literal(match.group(6), 0)[0] if match.group(6) else None
+            spec.deploys.append((groovy_literal(match.group(4), 0)[0], groovy_literal(match.group(5), 0)[0], when, commit))
         return spec
     raise ValueError(f"{full_name}: unknown root element <{root.tag}>")
 
@@ -277,6 +279,7 @@ class Build:
     new_commit: bool = False         # it built a commit not built before (a push), not a rebuild
     result: str = "SUCCESS"          # set by the runner; a pipeline's cascade can make it FAILURE
     env: dict[str, str] = field(default_factory=dict)   # the build's variables (runner), for $VAR expansion
+    commit: str | None = None        # the commit its checkout checked out (runner), what a pipeline passes on
 
 
 def expand(text: str, env: Mapping[str, str]) -> str:
@@ -454,9 +457,12 @@ class Simulator:
         if build.result != "SUCCESS":     # the node block failed: the script ends there
             self._finish(build, waiters)
             return
-        for child, parameter, when in spec.deploys:
+        for child, parameter, when, commit_parameter in spec.deploys:
             if when is None or (when == "push") == build.new_commit:
-                self.schedule(resolve(spec, child, self.jobs), {parameter: str(build.number)})
+                params = {parameter: str(build.number)}
+                if commit_parameter is not None and build.commit is not None:
+                    params[commit_parameter] = build.commit   # the checkout step's GIT_COMMIT (`built.GIT_COMMIT`)
+                self.schedule(resolve(spec, child, self.jobs), params)
         waves = self._waves(spec, build)
         if waves and self._cascades(spec, build):
             self._run_waves(spec, build, waves, waiters, 0)

@@ -394,7 +394,6 @@ apps:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 4: a deploy job checks out its branch's head, not the commit built")
 @pytest.mark.parametrize("job_type", ["freestyle", "pipeline"])
 def test_a_deploy_job_deploys_the_tag_and_the_commit_its_build_pushed_even_after_a_new_push(
         lab: Lab, tmp_path: Path, job_type: str) -> None:

@@ -44,8 +44,12 @@ def test_pipeline_sh_steps_are_the_freestyle_shell_steps_with_the_same_variables
     for name, repository in repositories.items():
         shell = read_steps(freestyle[name].xml)
         groovy = read_steps(pipeline[name].xml)
+        # A deploy job checks out the commit its build built (DEPLOY_COMMIT, by default the branch).
+        deploy = name.endswith("-deploy")
         assert (groovy.git_url, groovy.branch) == (shell.git_url, shell.branch) == (
-            f"git@gitlab.example.org:acme/{repository}.git", "main")
+            f"git@gitlab.example.org:acme/{repository}.git", "${DEPLOY_COMMIT}" if deploy else "main")
+        if deploy:
+            assert groovy.parameters["DEPLOY_COMMIT"] == shell.parameters["DEPLOY_COMMIT"] == "main"
         assert len(groovy.steps) == len(shell.steps)
         for sh, step in zip(groovy.steps, shell.steps):
             exports = "".join(f"export {key}={shlex.quote(value)}\n" for key, value in sorted(sh.env))
