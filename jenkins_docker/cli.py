@@ -27,6 +27,10 @@ _templates_option = click.option("--templates", type=click.Path(exists=True, fil
                                  help="Directory of job templates searched before the bundled ones.")
 _prune_option = click.option("--prune", is_flag=True, help="Also delete managed jobs that left the inventory.")
 _adopt_option = click.option("--adopt", is_flag=True, help="Take over existing jobs that have a job's name but were not made by jenkins-docker.")
+_webhook_token_option = click.option(
+    "--webhook-token-file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+    help="File holding the GitLab webhook secret token written into every push trigger "
+         "(default: the JENKINS_WEBHOOK_TOKEN variable); the same token `webhooks --apply` sets in GitLab.")
 _workers_option = click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Concurrent requests.")
 
 
@@ -148,6 +152,7 @@ def render(inventory: str, out_dir: str, templates: str | None) -> int:
 @_adopt_option
 @_workers_option
 @_templates_option
+@_webhook_token_option
 @_format_option
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when nothing would change, 2 when changes are pending, 1 on error.")
 def plan(inventory: str, **options: Any) -> int:
@@ -172,6 +177,7 @@ def plan(inventory: str, **options: Any) -> int:
 @click.option("--dry-run", is_flag=True, help="Plan only: show what would change and write nothing.")
 @_workers_option
 @_templates_option
+@_webhook_token_option
 @_format_option
 def sync(inventory: str, **options: Any) -> int:
     """Make the target's jobs match the inventory.
@@ -184,6 +190,7 @@ def sync(inventory: str, **options: Any) -> int:
     Examples:
       jenkins-docker sync inventory.yml --jenkins-home ./jenkins-home
       jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --prune --workers 16
+      jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --webhook-token-file hook-token
     """
     from jenkins_docker.commands.jobs import sync_command
 
@@ -212,8 +219,9 @@ def rebuild(inventory: str, images: tuple[str, ...], **options: Any) -> int:
 @_format_option
 @click.option("--apply", "apply_hooks", is_flag=True, help="Create or update the hooks in GitLab (access token from GITLAB_TOKEN).")
 @click.option("--gitlab", "gitlab_url", metavar="URL", envvar="GITLAB_URL", help="GitLab URL, for --apply (or GITLAB_URL).")
-@click.option("--secret-token-file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
-              help="File holding the hooks' secret token (default: the JENKINS_WEBHOOK_TOKEN variable, if set).")
+@click.option("--webhook-token-file", "--secret-token-file", "secret_token_file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="File holding the hooks' secret token (default: the JENKINS_WEBHOOK_TOKEN variable, if set); "
+                   "the same token sync writes into the jobs' push triggers.")
 @click.option("--rotate-token", is_flag=True, help="Also rewrite the secret token of hooks that are otherwise up to date (GitLab never shows it).")
 @click.option("--prune", is_flag=True, help="With --apply, delete stale hooks: those calling a job of the inventory's folder that no job needs.")
 def webhooks(inventory: str, **options: Any) -> int:

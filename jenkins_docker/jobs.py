@@ -69,7 +69,7 @@ Groovy strings, which do not interpolate ``$``).
 |---|---|---|
 | all job templates | `name`, `full_name`, `description` | as above |
 | `freestyle.xml.j2` | `git` | `{url, credentials, branch_spec}`: `credentials` is `None` without `jenkins.git_credentials`; `branch_spec` is `*/<branch>` |
-| | `gitlab` | `{connection, branch}`, or `None` without `jenkins.gitlab_connection` |
+| | `gitlab` | `{connection, branch, secret_token}`, or `None` without `jenkins.gitlab_connection`; `secret_token` is the webhook token (`JENKINS_WEBHOOK_TOKEN`), or `None` |
 | | `timer` | the `rebuild` cron spec, or `None` |
 | | `keep_builds` | builds to keep, or `None` |
 | | `agent` | label expression (the entry's `agent`, else `jenkins.agent`), or `None` |
@@ -313,8 +313,9 @@ def _block(opening: str, body: list[str]) -> list[str]:
 class _Renderer:
     """Computes each job's view and renders it; one per :func:`render` call."""
 
-    def __init__(self, inventory: Inventory, env: jinja2.Environment) -> None:
+    def __init__(self, inventory: Inventory, env: jinja2.Environment, webhook_token: str | None = None) -> None:
         self.inventory = inventory
+        self.webhook_token = webhook_token
         self.settings = inventory.jenkins
         self.graph = inventory.graph
         self.env = env
@@ -334,7 +335,7 @@ class _Renderer:
 
     def gitlab(self, branch: str) -> dict[str, str] | None:
         connection = self.settings.gitlab_connection
-        return {"connection": connection, "branch": branch} if connection else None
+        return {"connection": connection, "branch": branch, "secret_token": self.webhook_token} if connection else None
 
     def agent(self, image: Image | None) -> str | None:
         return (image.agent if image is not None else None) or self.settings.agent
@@ -515,14 +516,17 @@ class _Renderer:
         return JobSet(self.folders(view) + jobs, views)
 
 
-def render(inventory: Inventory, *, templates: str | os.PathLike[str] | None = None) -> JobSet:
+def render(inventory: Inventory, *, templates: str | os.PathLike[str] | None = None,
+           webhook_token: str | None = None) -> JobSet:
     """Render every item of ``inventory``: its folders, build jobs, deploy jobs, seed job, view.
 
     Templates are looked up in ``templates`` (else the inventory's ``templates`` directory), then
-    in the bundled ones. The output is byte-identical for identical input. Raises
+    in the bundled ones. ``webhook_token`` is the secret every GitLab push trigger checks (the one
+    the hooks send); without it the triggers carry none, and a sync keeps a token already set on
+    the live job. The output is byte-identical for identical input. Raises
     :class:`TemplateError` when a template is missing, broken, or uses a variable it is not given.
     """
-    return _Renderer(inventory, _environment(_search_path(inventory, templates))).run()
+    return _Renderer(inventory, _environment(_search_path(inventory, templates)), webhook_token).run()
 
 
 def write_tree(jobs: JobSet, out_dir: str | os.PathLike[str]) -> list[Path]:

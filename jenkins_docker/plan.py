@@ -8,12 +8,13 @@ item is never touched, and one standing where a job must go is reported as a fai
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
 
-from jenkins_docker import naming, xmlcompare
+from jenkins_docker import naming, plugins, xmlcompare
 from jenkins_docker.errors import JenkinsDockerError, JobError
 from jenkins_docker.jobs import MANAGED_MARKER, Job, JobSet
 from jenkins_docker.targets import Target, kind_of_xml
@@ -110,6 +111,7 @@ def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool =
     """
     plan = Plan(target.label)
     live = {naming.collision_key(item.full_name): item for item in target.list_items(scan_depth(folder))}
+    plugins.check(jobs.jobs, target.installed_plugins(), target.label)
     to_read: list[Job] = []
     for job in jobs.jobs:
         item = live.get(naming.collision_key(job.full_name))
@@ -168,6 +170,7 @@ def _collect(plan: Plan, reads: Iterable[tuple[Job, str | Exception]], progress:
         if isinstance(live, Exception):
             plan.failed.append(Failure(job.full_name, live.message if isinstance(live, JobError) else str(live)))
             continue
+        job = dataclasses.replace(job, xml=xmlcompare.carry_secrets(job.xml, live))
         try:
             live_tag, live_canonical = xmlcompare.tag_and_canonical(live)
             live_kind = kind_of_xml(live_tag)
