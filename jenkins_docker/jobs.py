@@ -333,7 +333,7 @@ class _Renderer:
     def git(self, url: str, branch: str) -> dict[str, Any]:
         return {"url": url, "credentials": self.settings.git_credentials, "branch_spec": f"*/{branch}"}
 
-    def gitlab(self, branch: str) -> dict[str, str] | None:
+    def gitlab(self, branch: str) -> dict[str, str | None] | None:
         connection = self.settings.gitlab_connection
         return {"connection": connection, "branch": branch, "secret_token": self.webhook_token} if connection else None
 
