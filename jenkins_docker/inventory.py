@@ -434,7 +434,7 @@ class _Loader:
                 self.error(entry.value_nodes["host"], f"registry host {entry['host']!r} is not valid ({problem}); write host[:port], e.g. registry.example.org or localhost:5000, without https://")
                 broken.add(name)
                 continue
-            out[name] = Registry(name, host, entry["credentials"])
+            out[name] = Registry(name, host, entry["credentials"], entry.get("pull_credentials"))
         return out, broken
 
     def check_defaults(self, defaults: _Values, registries: dict[str, Registry], broken: set[str]) -> None:

@@ -50,7 +50,8 @@ What a build runs
 
 The ``test`` command (as written), then one shell script: ``docker login --password-stdin`` with
 the registry's credentials bound to ``REGISTRY_USER``/``REGISTRY_PASSWORD`` (the XML holds only
-credentials ids), ``docker build --pull`` tagged ``$BUILD_NUMBER``, the short commit and
+credentials ids), and one more login per other registry the build pulls a parent from
+(:mod:`jenkins_docker.logins`), ``docker build --pull`` tagged ``$BUILD_NUMBER``, the short commit and
 ``latest``, a push of each tag, and ``docker logout`` from an ``EXIT`` trap, so it runs on
 failure too. ``DOCKER_CONFIG`` points into the build's own temporary directory
 (``$WORKSPACE_TMP``, else ``$WORKSPACE@tmp``): the logout of one build cannot log out another
@@ -75,7 +76,8 @@ Groovy strings, which do not interpolate ``$``).
 | | `agent` | label expression (the entry's `agent`, else `jenkins.agent`), or `None` |
 | | `block_upstream` | bool: the job has more than one upstream in the reduction |
 | | `builders` | list of shell scripts, one `hudson.tasks.Shell` each: the test (if any), then build and push |
-| | `registry_credentials` | credentials id bound as `REGISTRY_USER` / `REGISTRY_PASSWORD` |
+| | `registry_credentials` | the push registry's credentials id (bound as `REGISTRY_USER` / `REGISTRY_PASSWORD`) |
+| | `registry_logins` | list of `{credentials, username_variable, password_variable}`: one binding per registry the build pushes to or pulls from (:mod:`jenkins_docker.logins`) |
 | | `downstream` | `childProjects`: comma-separated job names relative to the folder, sorted; or `None` |
 | | `deploy_trigger` | `{project, properties}` of the deploy job's trigger, or `None` |
 | `pipeline.xml.j2` | `gitlab`, `timer`, `keep_builds` | as above |
@@ -112,6 +114,7 @@ import networkx as nx
 
 from jenkins_docker import naming
 from jenkins_docker.errors import JenkinsDockerError
+from jenkins_docker.logins import RegistryLogin, registry_logins
 from jenkins_docker.model import Image, Inventory
 
 #: A line in every managed item's ``<description>``: sync recognises its items by it.
@@ -258,9 +261,12 @@ def _exports(env: Mapping[str, str]) -> list[str]:
 
 
 # -- the pieces of a job -----------------------------------------------------------------------
-def _build_commands(image: Image) -> list[str]:
-    """Log in, build, tag, push and log out: the shell lines of a build, values quoted."""
-    host = shlex.quote(image.registry.host)
+def _build_commands(image: Image, logins: list[RegistryLogin]) -> list[str]:
+    """Log in, build, tag, push and log out: the shell lines of a build, values quoted.
+
+    ``logins`` are the registries the build pushes to and pulls from (:mod:`jenkins_docker.logins`),
+    each one's credentials bound to its own variables.
+    """
     name = shlex.quote(image.push_name)
     tags = [f"{name}:{tag}" for tag in (_BUILD_TAG, _COMMIT_TAG, _LATEST_TAG)]
     build = ["docker", "build", "--pull", "-f", shlex.quote(image.dockerfile)]
@@ -269,14 +275,22 @@ def _build_commands(image: Image) -> list[str]:
     for tag in tags:
         build += ["-t", tag]
     build.append(shlex.quote(image.context))
+    logouts = "; ".join(f"docker logout {shlex.quote(login.host)}" for login in logins)
     return [
         'export DOCKER_CONFIG="${WORKSPACE_TMP:-$WORKSPACE@tmp}/docker-config"',
-        f"trap {shlex.quote(f'docker logout {host}')} EXIT",
-        f"printf '%s\\n' \"$REGISTRY_PASSWORD\" | docker login --username \"$REGISTRY_USER\" --password-stdin {host}",
+        f"trap {shlex.quote(logouts)} EXIT",
+        *(f"printf '%s\\n' \"${login.password_variable}\" | docker login --username \"${login.username_variable}\" "
+          f"--password-stdin {shlex.quote(login.host)}" for login in logins),
         "SHORT_COMMIT=$(git rev-parse --short HEAD)",
         " ".join(build),
         *(f"docker push {tag}" for tag in tags),
     ]
+
+
+def _binding(login: RegistryLogin) -> dict[str, str]:
+    """A registry login as the template's credentials binding: an id and the two variables."""
+    return {"credentials": login.credentials, "username_variable": login.username_variable,
+            "password_variable": login.password_variable}
 
 
 def _script(lines: list[str]) -> str:
@@ -368,8 +382,9 @@ class _Renderer:
             return self.build_pipeline(image)
         triggers = [self.inventory.images[child].job_name for child in self.graph.triggers(image.key)]
         cascade = f"Triggers: {', '.join(self.full(t) for t in triggers)}." if triggers else "Triggers no other image job."
+        logins = registry_logins(self.inventory, image)
         builders = [_script(_exports(image.env) + [image.test])] if image.test else []
-        builders.append(_script(_exports(image.env) + _build_commands(image)))
+        builders.append(_script(_exports(image.env) + _build_commands(image, logins)))
         context = {
             "description": self.build_description(image, cascade),
             "git": self.git(image.git, image.branch),
@@ -380,6 +395,7 @@ class _Renderer:
             "block_upstream": len(self.graph.upstreams(image.key)) > 1,
             "builders": builders,
             "registry_credentials": image.registry.credentials,
+            "registry_logins": [_binding(login) for login in logins],
             "downstream": ",".join(sorted(triggers)) or None,
             "deploy_trigger": {"project": image.deploy_job_name, "properties": f"IMAGE_TAG={_BUILD_TAG}"} if image.deploy_job_name else None,
         }
@@ -398,9 +414,12 @@ class _Renderer:
         stages = []
         if image.test:
             stages += _block("stage('Test') {", [f"sh {groovy_string(image.test)}"])
-        login = "withCredentials([usernamePassword(credentialsId: {}, usernameVariable: 'REGISTRY_USER', passwordVariable: 'REGISTRY_PASSWORD')]) {{"
-        stages += _block("stage('Build and push') {", _block(login.format(groovy_string(image.registry.credentials)),
-                                                               [f"sh {groovy_string(_script(_build_commands(image)))}"]))
+        logins = registry_logins(self.inventory, image)
+        bindings = ", ".join(f"usernamePassword(credentialsId: {groovy_string(login.credentials)}, "
+                             f"usernameVariable: {groovy_string(login.username_variable)}, "
+                             f"passwordVariable: {groovy_string(login.password_variable)})" for login in logins)
+        stages += _block("stage('Build and push') {", _block(f"withCredentials([{bindings}]) {{",
+                                                               [f"sh {groovy_string(_script(_build_commands(image, logins)))}"]))
         lines = [f"def waves = [{', '.join(_groovy_list(wave) for wave in waves)}]", ""] if waves else []
         lines += _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git)]), *_with_env(image.env, stages)])
         if image.deploy_job_name:

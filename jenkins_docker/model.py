@@ -21,11 +21,16 @@ JobType = Literal["freestyle", "pipeline"]
 
 @dataclass(frozen=True)
 class Registry:
-    """A registry images are pushed to, with the Jenkins credentials id used to log in."""
+    """A registry images are pushed to, with the Jenkins credentials id used to log in.
+
+    ``pull_credentials``, when set, is the id a build uses when it only pulls from this registry
+    (a parent pushed here, built by a job that pushes elsewhere).
+    """
 
     name: str
     host: str
     credentials: str
+    pull_credentials: str | None = None
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,7 @@ JENKINS = Section("jenkins", {
 REGISTRY = Section("registry", {
     "host": Key(STR, "registry host[:port], e.g. registry.example.org", required=True),
     "credentials": Key(STR, "Jenkins credentials id (username/password) used to push", required=True),
+    "pull_credentials": Key(STR, "Jenkins credentials id (username/password) used by builds that only pull from this registry (default: credentials)"),
 })
 
 BASE_IMAGE = Section("base image", dict(_ENTRY_KEYS), misplaced={

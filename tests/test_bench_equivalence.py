@@ -60,7 +60,7 @@ def _jjb_view(job: dict[str, Any]) -> dict[str, Any]:
     timed = [t["timed"] for t in triggers if "timed" in t]
     gitlab = _one(triggers, "gitlab")
     git = _one(job["scm"], "git")
-    binding = _one(_one(job["wrappers"], "credentials-binding"), "username-password-separated")
+    bindings = [b["username-password-separated"] for b in _one(job["wrappers"], "credentials-binding")]
     children = _one(publishers, "trigger") if publishers else None
     assert job["project-type"] == "freestyle"
     assert children is None or children["threshold"] == "SUCCESS"
@@ -75,7 +75,7 @@ def _jjb_view(job: dict[str, Any]) -> dict[str, Any]:
                    gitlab["branch-filter-type"], ",".join(gitlab["include-branches"])),
         "timer": timed[0] if timed else None,
         "keep": int(_one(job["properties"], "build-discarder")["num-to-keep"]),
-        "registry": (binding["credential-id"], binding["username"], binding["password"]),
+        "registry": [(b["credential-id"], b["username"], b["password"]) for b in bindings],
         "shell": [b["shell"] for b in job["builders"]],
     }
 
@@ -94,9 +94,9 @@ def _rendered_view(xml: str) -> dict[str, Any]:
     assert children is None or threshold == "SUCCESS"
     push = root.find("triggers/com.dabsquared.gitlabjenkins.GitLabPushTrigger")
     assert push is not None
-    binding = root.find("buildWrappers/org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper/bindings/"
-                        "org.jenkinsci.plugins.credentialsbinding.impl.UsernamePasswordMultiBinding")
-    assert binding is not None
+    bindings = root.findall("buildWrappers/org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper/bindings/"
+                            "org.jenkinsci.plugins.credentialsbinding.impl.UsernamePasswordMultiBinding")
+    assert bindings
     remote = "scm/userRemoteConfigs/hudson.plugins.git.UserRemoteConfig/"
     return {
         "children": sorted(children.split(",")) if children else [],
@@ -111,7 +111,7 @@ def _rendered_view(xml: str) -> dict[str, Any]:
                    _text(push, "branchFilterType"), _text(push, "includeBranchesSpec")),
         "timer": _text(root, "triggers/hudson.triggers.TimerTrigger/spec"),
         "keep": int(_text(root, "properties/jenkins.model.BuildDiscarderProperty/strategy/numToKeep") or "-1"),
-        "registry": (_text(binding, "credentialsId"), _text(binding, "usernameVariable"), _text(binding, "passwordVariable")),
+        "registry": [(_text(b, "credentialsId"), _text(b, "usernameVariable"), _text(b, "passwordVariable")) for b in bindings],
         "shell": [n.text for n in root.findall("builders/hudson.tasks.Shell/command")],
     }
 

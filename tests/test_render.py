@@ -214,8 +214,10 @@ def test_a_build_tests_then_logs_in_builds_three_tags_pushes_them_and_logs_out(i
     assert build.splitlines() == [
         "export BASE_URL=http://iiiepe.edu.mx",
         'export DOCKER_CONFIG="${WORKSPACE_TMP:-$WORKSPACE@tmp}/docker-config"',
-        "trap 'docker logout registry.iiiepe.net' EXIT",
+        "trap 'docker logout registry.iiiepe.net; docker logout docker.io' EXIT",
         "printf '%s\\n' \"$REGISTRY_PASSWORD\" | docker login --username \"$REGISTRY_USER\" --password-stdin registry.iiiepe.net",
+        # its parent is pushed to Docker Hub (hub): pulled with that registry's credentials
+        "printf '%s\\n' \"$PULL_PASSWORD_1\" | docker login --username \"$PULL_USER_1\" --password-stdin docker.io",
         "SHORT_COMMIT=$(git rev-parse --short HEAD)",
         f"docker build --pull -f Dockerfile --build-arg DRUPAL_ENVIRONMENT=production -t {image}:$BUILD_NUMBER "
         f"-t {image}:$SHORT_COMMIT -t {image}:latest .",
@@ -296,7 +298,8 @@ def test_a_pipeline_builds_with_bound_credentials_and_starts_its_deploy(iiiepe_p
     assert ("checkout([$class: 'GitSCM', branches: [[name: '*/master']], userRemoteConfigs: "
             "[[url: 'git@gitlab.iiiepe.net:web/website.git', credentialsId: 'gitlab-ssh']]])") in body
     assert "withEnv(['BASE_URL=http://iiiepe.edu.mx']) {" in body
-    assert "withCredentials([usernamePassword(credentialsId: 'registry-push', usernameVariable: 'REGISTRY_USER', passwordVariable: 'REGISTRY_PASSWORD')]) {" in body
+    assert ("withCredentials([usernamePassword(credentialsId: 'registry-push', usernameVariable: 'REGISTRY_USER', passwordVariable: 'REGISTRY_PASSWORD'), "
+            "usernamePassword(credentialsId: 'dockerhub-iiiepe', usernameVariable: 'PULL_USER_1', passwordVariable: 'PULL_PASSWORD_1')]) {") in body
     assert "sh 'make test'" in body
     assert ("build job: 'docker/website-deploy', parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER)], wait: false") in body
     shell = next(s for s in groovy_strings(body) if s.startswith("export DOCKER_CONFIG="))
@@ -445,7 +448,7 @@ def test_no_secret_reaches_the_xml_only_credentials_ids(iiiepe, platform):
                 if any(word in element.tag.lower() for word in ("password", "secret", "token")):
                     assert element.tag in allowed_tags, (job.full_name, element.tag)
                 if element.tag == "passwordVariable":
-                    assert element.text in ("REGISTRY_PASSWORD", "JENKINS_API_TOKEN")
+                    assert element.text in ("REGISTRY_PASSWORD", "PULL_PASSWORD_1", "JENKINS_API_TOKEN")
                 if element.tag == "credentialsId":
                     assert element.text in ids
             for match in re.finditer(r"credentialsId: ('[^']*')", script(root)):
