@@ -31,10 +31,26 @@ class XMLError(ValueError):
     """A config could not be parsed as XML."""
 
 
+# A character reference to a C0 control (tab, LF and CR aside): legal in the XML 1.1 that Jenkins
+# writes (``&#x1b;``), refused by expat, which parses XML 1.0 only.
+_XML11_CONTROL = re.compile(r"&#(?:x0*([0-9a-fA-F]{1,2})|0*([0-9]{1,2}));")
+
+
+def _xml11_control(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    if 0 < code < 0x20 and code not in (0x9, 0xA, 0xD):
+        return chr(0xF0000 + code)  # a private-use stand-in: distinct per control, parseable
+    return match.group(0)
+
+
 def parse(text: str) -> ET.Element:
-    """Parse a config.xml, whatever its declaration says (expat refuses ``version="1.1"``)."""
+    """Parse a config.xml, whatever its declaration says (expat refuses ``version="1.1"`` and the
+    control characters XML 1.1 allows, which read as private-use stand-ins)."""
+    text = _DECLARATION.sub("", text, count=1).replace("\r\n", "\n")
+    if "&#" in text:
+        text = _XML11_CONTROL.sub(_xml11_control, text)
     try:
-        return ET.fromstring(_DECLARATION.sub("", text, count=1).replace("\r\n", "\n"))
+        return ET.fromstring(text)
     except ET.ParseError as exc:
         raise XMLError(f"not well-formed XML: {exc}") from None
 

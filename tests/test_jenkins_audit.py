@@ -399,3 +399,166 @@ def test_a_sync_with_all_plugins_present_reads_the_plugin_list_once(jenkins: Fak
     sync(path, remote(jenkins))
     assert jenkins.count(path="^/pluginManager/api/json$") == 1
     assert jenkins.count(method="POST") == 0
+
+
+# -- names that cannot be shadowed -------------------------------------------------------------------
+
+def downstream(fake: FakeJenkins, job: str) -> list[str]:
+    path = "".join(f"job/{p}/" for p in job.split("/"))
+    data = requests.get(f"{fake.url}{path}api/json?tree=downstreamProjects[fullName]", auth=AUTH).json()
+    return sorted(d["fullName"] for d in data["downstreamProjects"])
+
+
+def trigger_job(children: str) -> str:
+    return (f"<project><publishers><hudson.tasks.BuildTrigger><childProjects>{children}</childProjects>"
+            "<threshold><name>SUCCESS</name><ordinal>0</ordinal><color>BLUE</color><completeBuild>true</completeBuild>"
+            "</threshold></hudson.tasks.BuildTrigger></publishers></project>")
+
+
+def test_fake_resolves_a_relative_name_in_the_callers_folder_first(jenkins: FakeJenkins) -> None:
+    jenkins.put_folder("docker")
+    jenkins.put_job("docker/x", "<project/>")
+    jenkins.put_job("x", "<project/>")
+    jenkins.put_job("docker/up", trigger_job("x"))
+    assert downstream(jenkins, "docker/up") == ["docker/x"]
+
+
+def test_fake_lets_a_job_shadow_the_folder_of_the_same_name(jenkins: FakeJenkins) -> None:
+    jenkins.put_folder("docker")
+    jenkins.put_job("docker/x", "<project/>")
+    jenkins.put_job("docker/up", trigger_job("docker/x"))
+    assert downstream(jenkins, "docker/up") == ["docker/x"]  # docker/docker/x is missing: full name
+    jenkins.put_job("docker/docker", "<project/>")            # now "docker" names a job there
+    assert downstream(jenkins, "docker/up") == []
+    jenkins.put_job("docker/up", trigger_job("/docker/x"))     # a leading / is absolute
+    assert downstream(jenkins, "docker/up") == ["docker/x"]
+
+
+def test_fake_splits_child_projects_and_parameterized_projects_at_commas(jenkins: FakeJenkins) -> None:
+    for name in ("a", "b", "c", "d"):
+        jenkins.put_job(name, "<project/>")
+    jenkins.put_job("up", trigger_job(" a , b"))
+    assert downstream(jenkins, "up") == ["a", "b"]
+    jenkins.put_job("deployer", """<project><publishers><hudson.plugins.parameterizedtrigger.BuildTrigger><configs>
+      <hudson.plugins.parameterizedtrigger.BuildTriggerConfig><projects>c,d</projects><condition>SUCCESS</condition>
+      </hudson.plugins.parameterizedtrigger.BuildTriggerConfig></configs></hudson.plugins.parameterizedtrigger.BuildTrigger>
+      </publishers></project>""")
+    assert downstream(jenkins, "deployer") == ["c", "d"]
+
+
+LAYOUT_WITH_A_SHADOW = """\
+version: 1
+jenkins:
+  folder: docker
+registries:
+  private: {host: registry.example.org, credentials: registry-push}
+defaults:
+  registry: private
+base_images:
+  docker:
+    git: git@gitlab.example.org:docker/docker.git
+    from: debian:bookworm
+  acme/base:
+    git: git@gitlab.example.org:docker/base.git
+    from: debian:bookworm
+apps:
+  portal:
+    git: git@gitlab.example.org:web/portal.git
+    from: acme/base
+    deploy: ./deploy.sh portal
+"""
+
+
+def test_a_job_named_like_its_folder_shadows_none_of_the_cascade_or_the_deploy(jenkins: FakeJenkins, tmp_path: Path) -> None:
+    path = write(tmp_path, LAYOUT_WITH_A_SHADOW)
+    _, result = sync(path, remote(jenkins))
+    assert result.ok and "docker/docker" in jenkins.job_names()
+    assert downstream(jenkins, "docker/acme-base") == ["docker/portal"]
+    assert downstream(jenkins, "docker/portal") == ["docker/portal-deploy"]
+
+
+def test_pipeline_build_steps_name_their_jobs_absolutely(tmp_path: Path) -> None:
+    from simulator import read_jobset
+    jobs = render(load(write(tmp_path, LAYOUT_WITH_A_SHADOW.replace("  folder: docker\n", "  folder: docker\n  job_type: pipeline\n"))))
+    specs = read_jobset(jobs)
+    assert specs["docker/acme-base"].waves == [["/docker/portal"]]
+    assert specs["docker/portal"].deploys[0][0] == "/docker/portal-deploy"
+
+
+# -- names and text Jenkins changes ---------------------------------------------------------------------
+
+def test_fake_trims_the_name_of_a_created_item(jenkins: FakeJenkins) -> None:
+    requests.post(jenkins.url + "createItem?name=" + requests.utils.quote("portal "), data=b"<project/>", auth=AUTH,
+                  headers={"Content-Type": XML_CONTENT_TYPE}).raise_for_status()
+    assert jenkins.job_names() == ["portal"]
+
+
+def test_fake_answers_a_control_character_as_an_xml_1_1_reference(jenkins: FakeJenkins) -> None:
+    jenkins.put_job("x", "<?xml version='1.1'?>" + FREESTYLE.format("a&#x1b;b"))
+    config = requests.get(jenkins.url + "job/x/config.xml", auth=AUTH).text
+    assert config.startswith('<?xml version="1.1"') and "<description>a&#x1b;b</description>" in config
+
+
+def test_a_live_config_with_an_xml_1_1_control_character_is_an_update_not_a_replace(jenkins: FakeJenkins, tmp_path: Path) -> None:
+    path = write(tmp_path, SMALL.format(job_type="freestyle"))
+    target = remote(jenkins)
+    sync(path, target)
+    config = jenkins.get_config("docker/portal").replace("<description>", "<description>&#x1b;[31m", 1)
+    jenkins.put_job("docker/portal", config)
+    assert "&#x1b;[31m" in jenkins.get_config("docker/portal")
+    plan = replan(path, target)
+    assert [(c.action, c.name) for c in plan.changes] == [("update", "docker/portal")]
+    _, result = sync(path, target)
+    assert result.update == ["docker/portal"] and not replan(path, target).has_changes
+
+
+# -- cascade promises: the simulator agrees with the README ------------------------------------------
+
+def test_a_push_started_build_never_merges_with_one_an_upstream_queued(tmp_path: Path) -> None:
+    from simulator import Simulator, read_jobset
+    jobs = read_jobset(render(load(write(tmp_path, SMALL.format(job_type="freestyle")))))
+    merged = Simulator(jobs, executors=1, durations=lambda job: 5.0)
+    merged.schedule("docker/acme-base")
+    merged.at(1.0, lambda: merged.schedule("docker/portal"))    # a trigger-like start: merges
+    assert [b.job for b in merged.run()].count("docker/portal") == 1
+    pushed = Simulator(jobs, executors=1, durations=lambda job: 5.0)
+    pushed.schedule("docker/acme-base")
+    pushed.at(1.0, lambda: pushed.push("docker/portal"))        # a GitLab push: builds on its own
+    assert [b.job for b in pushed.run()].count("docker/portal") == 2
+
+
+# -- the seed job knows where Jenkins is ---------------------------------------------------------------
+
+def seed_command(tmp_path: Path, seed: str) -> str:
+    text = SMALL.format(job_type="freestyle").replace(
+        '  seed_job: {git: "git@gitlab.example.org:ops/inventory.git"}', f"  seed_job: {seed}")
+    job = render(load(write(tmp_path, text))).by_name()["docker/jenkins-docker-seed"]
+    return xmlcompare.parse(job.xml).findtext("builders/hudson.tasks.Shell/command") or ""
+
+
+def test_the_seed_job_syncs_to_the_inventory_s_jenkins_url(tmp_path: Path) -> None:
+    command = seed_command(tmp_path, '{git: "git@gitlab.example.org:ops/inventory.git", jenkins_url: "https://ci.example.org/"}')
+    assert "--jenkins https://ci.example.org/ --prune" in command
+    assert "$JENKINS_URL" not in command
+
+
+def test_without_a_url_the_seed_job_uses_jenkins_url_and_stops_clearly_when_it_is_unset(tmp_path: Path) -> None:
+    import subprocess
+    command = seed_command(tmp_path, '{git: "git@gitlab.example.org:ops/inventory.git"}')
+    assert '--jenkins "${JENKINS_URL:?' in command
+    probe = command[command.index('"${JENKINS_URL'):command.index(" --prune")]
+    unset = subprocess.run(["sh", "-c", f"echo {probe}"], env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    assert unset.returncode != 0 and "seed_job.jenkins_url" in unset.stderr
+    given = subprocess.run(["sh", "-c", f"echo {probe}"], env={"PATH": "/usr/bin:/bin", "JENKINS_URL": "https://x/"},
+                           capture_output=True, text=True)
+    assert given.stdout.strip() == "https://x/"
+
+
+def test_a_seed_job_url_with_credentials_or_no_scheme_is_refused_at_its_line(tmp_path: Path) -> None:
+    from jenkins_docker.inventory import check
+    for url in ("https://admin:t@ci.example.org/", "ci.example.org"):
+        text = SMALL.format(job_type="freestyle").replace(
+            '  seed_job: {git: "git@gitlab.example.org:ops/inventory.git"}',
+            f'  seed_job: {{git: "git@gitlab.example.org:ops/inventory.git", jenkins_url: "{url}"}}')
+        report = check(write(tmp_path, text))
+        assert [(p.location.line, "jenkins_url" in p.message) for p in report.errors] == [(6, True)]

@@ -732,6 +732,8 @@ class FakeJenkins(JenkinsStore):
         if name is None:
             raise failure("Query parameter 'name' is required")
         self._check_name(name)
+        # ItemGroupMixIn.createTopLevelItem trims the name before creating (jenkinsci/jenkins
+        # core/src/main/java/hudson/model/ItemGroupMixIn.java): "x " becomes "x".
         name = name.strip()
         assert group.children is not None
         if ci_key(name) in group.children:
