@@ -42,7 +42,8 @@ DEFAULT_TEST = "make test"
 EXTERNAL_PARENTS = ("debian:bookworm", "alpine:3.20", "ubuntu:24.04")
 WEEKLY = "H H * * 0"
 MAX_DEPTH = 6
-MANAGED_LINE = "Managed by jenkins-docker: changes made in the Jenkins UI are overwritten by the next sync."
+# The ownership line of an inventory with neither folder nor owner (jenkins_docker.ownership).
+MANAGED_LINE = "Managed by jenkins-docker [owner=]: changes made in the Jenkins UI are overwritten by the next sync."
 
 
 @dataclass

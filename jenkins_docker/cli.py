@@ -25,8 +25,10 @@ FORMAT_TEXT_JSON = click.Choice(["text", "json"])
 _format_option = click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="Output format.")
 _templates_option = click.option("--templates", type=click.Path(exists=True, file_okay=False),
                                  help="Directory of job templates searched before the bundled ones.")
-_prune_option = click.option("--prune", is_flag=True, help="Also delete managed jobs that left the inventory.")
-_adopt_option = click.option("--adopt", is_flag=True, help="Take over existing jobs that have a job's name but were not made by jenkins-docker.")
+_prune_option = click.option("--prune", is_flag=True, help="Also delete this inventory's jobs (its owner's) that left it; "
+                             "without a folder, needs jenkins.owner.")
+_adopt_option = click.option("--adopt", is_flag=True, help="Take over hand-made jobs (and first-release ones) that have a job's "
+                             "name; never another inventory's. Without a folder, needs jenkins.owner.")
 _webhook_token_option = click.option(
     "--webhook-token-file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
     help="File holding the GitLab webhook secret token written into every push trigger "
@@ -182,8 +184,9 @@ def plan(inventory: str, **options: Any) -> int:
 def sync(inventory: str, **options: Any) -> int:
     """Make the target's jobs match the inventory.
 
-    Only jobs marked as managed by jenkins-docker are ever changed; managed jobs that left the
-    inventory are deleted only with --prune. A failed job does not stop the others; run again
+    Only items whose description ends with this inventory's ownership line (its jenkins.owner,
+    by default its folder) are ever changed; those that left the inventory are deleted only
+    with --prune (plan lists them as orphans). A failed job does not stop the others; run again
     to converge.
 
     \b
@@ -261,17 +264,33 @@ def schema() -> int:
     return 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: a sync starts no new write and stops."""
+
+
+def _stop_on_sigterm() -> None:
+    import signal
+    import threading
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, terminate)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with its code; expected errors print one line."""
     from jenkins_docker import console
 
+    _stop_on_sigterm()
     try:
         code = cli.main(args=argv, prog_name="jenkins-docker", standalone_mode=False, color=console.color_override())
     except click.exceptions.Exit as exc:
         code = exc.exit_code
-    except (click.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+    except (click.Abort, KeyboardInterrupt) as exc:  # click turns Ctrl-C into Abort
         console.error("interrupted (each job is either old or new; run again to converge)")
-        code = 130
+        code = 143 if isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated) else 130
     except click.ClickException as exc:
         exc.show()
         code = 2 if isinstance(exc, click.UsageError) else exc.exit_code

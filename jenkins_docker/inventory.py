@@ -36,8 +36,9 @@ _QUOTABLE_TAGS = _SCALAR_TEXT_TAGS | {"tag:yaml.org,2002:timestamp"}
 
 # Keys of shell commands may span lines; names, URLs and ids may not.
 _MULTILINE_KEYS = {"test", "deploy", "rebuild"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls and the non-characters U+FFFE/U+FFFF: none can be written in XML.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Words that mark a key as holding a secret; matched against the words of the key
@@ -351,7 +352,7 @@ class _Loader:
     def contains_control(self, node: Node, text: str, what: str, *, multiline: bool) -> bool:
         bad = (_CONTROL if multiline else _CONTROL_ONE_LINE).search(text)
         if bad:
-            char = "a line break" if bad.group() in "\r\n" else f"the control character U+{ord(bad.group()):04X}"
+            char = "a line break" if bad.group() in "\r\n" else f"the {naming.character_problem(bad.group())}"
             self.error(node, f"{char} is not allowed in {what}")
             return True
         return False
@@ -390,6 +391,9 @@ class _Loader:
             problem = naming.folder_problem(folder)
             if problem:
                 self.error(values.value_nodes["folder"], f"`folder` {values['folder']!r}: {problem}")
+        owner = values.get("owner")
+        if owner is not None and (problem := naming.owner_problem(owner)):
+            self.error(values.value_nodes["owner"], f"`owner` {owner!r}: {problem}")
         view = values.get("view")
         if view is not None and (problem := naming.name_problem(view)):
             self.error(values.value_nodes["view"], f"`view` {view!r}: {problem}")
@@ -406,6 +410,7 @@ class _Loader:
                 self.error(raw.value_nodes.get("name", values.key_nodes["seed_job"]), f"seed job name {seed.name!r}: {problem}")
         return JenkinsSettings(
             folder=folder or None,
+            owner=owner,
             view=view,
             agent=values.get("agent"),
             job_type=values.get("job_type", "freestyle"),
@@ -447,6 +452,8 @@ class _Loader:
             self.error(defaults.value_nodes["registry"], _unknown_registry(name, registries))
         if defaults.get("rebuild") is not None and (problem := _cron_problem(defaults["rebuild"])):
             self.error(defaults.value_nodes["rebuild"], problem)
+        if defaults.get("branch") is not None and (problem := naming.branch_problem(defaults["branch"])):
+            self.error(defaults.value_nodes["branch"], f"`branch` {defaults['branch']!r}: {problem}")
 
     def image(self, kind: str, key: str, key_node: Node, entry: _Values, defaults: _Values,
               registries: dict[str, Registry], broken: set[str]) -> tuple[_Entry, dict[str, Any] | None]:
@@ -459,8 +466,10 @@ class _Loader:
         for map_key in ("build_args", "env"):
             if map_key in defaults and map_key in entry:
                 merged[map_key] = {**defaults[map_key], **entry[map_key]}
-        if kind == "app" and entry.written("image") and (problem := naming.name_problem(naming.job_name(key))):
+        if kind == "app" and (problem := naming.name_problem(naming.job_name(key))):
             self.error(key_node, f"app name {key!r}: {problem}")
+        if "branch" in entry and (problem := naming.branch_problem(entry["branch"])):
+            self.error(entry.value_nodes["branch"], f"`branch` {entry['branch']!r}: {problem}")
         repository = key if kind == "base" else merged.get("image", key)
         repo_node = key_node if kind == "base" or not entry.written("image") else entry.value_nodes["image"]
         if not (kind == "app" and entry.written("image") and "image" not in entry):

@@ -61,7 +61,9 @@ Template variables
 ==================
 
 Every job template gets ``name`` (the job's name), ``full_name`` (``folder/name``) and
-``description`` (text whose last line is :data:`MANAGED_LINE`). Shell text arrives final: every
+``description`` (text whose last line is the ownership line, see :mod:`jenkins_docker.ownership`:
+a template must keep ``{{ description }}`` as the last text of ``<description>``, which the
+renderer checks after every template). Shell text arrives final: every
 inventory value in it is quoted with ``shlex.quote``, except ``test`` and ``deploy``, which are
 the user's shell and run as written. Groovy text arrives final too (values as single-quoted
 Groovy strings, which do not interpolate ``$``).
@@ -112,16 +114,19 @@ from typing import Any, Iterable, Mapping
 import jinja2
 import networkx as nx
 
-from jenkins_docker import naming
+from jenkins_docker import naming, ownership
 from jenkins_docker.errors import JenkinsDockerError
 from jenkins_docker.logins import RegistryLogin, registry_logins
 from jenkins_docker.model import Image, Inventory
 
-#: A line in every managed item's ``<description>``: sync recognises its items by it.
+#: How every ownership line starts (see :mod:`jenkins_docker.ownership` for the exact line
+#: that makes an item this inventory's; containing this text does not).
 MANAGED_MARKER = "Managed by jenkins-docker"
 
-#: The full line written at the end of every description.
-MANAGED_LINE = f"{MANAGED_MARKER}: changes made in the Jenkins UI are overwritten by the next sync."
+#: The line the first release wrote at the end of every description (items ending with it are
+#: *legacy*, see :mod:`jenkins_docker.ownership`); descriptions now end with
+#: :func:`~jenkins_docker.ownership.ownership_line`.
+MANAGED_LINE = ownership.LEGACY_LINE
 
 #: Tags every build pushes, besides the short commit.
 _BUILD_TAG = "$BUILD_NUMBER"
@@ -168,6 +173,7 @@ class JobSet:
 
     jobs: list[Job]
     views: list[View]
+    owner: str | None = None      # the inventory's identity (jenkins.owner, else its folder)
 
     def by_name(self) -> dict[str, Job]:
         """The jobs keyed by full name."""
@@ -334,6 +340,8 @@ class _Renderer:
         self.graph = inventory.graph
         self.env = env
         self.folder = self.settings.folder
+        self.owner = self.settings.identity
+        self.line = ownership.ownership_line(self.owner)
 
     # -- names -----------------------------------------------------------------------------
     def full(self, name: str) -> str:
@@ -341,7 +349,15 @@ class _Renderer:
 
     def make_job(self, name: str, kind: str, role: str, image: str | None, template: str, context: dict[str, Any]) -> Job:
         context = {"name": name, "full_name": self.full(name), **context}
-        return Job(self.full(name), name, self.folder, kind, role, image, _render_template(self.env, template, context))
+        return Job(self.full(name), name, self.folder, kind, role, image, self.render(template, context))
+
+    def render(self, template: str, context: Mapping[str, Any]) -> str:
+        """A template's output, checked to end its description with the ownership line."""
+        xml = _render_template(self.env, template, context)
+        problem = ownership.check_rendered(xml, self.line, template)
+        if problem:
+            raise TemplateError(problem)
+        return xml
 
     # -- shared views ----------------------------------------------------------------------
     def git(self, url: str, branch: str) -> dict[str, Any]:
@@ -355,7 +371,7 @@ class _Renderer:
         return (image.agent if image is not None else None) or self.settings.agent
 
     def description(self, *paragraphs: str) -> str:
-        return "\n".join([*paragraphs, MANAGED_LINE])
+        return "\n".join([*paragraphs, self.line])
 
     # -- build jobs ------------------------------------------------------------------------
     def build_description(self, image: Image, cascade: str) -> str:
@@ -516,7 +532,7 @@ class _Renderer:
                 "description": self.description(what),
                 "views": [view] if innermost and view else [],
             }
-            xml = _render_template(self.env, "folder.xml.j2", context)
+            xml = self.render("folder.xml.j2", context)
             out.append(Job(full_name, name, parent, "folder", "folder", None, xml, (parent,) if parent else ()))
         return out
 
@@ -536,8 +552,8 @@ class _Renderer:
         view = self.view([job.name for job in jobs]) if self.settings.view else None
         views = []
         if view is not None:
-            views.append(View(view["name"], self.folder, _render_template(self.env, "view.xml.j2", {"view": view})))
-        return JobSet(self.folders(view) + jobs, views)
+            views.append(View(view["name"], self.folder, self.render("view.xml.j2", {"view": view})))
+        return JobSet(self.folders(view) + jobs, views, self.owner)
 
 
 def render(inventory: Inventory, *, templates: str | os.PathLike[str] | None = None,

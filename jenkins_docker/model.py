@@ -114,6 +114,12 @@ class JenkinsSettings:
     gitlab_connection: str | None = None
     keep_builds: int | None = None
     seed_job: SeedJob | None = None
+    owner: str | None = None            # as written; see `identity`
+
+    @property
+    def identity(self) -> str | None:
+        """The inventory's owner on a shared Jenkins: ``owner``, else the folder path, else None."""
+        return self.owner or self.folder
 
 
 @dataclass

@@ -50,18 +50,67 @@ def absolute(full: str) -> str:
 
 
 def name_problem(name: str) -> str | None:
-    """Why Jenkins would refuse ``name`` as an item name, or ``None`` if it accepts it."""
+    """Why Jenkins would refuse ``name`` as an item name (or not keep it as written), or ``None``.
+
+    ``Jenkins.checkGoodName``: not empty, not ``.`` or ``..``, no control character, none of
+    :data:`UNSAFE_CHARACTERS`, not ending in ``.``. Besides: Jenkins trims names on create, so
+    leading or trailing whitespace never round-trips; job lists (``childProjects``, a list view's
+    entries) are comma-separated, so a comma makes two names; C1 controls and U+FFFE/U+FFFF
+    cannot be written in XML at all.
+    """
     if not name.strip():
         return "a Jenkins name cannot be empty"
-    if name in (".", ".."):
-        return f"{name!r} is not a valid Jenkins name"
     for char in name:
-        if ord(char) < 32 or ord(char) == 127:
-            return f"control character U+{ord(char):04X} is not allowed in a Jenkins name"
+        problem = character_problem(char)
+        if problem:
+            return f"{problem} is not allowed in a Jenkins name"
         if char in UNSAFE_CHARACTERS:
             return f"{char!r} is not allowed in a Jenkins name"
+        if char == ",":
+            return "',' is not allowed in a Jenkins name (Jenkins splits job lists such as childProjects on commas)"
+    if name != name.strip():
+        return "a Jenkins name cannot start or end with whitespace (Jenkins trims it, so the name would not round-trip)"
+    if name in (".", ".."):
+        return f"{name!r} is not a valid Jenkins name"
     if name.endswith("."):
         return "a Jenkins name cannot end with '.'"
+    return None
+
+
+def character_problem(char: str) -> str | None:
+    """How a character that no Jenkins name or XML text may hold is called, or ``None``.
+
+    C0 and C1 control characters (and DEL) and the non-characters U+FFFE and U+FFFF.
+    """
+    code = ord(char)
+    if code < 0x20 or 0x7F <= code <= 0x9F:
+        return f"control character U+{code:04X}"
+    if code in (0xFFFE, 0xFFFF):
+        return f"non-character U+{code:04X}"
+    return None
+
+
+def branch_problem(branch: str) -> str | None:
+    """Why a branch cannot be used in a job (the GitLab trigger splits its branch list on commas)."""
+    if "," in branch:
+        return "a branch name cannot contain ',' (the GitLab trigger's branch filter is a comma-separated list)"
+    if branch != branch.strip():
+        return "a branch name cannot start or end with whitespace"
+    for char in branch:
+        problem = character_problem(char)
+        if problem:
+            return f"{problem} is not allowed in a branch name"
+    return None
+
+
+def owner_problem(owner: str) -> str | None:
+    """Why ``owner`` cannot be an inventory's ``jenkins.owner``, or ``None``."""
+    if owner != owner.strip():
+        return "an owner cannot start or end with whitespace"
+    for char in owner:
+        problem = character_problem(char)
+        if problem:
+            return f"{problem} is not allowed in an owner"
     return None
 
 
@@ -75,5 +124,23 @@ def folder_problem(folder: str) -> str | None:
 
 
 def collision_key(full: str) -> str:
-    """Jenkins compares item names case-insensitively; this is the form two clashing names share."""
-    return full.casefold()
+    """The form two names share when Jenkins takes them for the same item.
+
+    Jenkins compares item names with Java's ``String.CASE_INSENSITIVE_ORDER``: character by
+    character, ``Character.toLowerCase(Character.toUpperCase(c))``. Those are *simple* (one
+    character to one character) case mappings: ``ß`` stays ``ß`` (not ``ss``, as
+    :meth:`str.casefold` would make it), and the dotted ``İ`` is ``i``.
+    """
+    if full.isascii():
+        return full.lower()  # the same, for ASCII, and what nearly every name is
+    return "".join(_java_fold(char) for char in full)
+
+
+def _java_fold(char: str) -> str:
+    upper = char.upper()
+    if len(upper) != 1:
+        upper = char  # no simple uppercase mapping (ß, ligatures): Java leaves it
+    lower = upper.lower()
+    if len(lower) != 1:
+        lower = lower[0] if upper == "\u0130" else upper  # İ -> i (its simple mapping)
+    return lower

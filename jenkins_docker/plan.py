@@ -1,10 +1,10 @@
 """Planning a sync: what must change on a target for it to match the rendered jobs.
 
 A plan lists every managed item once: to create, update (or replace, when the job type
-changed), delete (only with ``prune``) or leave unchanged, with a diff per change. Items are
-ours when their description carries :data:`~jenkins_docker.jobs.MANAGED_MARKER`; any other
-item is never touched, and one standing where a job must go is reported as a failure unless
-``adopt`` takes it over on purpose.
+changed), delete (only with ``prune``) or leave unchanged, with a diff per change, and the
+orphans (items of ours that left the inventory and are kept). Whether an item is ours, and
+what may be done to it, is decided by :mod:`jenkins_docker.ownership` alone: any other item is
+never touched, and one standing where a job must go is reported as a failure naming its owner.
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
 
-from jenkins_docker import naming, plugins, xmlcompare
+from jenkins_docker import folders, naming, ownership, plugins, xmlcompare
 from jenkins_docker.errors import JenkinsDockerError, JobError
-from jenkins_docker.jobs import MANAGED_MARKER, Job, JobSet
-from jenkins_docker.targets import Target, kind_of_xml
+from jenkins_docker.jobs import Job, JobSet
+from jenkins_docker.targets import LiveItem, Target, kind_of_xml
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ class Change:
     new: str | None           # config to write (None for a delete)
     old: str | None           # live config (None for a create)
     after: tuple[str, ...] = ()   # items written before this one when they change too
+    note: str = ""                # what else the change means ("freestyle -> pipeline: its build history is lost")
 
     @property
     def diff(self) -> str:
@@ -68,6 +69,7 @@ class Plan:
     unchanged: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)   # ours, no longer in the inventory, kept
 
     @property
     def has_changes(self) -> bool:
@@ -79,13 +81,16 @@ class Plan:
         return [c.name for c in self.changes if c.action in actions and c.what != "view"]
 
     def to_json(self) -> dict[str, Any]:
-        """The ``plan --format json`` document (CONTRACT section 3), plus ``views``."""
+        """The ``plan --format json`` document (CONTRACT sections 3 and 5), plus ``replace`` (the
+        updates that delete and re-create a job, losing its build history) and ``views``."""
         return {
             "create": self.names("create"),
             "update": self.names("update", "replace"),
             "delete": self.names("delete"),
             "unchanged": list(self.unchanged),
             "failed": [f.to_json() for f in self.failed],
+            "orphans": list(self.orphans),
+            "replace": self.names("replace"),
             "views": {c.action: [c.name] for c in self.changes if c.what == "view"},
         }
 
@@ -95,48 +100,62 @@ def scan_depth(folder: str | None) -> int:
     return (len(folder.split("/")) if folder else 0) + 1
 
 
-def is_managed(description: str) -> bool:
-    """True when an item's description marks it as written by jenkins-docker."""
-    return MANAGED_MARKER in description
-
-
 def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool = False, adopt: bool = False,
               workers: int = 8, progress: Callable[[int], None] | None = None) -> Plan:
     """Compare the rendered ``jobs`` with ``target`` and list what must change.
 
-    One listing request finds every item; then the config of each managed item that should
-    exist is read (concurrently, ``workers`` at a time) and compared as normalised XML.
-    ``folder`` bounds ``prune``: only managed items inside it (or at the top level, without a
-    folder) that left the inventory are deleted.
+    One listing request finds every item; then the config of each item of ours that should
+    exist is read (concurrently, ``workers`` at a time) and compared as normalised XML. What may
+    be written, replaced or deleted is asked of :mod:`jenkins_docker.ownership` (the inventory's
+    owner is ``jobs.owner``). ``folder`` bounds ``prune``: only items of ours inside it (or at the
+    top level, without a folder) that left the inventory are deleted; without ``prune`` they are
+    listed as orphans. Raises :class:`~jenkins_docker.errors.UsageError` for ``prune``/``adopt``
+    at the top level without an owner.
     """
+    policy = ownership.policy(jobs.owner, folder, prune=prune, adopt=adopt)
     plan = Plan(target.label)
-    live = {naming.collision_key(item.full_name): item for item in target.list_items(scan_depth(folder))}
+    depth = scan_depth(folder) + (1 if prune else 0)  # prune looks one level into the folders it may delete
+    listed = target.list_items(depth)
+    live = {naming.collision_key(item.full_name): item for item in listed}
     plugins.check(jobs.jobs, target.installed_plugins(), target.label)
-    to_read: list[Job] = []
+    unseen = {key for key, item in live.items() if ownership.is_folder(item.kind) and item.full_name.count("/") + 1 >= depth}
+    blocked: set[str] = set()   # folders the plan cannot use: nothing is written into them
+    to_read: list[tuple[Job, LiveItem]] = []
     for job in jobs.jobs:
+        folder_of = next((name for name in job.after if name in blocked), None)
+        if folder_of is not None:
+            _fail(plan, blocked, job, f"not written: its folder {folder_of} cannot be used (see its own failure)")
+            continue
         item = live.get(naming.collision_key(job.full_name))
         if item is None:
             plan.changes.append(Change("create", job.full_name, _what(job), job.xml, None, job.after))
-        elif job.kind == "folder" and item.kind == "folder" and not is_managed(item.description):
-            plan.notes.append(f"folder {item.full_name} exists and is not managed by jenkins-docker: its jobs go into it, its configuration is left alone")
-        elif not is_managed(item.description) and not adopt:
-            plan.failed.append(Failure(job.full_name, f"{item.full_name} exists and is not managed by jenkins-docker; "
-                                                      "rename or delete it, or pass --adopt to take it over"))
-        elif item.full_name != job.full_name:
-            plan.failed.append(Failure(job.full_name, f"Jenkins already has {item.full_name!r}, which differs only in case; rename it first"))
+            continue
+        who = policy.classify(item.description)
+        if (job.kind == "folder" and item.kind == "folder" and item.full_name == job.full_name
+                and who.status in ("hand-made", "other-owner")):
+            # Never adopted: the folder is someone else's; only our jobs go into it.
+            plan.notes.append(f"folder {item.full_name} exists and is {who.describe()}: its jobs go into it, "
+                              "its configuration is left alone")
+            continue
+        decision = policy.may_write(job.full_name, item.full_name, item.kind, item.description, job.kind)
+        if decision.allowed:
+            to_read.append((job, item))
         else:
-            to_read.append(job)
-    _compare(plan, target, to_read, workers, progress)
+            _fail(plan, blocked, job, decision.reason)
+    _compare(plan, policy, target, to_read, workers, progress)
+    wanted = {naming.collision_key(job.full_name) for job in jobs.jobs}
+    leaving = [item for key, item in live.items() if key not in wanted]
+    deleted: list[LiveItem] = []
     if prune:
-        wanted = {naming.collision_key(job.full_name) for job in jobs.jobs}
-        doomed = [item for key, item in live.items()
-                  if key not in wanted and is_managed(item.description) and _in_scope(item.full_name, folder)]
-        # Deepest first, so a folder goes after what it holds.
-        for item in sorted(doomed, key=lambda i: (-i.full_name.count("/"), i.full_name)):
-            if any(d.full_name != item.full_name and item.full_name.startswith(d.full_name + "/") for d in doomed):
-                continue  # deleting its managed folder deletes it too
-            plan.changes.append(Change("delete", item.full_name, "folder" if item.kind == "folder" else "job", None, None))
-    _plan_views(plan, jobs, target)
+        doomed = [item for item in leaving if policy.may_delete(item.full_name, item.description).allowed]
+        deleted, notes = ownership.prunable(policy, doomed, live, unseen)
+        plan.notes.extend(notes)
+        plan.changes.extend(Change("delete", item.full_name, "folder" if item.kind == "folder" else "job", None, None)
+                            for item in deleted)
+    gone = tuple(naming.collision_key(item.full_name) for item in deleted)
+    plan.orphans = sorted(item.full_name for item in leaving if policy.is_orphan(item.full_name, item.description)
+                          and not _within(naming.collision_key(item.full_name), gone))
+    _plan_views(plan, policy, jobs, target)
     # Writes in rendered order (folders and upstreams first), then views, then deletes (the sort
     # is stable: deletes keep their deepest-first order).
     position = {job.full_name: index for index, job in enumerate(jobs.jobs)}
@@ -145,47 +164,76 @@ def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool =
     return plan
 
 
-def _compare(plan: Plan, target: Target, to_read: list[Job], workers: int,
+def _within(key: str, folders: tuple[str, ...]) -> bool:
+    """True when ``key`` is one of ``folders`` or inside one of them."""
+    return any(key == folder or key.startswith(folder + "/") for folder in folders)
+
+
+def _fail(plan: Plan, blocked: set[str], job: Job, reason: str) -> None:
+    plan.failed.append(Failure(job.full_name, reason))
+    if job.kind == "folder":
+        blocked.add(job.full_name)
+
+
+def _compare(plan: Plan, policy: ownership.Policy, target: Target, to_read: list[tuple[Job, LiveItem]], workers: int,
              progress: Callable[[int], None] | None) -> None:
-    def read(job: Job) -> tuple[Job, str | Exception]:
+    def read(pair: tuple[Job, LiveItem]) -> tuple[Job, LiveItem, str | Exception]:
+        job, item = pair
         try:
-            return job, target.read_config(job.full_name)
+            return job, item, target.read_config(job.full_name)
         except JenkinsDockerError as exc:
-            return job, exc
+            return job, item, exc
 
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
     try:
-        _collect(plan, pool.map(read, to_read), progress)
+        _collect(plan, policy, pool.map(read, to_read), progress)
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: read no more
         raise
     pool.shutdown(wait=True)
 
 
-def _collect(plan: Plan, reads: Iterable[tuple[Job, str | Exception]], progress: Callable[[int], None] | None) -> None:
+def _collect(plan: Plan, policy: ownership.Policy, reads: Iterable[tuple[Job, LiveItem, str | Exception]],
+             progress: Callable[[int], None] | None) -> None:
     """Sort each read config into unchanged, update or replace (or a failure)."""
-    for job, live in reads:
+    for job, item, live in reads:
         if progress:
             progress(1)
         if isinstance(live, Exception):
             plan.failed.append(Failure(job.full_name, live.message if isinstance(live, JobError) else str(live)))
             continue
         job = dataclasses.replace(job, xml=xmlcompare.carry_secrets(job.xml, live))
+        new = job.xml
         try:
             live_tag, live_canonical = xmlcompare.tag_and_canonical(live)
-            live_kind = kind_of_xml(live_tag)
-            equal = live_kind == job.kind and live_canonical == xmlcompare.canonical(job.xml)
         except xmlcompare.XMLError as exc:
-            live_kind, equal = "other", False
-            log.warning("%s: live config is not XML (%s); it will be replaced", job.full_name, exc)
+            if job.kind == "folder" or item.kind != job.kind:
+                plan.failed.append(Failure(job.full_name, f"its live config.xml cannot be read ({exc}); not changed"))
+            else:  # same kind by the listing: posting the config keeps the job and its history
+                log.warning("%s: live config is not XML (%s); it will be rewritten", job.full_name, exc)
+                plan.changes.append(Change("update", job.full_name, _what(job), new, live, job.after))
+            continue
+        live_kind = kind_of_xml(live_tag)
+        if job.kind == "folder" and live_kind == "folder":
+            new = folders.merge(live, job.xml)
+            equal = xmlcompare.canonical(new) == live_canonical
+        else:
+            equal = live_kind == job.kind and live_canonical == xmlcompare.canonical(job.xml)
         if equal:
             plan.unchanged.append(job.full_name)
             continue
-        action: Action = "replace" if live_kind != job.kind else "update"
-        plan.changes.append(Change(action, job.full_name, _what(job), job.xml, live, job.after))
+        if live_kind == job.kind:
+            plan.changes.append(Change("update", job.full_name, _what(job), new, live, job.after))
+            continue
+        decision = policy.may_replace(job.full_name, item.description, live_kind, job.kind)
+        if decision.allowed:
+            plan.changes.append(Change("replace", job.full_name, _what(job), new, live, job.after,
+                                       f"{live_kind} -> {job.kind}: its build history is lost"))
+        else:
+            plan.failed.append(Failure(job.full_name, decision.reason))
 
 
-def _plan_views(plan: Plan, jobs: JobSet, target: Target) -> None:
+def _plan_views(plan: Plan, policy: ownership.Policy, jobs: JobSet, target: Target) -> None:
     for view in jobs.views:
         if view.folder:
             continue  # rendered inside its folder's config
@@ -197,18 +245,19 @@ def _plan_views(plan: Plan, jobs: JobSet, target: Target) -> None:
         after = tuple(j.full_name for j in jobs.jobs)
         if live is None:
             plan.changes.append(Change("create", view.name, "view", view.xml, None, after))
-        elif not xmlcompare.same(live, view.xml):
-            if is_managed(live):
-                plan.changes.append(Change("update", view.name, "view", view.xml, live, after))
-            else:
-                plan.failed.append(Failure(f"view {view.name}", "a view of that name exists and is not managed by jenkins-docker"))
+            continue
+        try:
+            if xmlcompare.same(live, view.xml):
+                continue
+            description = ownership.description_of(live)
+        except xmlcompare.XMLError:
+            description = ""  # not XML: nobody's line
+        decision = policy.may_write(f"view {view.name}", f"view {view.name}", "view", description, "view")
+        if decision.allowed:
+            plan.changes.append(Change("update", view.name, "view", view.xml, live, after))
+        else:
+            plan.failed.append(Failure(f"view {view.name}", decision.reason))
 
 
 def _what(job: Job) -> Literal["job", "folder"]:
     return "folder" if job.kind == "folder" else "job"
-
-
-def _in_scope(full_name: str, folder: str | None) -> bool:
-    if folder:
-        return full_name.casefold().startswith(folder.casefold() + "/")
-    return "/" not in full_name

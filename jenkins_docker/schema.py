@@ -89,6 +89,8 @@ SEED_JOB = Section("seed_job", {
 
 JENKINS = Section("jenkins", {
     "folder": Key(STR, "folder holding every generated job; `ops/docker` nests"),
+    "owner": Key(STR, "this inventory's identity on a shared Jenkins, written in the ownership line of every item it makes "
+                      "(default: the folder path); sync only changes items with its own owner"),
     "view": Key(STR, "name of a list view showing the generated jobs"),
     "agent": Key(STR, "label expression of the agents that have Docker"),
     "job_type": Key(STR, "kind of job generated", enum=("freestyle", "pipeline")),

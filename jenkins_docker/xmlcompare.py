@@ -31,26 +31,39 @@ class XMLError(ValueError):
     """A config could not be parsed as XML."""
 
 
-# A character reference to a C0 control (tab, LF and CR aside): legal in the XML 1.1 that Jenkins
-# writes (``&#x1b;``), refused by expat, which parses XML 1.0 only.
-_XML11_CONTROL = re.compile(r"&#(?:x0*([0-9a-fA-F]{1,2})|0*([0-9]{1,2}));")
+# XML 1.1 (what Jenkins writes) allows control characters as character references (``&#x1b;``);
+# expat only knows XML 1.0, which forbids them. They are read as characters of a private-use
+# plane (U+F0000 + code), which no config holds, and written back as the same references.
+_CONTROL_REF = re.compile(r"&#(?:x([0-9a-fA-F]+)|([0-9]+));")
+_SHIFT = 0xF0000
+_SHIFTED = re.compile("[\U000F0001-\U000F001F]")
 
 
-def _xml11_control(match: re.Match[str]) -> str:
-    code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
-    if 0 < code < 0x20 and code not in (0x9, 0xA, 0xD):
-        return chr(0xF0000 + code)  # a private-use stand-in: distinct per control, parseable
-    return match.group(0)
+def _xml10_illegal(code: int) -> bool:
+    return 0 < code < 0x20 and code not in (0x9, 0xA, 0xD)
+
+
+def _shift_control_refs(text: str) -> str:
+    def shift(found: re.Match[str]) -> str:
+        code = int(found.group(1), 16) if found.group(1) else int(found.group(2))
+        return chr(_SHIFT + code) if _xml10_illegal(code) else found.group(0)
+
+    return _CONTROL_REF.sub(shift, text) if "&#" in text else text
+
+
+def control_refs(text: str) -> str:
+    """Serialised text with the control characters :func:`parse` shifted written back as ``&#x..;``."""
+    return _SHIFTED.sub(lambda found: f"&#x{ord(found.group(0)) - _SHIFT:x};", text)
 
 
 def parse(text: str) -> ET.Element:
-    """Parse a config.xml, whatever its declaration says (expat refuses ``version="1.1"`` and the
-    control characters XML 1.1 allows, which read as private-use stand-ins)."""
-    text = _DECLARATION.sub("", text, count=1).replace("\r\n", "\n")
-    if "&#" in text:
-        text = _XML11_CONTROL.sub(_xml11_control, text)
+    """Parse a config.xml, whatever its declaration says (expat refuses ``version="1.1"``).
+
+    Control characters written as references, as Jenkins does under its XML 1.1 declaration,
+    parse too (see :func:`control_refs` to write them back).
+    """
     try:
-        return ET.fromstring(text)
+        return ET.fromstring(_shift_control_refs(_DECLARATION.sub("", text, count=1).replace("\r\n", "\n")))
     except ET.ParseError as exc:
         raise XMLError(f"not well-formed XML: {exc}") from None
 
@@ -82,7 +95,7 @@ def diff(old: str | None, new: str | None, name: str) -> str:
 def _pretty(text: str) -> list[str]:
     root = _normalised(text)
     ET.indent(root, space="  ")
-    return [line + "\n" for line in ET.tostring(root, encoding="unicode").splitlines()]
+    return [line + "\n" for line in control_refs(ET.tostring(root, encoding="unicode")).splitlines()]
 
 
 def _normalised(text: str) -> ET.Element:
@@ -115,7 +128,7 @@ def _normalise(element: ET.Element) -> None:
 
 
 def _serialise(element: ET.Element) -> str:
-    return ET.tostring(element, encoding="unicode")
+    return control_refs(ET.tostring(element, encoding="unicode"))
 
 
 def carry_secrets(new: str, live: str) -> str:

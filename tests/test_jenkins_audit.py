@@ -116,9 +116,10 @@ def test_non_ascii_text_survives_an_update_of_every_job_and_view(tmp_path: Path,
     path = write(tmp_path, NON_ASCII)
     target = remote(jenkins)
     sync(path, target)
-    # Force an update of everything: each item's description is edited by hand.
+    # Force an update of everything: each item's description is edited by hand (above the
+    # ownership line, which keeps the item ours).
     for name in [*jenkins.folder_names(), *jenkins.job_names()]:
-        config = jenkins.get_config(name).replace("Managed by jenkins-docker", "Managed by jenkins-docker (edited)")
+        config = jenkins.get_config(name).replace("<description>", "<description>(edited) ", 1)
         jenkins.put_job(name, config) if name in jenkins.job_names() else jenkins.put_folder(name, config)
     plan, result = sync(path, target)
     assert result.ok and len(result.update) == len(jenkins.job_names()) + len(jenkins.folder_names())
@@ -174,7 +175,7 @@ def test_both_examples_converge_after_a_first_sync_and_after_an_update_of_every_
     assert first.ok and first.create
     assert not replan(path, target).has_changes
     for name in jenkins.job_names():
-        jenkins.put_job(name, jenkins.get_config(name).replace("Managed by jenkins-docker", "Managed by jenkins-docker!"))
+        jenkins.put_job(name, jenkins.get_config(name).replace("<description>", "<description>(edited) ", 1))
     _, second = sync(path, target)
     assert second.ok and len(second.update) == len(jenkins.job_names())
     plan = replan(path, target)

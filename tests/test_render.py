@@ -23,6 +23,7 @@ import pytest
 
 from jenkins_docker import xmlcompare
 from jenkins_docker.inventory import load
+from jenkins_docker.ownership import ownership_line
 from jenkins_docker.jobs import MANAGED_LINE, MANAGED_MARKER, Job, TemplateError, bundled_templates, render, write_tree
 from jenkins_docker.model import Inventory
 from jenkins_docker.testing.fake_jenkins import DEFAULT_PLUGINS, FakeJenkins
@@ -99,11 +100,12 @@ def test_every_item_is_xml_with_the_managed_marker_as_its_last_description_line(
     for job in jobs.jobs:
         root = parse(job.xml)
         assert root.tag == expected_root[job.kind], job.full_name
-        assert (root.findtext("description") or "").splitlines()[-1] == MANAGED_LINE
+        line = ownership_line(inventory.jenkins.identity)
+        assert (root.findtext("description") or "").splitlines()[-1] == line != MANAGED_LINE
         assert MANAGED_MARKER in (root.findtext("description") or "")
         assert root.find("*[@plugin]") is None and "plugin=" not in job.xml
     for view in jobs.views:
-        assert MANAGED_MARKER in (parse(view.xml).findtext("description") or "")
+        assert (parse(view.xml).findtext("description") or "").splitlines()[-1] == ownership_line(inventory.jenkins.identity)
 
 
 def test_jobs_come_folders_first_then_each_after_what_it_depends_on(platform):

@@ -93,18 +93,22 @@ def print_plan(plan: Any, *, diffs: bool = True) -> None:
     for change in plan.changes:
         symbol, colour = _SYMBOLS[change.action]
         what = "" if change.what == "job" else f" ({change.what})"
-        click.echo(console.style(f"{symbol} {change.action} {change.name}{what}", fg=colour, bold=True))
+        note = f" ({change.note})" if change.note else ""
+        click.echo(console.style(f"{symbol} {change.action} {change.name}{what}{note}", fg=colour, bold=True))
         if diffs and change.action in ("update", "replace"):
             for line in change.diff.splitlines():
                 line_colour = "green" if line.startswith("+") else "red" if line.startswith("-") else None
                 click.echo("    " + (console.style(line, fg=line_colour) if line_colour else line))
     for failure in plan.failed:
         click.echo(console.style(f"! failed {failure.job}: {failure.error}", fg="red", bold=True))
+    for orphan in plan.orphans:
+        click.echo(console.style(f"? orphan {orphan}: this inventory's, no longer in it; kept (--prune deletes it)", fg="yellow"))
     counts = {a: sum(1 for c in plan.changes if c.action == a) for a in ("create", "update", "replace", "delete")}
-    replaced = f" ({counts['replace']} replaced: job type changed)" if counts["replace"] else ""
+    replaced = f" ({counts['replace']} replaced: job type changed, build history lost)" if counts["replace"] else ""
     click.echo(f"Plan for {plan.target}: {counts['create']} to create, {counts['update'] + counts['replace']} to update{replaced}, "
                f"{counts['delete']} to delete, {len(plan.unchanged)} unchanged"
-               + (f", {len(plan.failed)} failed" if plan.failed else "") + ".")
+               + (f", {len(plan.failed)} failed" if plan.failed else "")
+               + (f", {len(plan.orphans)} orphaned (kept)" if plan.orphans else "") + ".")
 
 
 def _show_plan(plan: Any, fmt: str) -> None:
@@ -152,7 +156,10 @@ def sync_command(path: str, **opts: Any) -> int:
         for action, names in (("create", result.create), ("update", result.update), ("delete", result.delete)):
             symbol, colour = _SYMBOLS[action]
             for name in sorted(names):
-                click.echo(console.style(f"{symbol} {action}d {name}", fg=colour))
+                replaced = " (replaced: job type changed, build history lost)" if name in result.replace else ""
+                click.echo(console.style(f"{symbol} {action}d {name}{replaced}", fg=colour))
+        for orphan in result.orphans:
+            click.echo(console.style(f"? orphan {orphan}: this inventory's, no longer in it; kept (--prune deletes it)", fg="yellow"))
         for failure in result.failed:
             click.echo(console.style(f"! failed {failure.job}: {failure.error}", fg="red", bold=True), err=True)
         click.echo(f"Synced {plan.target}: {len(result.create)} created, {len(result.update)} updated, "
