@@ -7,12 +7,14 @@ DEPS   := $(VENV)/.deps-installed
 DEMO   := demo-out
 EXAMPLE := examples/iiiepe/inventory.yml
 
-.PHONY: help install test demo bench clean
+.PHONY: help install test demo bench mutate clean
 
 help:
 	@echo "make demo   - validate, graph, render and sync the bundled example into $(DEMO)/"
 	@echo "make test   - run the test suite"
 	@echo "make bench  - compare with Jenkins Job Builder (slow; writes docs/benchmarks.md)"
+	@echo "make mutate - mutation testing of plan/sync/xmlcompare/ownership (slow, minutes; writes docs/mutation.md)"
+	@echo "              one module: make mutate MUTATE=jenkins_docker/plan.py"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +56,11 @@ demo: install
 bench: install
 	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/run.py
+
+# Mutation testing (tools/mutate.py): not part of `make test`, it runs the tests hundreds of times.
+MUTATE ?=
+mutate: install
+	nice -n 10 $(BIN)/python tools/mutate.py --workers 2 $(MUTATE)
 
 clean:
 	rm -rf $(VENV) $(DEMO) build *.egg-info

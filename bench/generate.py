@@ -208,6 +208,35 @@ def exports(entry: Entry) -> list[str]:
     return [f"export {k}={v}" for k, v in sorted(entry.env.items())]
 
 
+def _pulled(parent: str, by_key: dict[str, Entry]) -> str:
+    """The reference a build pulls for a parent: a listed one from where its job pushes it, an
+    external one fully qualified (the workload's externals are official images with a tag)."""
+    return f"{by_key[parent].push_name}:latest" if parent in by_key else f"docker.io/library/{parent}"
+
+
+def record_lines(entry: Entry, by_key: dict[str, Entry]) -> tuple[list[str], list[str]]:
+    """Pull each parent and read its digest (the recording step), and the build's --label arguments."""
+    lines, entries = [], []
+    for n, parent in enumerate(entry.parents, start=1):
+        ref = _pulled(parent, by_key)
+        repository = ref.rsplit(":", 1)[0]
+        for hub in ("docker.io/library/", "docker.io/"):      # Docker shows Hub names without them
+            if repository.startswith(hub):
+                repository = repository[len(hub):]
+                break
+        template = ('{{range .RepoDigests}}{{if eq (index (split . "@") 0) "%s"}}{{index (split . "@") 1}}{{end}}{{end}}'
+                    % repository)
+        lines += [f"docker pull {ref}",
+                  f"PARENT_DIGEST_{n}=$(docker image inspect --format '{template}' {ref})",
+                  f"test -n \"$PARENT_DIGEST_{n}\" || {{ echo 'cannot read the digest of {ref} after pulling it' >&2; exit 1; }}"]
+        entries.append(f"{ref}@${{PARENT_DIGEST_{n}}}")
+    last = len(entry.parents)
+    labels = ["--label", f"org.opencontainers.image.base.name={_pulled(entry.parents[-1], by_key)}",
+              "--label", f'"org.opencontainers.image.base.digest=${{PARENT_DIGEST_{last}}}"',
+              "--label", f'"org.jenkins-docker.parents={" ".join(entries)}"']
+    return lines, labels
+
+
 def pull_registries(entry: Entry, by_key: dict[str, Entry]) -> list[str]:
     """Names of the other registries the entry's listed parents are pushed to, by host."""
     own = REGISTRIES[entry.registry][0]
@@ -216,11 +245,13 @@ def pull_registries(entry: Entry, by_key: dict[str, Entry]) -> list[str]:
 
 
 def build_script(entry: Entry, by_key: dict[str, Entry]) -> str:
-    """The build-and-push shell step: logins with bound credentials, build, push three tags."""
+    """The build-and-push shell step: logins with bound credentials, pull and record the parents,
+    build, push three tags."""
     host = REGISTRIES[entry.registry][0]
     pulls = [REGISTRIES[name][0] for name in pull_registries(entry, by_key)]
     tags = [f"{entry.push_name}:{t}" for t in ("$BUILD_NUMBER", "$SHORT_COMMIT", "latest")]
-    build = ["docker", "build", "--pull", "-f", "Dockerfile"]
+    record, labels = record_lines(entry, by_key)
+    build = ["docker", "build", "-f", "Dockerfile", *labels]
     for arg, value in sorted(entry.build_args.items()):
         build += ["--build-arg", f"{arg}={value}"]
     for tag in tags:
@@ -234,6 +265,7 @@ def build_script(entry: Entry, by_key: dict[str, Entry]) -> str:
         *(f"printf '%s\\n' \"$PULL_PASSWORD_{n}\" | docker login --username \"$PULL_USER_{n}\" --password-stdin {h}"
           for n, h in enumerate(pulls, start=1)),
         "SHORT_COMMIT=$(git rev-parse --short HEAD)",
+        *record,
         " ".join(build),
         *(f"docker push {tag}" for tag in tags),
     ]

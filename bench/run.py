@@ -684,7 +684,12 @@ def report(results: dict[str, Any], cfg: Config) -> str:
         "![time against N](benchmarks.png)" if cfg is FULL else "![time against N](benchmarks.png)",
         "",
     ]
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    if results.get("outdated"):
+        import outdated  # bench/outdated.py
+
+        text = outdated.splice(text, outdated.section(results["outdated"]))
+    return text
 
 
 def _walls(walls: list[float]) -> str:
@@ -731,10 +736,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a small smoke run; report under bench/out/quick/")
     parser.add_argument("--no-profile", action="store_true", help="do not profile the commands of missed targets")
+    parser.add_argument("--only", choices=["outdated"],
+                        help="run one scenario alone and replace its section of docs/benchmarks.md")
     parser.add_argument("--report-only", action="store_true",
                         help="only write the report again from bench/out/results.json (after editing bench/NOTES.md)")
     args = parser.parse_args()
     cfg = QUICK if args.quick else FULL
+    if args.only == "outdated":
+        import outdated  # bench/outdated.py
+
+        result = outdated.bench_outdated(1000 if not args.quick else 200, PYTHON)
+        log(f"outdated: {result}")
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "outdated.json").write_text(json.dumps(result, indent=1))
+        docs = cfg.docs / "benchmarks.md"
+        docs.write_text(outdated.splice(docs.read_text() if docs.exists() else "", outdated.section(result)))
+        return 0
     if args.report_only:
         results = json.loads((OUT / "results.json").read_text())
         (cfg.docs / "benchmarks.md").write_text(report(results, cfg))
@@ -757,6 +774,9 @@ def main() -> int:
     results["sync"] = bench_sync(cfg)
     results["cli"] = bench_cli(cfg)
     results["phases"] = bench_phases(cfg)
+    import outdated  # bench/outdated.py
+
+    results["outdated"] = outdated.bench_outdated(1000 if cfg is FULL else 200, PYTHON)
     checked = targets(results["render"], results["sync"], results["cli"], cfg)
     results["targets"] = [{k: v for k, v in asdict(t).items() if k != "profile"} for t in checked]
     results["profiles"] = {}

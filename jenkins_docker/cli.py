@@ -200,20 +200,92 @@ def sync(inventory: str, **options: Any) -> int:
     return sync_command(inventory, **options)
 
 
+_insecure_registry_option = click.option(
+    "--insecure-registry", "insecure_registries", multiple=True, metavar="HOST",
+    help="Talk plain HTTP to this registry (repeatable); registries on loopback always may.")
+
+
 @cli.command(context_settings=CONTEXT)
 @click.argument("inventory", type=click.Path(dir_okay=False))
-@click.argument("images", metavar="IMAGE...", nargs=-1, required=True)
+@_format_option
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when all is fresh, 2 when something is outdated, 1 on error.")
+@_workers_option
+@_insecure_registry_option
+def outdated(inventory: str, fmt: str, detailed_exitcode: bool, workers: int, insecure_registries: tuple[str, ...]) -> int:
+    """List the images built on a parent that has moved since, asking the registries.
+
+    Each image's latest records the digest of every parent it was built from (labels written by
+    its job); a parent whose tag now points elsewhere makes it outdated. Images never built or
+    built before the labels existed are unknown, not outdated. Registry logins come from
+    REGISTRY_<NAME>_USER / REGISTRY_<NAME>_PASSWORD (NAME: the inventory's registry name) or
+    Docker's config.json.
+
+    \b
+    Examples:
+      jenkins-docker outdated inventory.yml
+      jenkins-docker outdated inventory.yml --format json | jq -r '.outdated[].image'
+      jenkins-docker outdated inventory.yml --detailed-exitcode || echo "rebuild needed"
+    Exit code: 0 fresh (or outdated without --detailed-exitcode), 1 a registry could not be asked,
+    2 something is outdated (--detailed-exitcode).
+    """
+    from jenkins_docker.commands.freshness import outdated_command
+
+    return outdated_command(inventory, fmt, detailed_exitcode, workers, insecure_registries)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("inventory", type=click.Path(dir_okay=False))
+@click.argument("images", metavar="[IMAGE...]", nargs=-1)
+@click.option("--outdated", "outdated_only", is_flag=True,
+              help="Queue the outdated images (see `outdated`) that are not below another outdated image.")
+@_workers_option
+@_insecure_registry_option
 @_target_options
-def rebuild(inventory: str, images: tuple[str, ...], **options: Any) -> int:
-    """Queue builds of the jobs of IMAGE...; the cascade rebuilds their dependents.
+def rebuild(inventory: str, images: tuple[str, ...], outdated_only: bool, workers: int, insecure_registries: tuple[str, ...], **options: Any) -> int:
+    """Queue builds of the jobs of IMAGE... (or of the outdated images); the cascade rebuilds their dependents.
 
     \b
     Examples:
       jenkins-docker rebuild inventory.yml acme/nginx --jenkins https://jenkins.example.org
+      jenkins-docker rebuild --outdated inventory.yml --jenkins https://jenkins.example.org
     """
     from jenkins_docker.commands.jobs import rebuild_command
 
+    if outdated_only:
+        if images:
+            raise click.UsageError("give IMAGE... or --outdated, not both")
+        from jenkins_docker.commands.freshness import rebuild_outdated_command
+        from jenkins_docker.commands.jobs import open_target
+
+        target = open_target(options["jenkins_url"], options["jenkins_home"], options["user"], options["token_file"],
+                             options["ca_bundle"], options["insecure"], require_remote=True)
+        return rebuild_outdated_command(inventory, workers, insecure_registries, target)
+    if not images:
+        raise click.UsageError("name the images to rebuild, or pass --outdated")
     return rebuild_command(inventory, images, **options)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("inventory", type=click.Path(dir_okay=False))
+@_target_options
+@_format_option
+def status(inventory: str, fmt: str, **options: Any) -> int:
+    """Each image's last build on Jenkins, when, and whether it is behind a parent.
+
+    An image is behind when a parent's last successful build is newer than its own: a cascade
+    that failed or never ran. Reads every job's last builds in one request.
+
+    \b
+    Examples:
+      jenkins-docker status inventory.yml --jenkins https://jenkins.example.org
+      jenkins-docker status inventory.yml --format json | jq -r '.images[] | select(.behind != []) | .image'
+    """
+    from jenkins_docker.commands.freshness import status_command
+    from jenkins_docker.commands.jobs import open_target
+
+    target = open_target(options["jenkins_url"], options["jenkins_home"], options["user"], options["token_file"],
+                         options["ca_bundle"], options["insecure"], require_remote=True)
+    return status_command(inventory, fmt, target)
 
 
 @cli.command(context_settings=CONTEXT)

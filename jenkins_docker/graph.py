@@ -174,6 +174,17 @@ class ImageGraph:
             out |= nx.descendants(graph, node)
         return out - start
 
+    def topmost(self, nodes: Iterable[str]) -> list[str]:
+        """Those of ``nodes`` that are not below another of them (through edges that trigger
+        rebuilds), sorted: queue only these and the cascade rebuilds the others once, after
+        their parents, instead of twice."""
+        start = self._known(nodes)
+        graph = self.rebuild_graph()
+        below: set[str] = set()
+        for node in start:
+            below |= nx.descendants(graph, node)
+        return sorted(start - below)
+
     def reduction(self) -> nx.DiGraph:
         """The transitive reduction of the rebuild graph over listed images: the job triggers.
 

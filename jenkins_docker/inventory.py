@@ -24,7 +24,7 @@ from jenkins_docker import naming, schema
 from jenkins_docker.dockerfile import DockerfileError, read_parents
 from jenkins_docker.errors import InventoryError, Location, Problem
 from jenkins_docker.graph import find_cycles
-from jenkins_docker.model import Image, Inventory, JenkinsSettings, Parent, Registry, SeedJob
+from jenkins_docker.model import Image, Inventory, JenkinsSettings, Parent, Registry, SeedJob, WatchJob
 from jenkins_docker.reference import DEFAULT_DOMAIN, ImageReference, ReferenceError, parse_reference
 from jenkins_docker.yamlfile import NULL_TAG, compose, location
 
@@ -418,7 +418,25 @@ class _Loader:
             gitlab_connection=values.get("gitlab_connection"),
             keep_builds=values.get("keep_builds"),
             seed_job=seed,
+            watch=self.watch_job(values, seed),
         )
+
+    def watch_job(self, values: _Values, seed: SeedJob | None) -> WatchJob | None:
+        """``jenkins.watch``; where it names no inventory repository, the seed job's."""
+        raw = values.get("watch")
+        if raw is None or "schedule" not in raw:
+            return None
+        inherited = {"git": seed.git, "branch": seed.branch, "inventory": seed.inventory, "credentials": seed.credentials} if seed else {}
+        fields = {**inherited, **raw}
+        if "git" not in fields:
+            self.error(values.key_nodes["watch"], "`watch` needs `git`, the inventory repository the job checks out (or a `seed_job` to take it from)")
+            return None
+        if "git" in raw:
+            self.check_git_url(raw.value_nodes["git"], raw["git"])
+        watch = WatchJob(**fields)
+        if problem := naming.name_problem(watch.name):
+            self.error(raw.value_nodes.get("name", values.key_nodes["watch"]), f"watch job name {watch.name!r}: {problem}")
+        return watch
 
     def registries(self, values: _Values) -> tuple[dict[str, Registry], set[str]]:
         """The valid registries, and the names of those written but refused (already reported)."""
@@ -661,6 +679,10 @@ class _Loader:
             seed_values = jenkins.get("seed_job")
             node = seed_values.value_nodes.get("name") if seed_values is not None else None
             claim(settings.seed_job.name, "the seed job", self.at(node if node is not None else jenkins.key_nodes["seed_job"]))
+        if settings.watch is not None and jenkins is not None:
+            watch_values = jenkins.get("watch")
+            node = watch_values.value_nodes.get("name") if watch_values is not None else None
+            claim(settings.watch.name, "the watch job", self.at(node if node is not None else jenkins.key_nodes["watch"]))
 
     def check_cycles(self, entries: dict[str, _Entry], parents: dict[str, tuple[Parent, ...]]) -> None:
         """A dependency cycle is an error printing its whole path and where each `from` is."""

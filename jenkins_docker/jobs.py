@@ -51,7 +51,9 @@ What a build runs
 The ``test`` command (as written), then one shell script: ``docker login --password-stdin`` with
 the registry's credentials bound to ``REGISTRY_USER``/``REGISTRY_PASSWORD`` (the XML holds only
 credentials ids), and one more login per other registry the build pulls a parent from
-(:mod:`jenkins_docker.logins`), ``docker build --pull`` tagged ``$BUILD_NUMBER``, the short commit and
+(:mod:`jenkins_docker.logins`), a ``docker pull`` of each parent whose resolved digest is recorded
+as labels (:mod:`jenkins_docker.provenance`), ``docker build`` (without ``--pull``: it uses the
+parents just pulled) tagged ``$BUILD_NUMBER``, the short commit and
 ``latest``, a push of each tag, and ``docker logout`` from an ``EXIT`` trap, so it runs on
 failure too. ``DOCKER_CONFIG`` points into the build's own temporary directory
 (``$WORKSPACE_TMP``, else ``$WORKSPACE@tmp``): the logout of one build cannot log out another
@@ -93,6 +95,9 @@ Groovy strings, which do not interpolate ``$``).
 | `seed.xml.j2` | `git`, `gitlab`, `keep_builds`, `builders` | as above (the inventory's repository) |
 | | `agent` | `jenkins.agent`, or `None` |
 | | `api_credentials` | credentials id bound as `JENKINS_USER` / `JENKINS_API_TOKEN` |
+| `watch.xml.j2` | `git`, `keep_builds`, `agent`, `builders` | as above (the inventory's repository): `rebuild --outdated` |
+| | `timer` | the watch's schedule |
+| | `bindings` | list of `{credentials, username_variable, password_variable}`: the Jenkins API login, then each registry's (``REGISTRY_<NAME>_USER``/``_PASSWORD``) |
 | `folder.xml.j2` | `name`, `full_name`, `description` | the folder's |
 | | `views` | list of views (as below) shown in the folder besides "All" |
 | `view.xml.j2` | `view` | `{name, description, jobs}`: `jobs` sorted case-insensitively, relative to the view's folder |
@@ -114,7 +119,7 @@ from typing import Any, Iterable, Mapping
 import jinja2
 import networkx as nx
 
-from jenkins_docker import naming, ownership
+from jenkins_docker import naming, ownership, provenance
 from jenkins_docker.errors import JenkinsDockerError
 from jenkins_docker.logins import RegistryLogin, registry_logins
 from jenkins_docker.model import Image, Inventory
@@ -146,7 +151,7 @@ class Job:
     name: str
     folder: str | None      # the folder holding it, or None at the top level
     kind: str               # "folder" | "freestyle" | "pipeline"
-    role: str               # "folder" | "build" | "deploy" | "seed"
+    role: str               # "folder" | "build" | "deploy" | "seed" | "watch"
     image: str | None       # the inventory key of the image or app (build and deploy jobs)
     xml: str                # config.xml, UTF-8 text, identical for identical input
     after: tuple[str, ...] = ()   # full names of the items to write first: its folder and the
@@ -267,15 +272,19 @@ def _exports(env: Mapping[str, str]) -> list[str]:
 
 
 # -- the pieces of a job -----------------------------------------------------------------------
-def _build_commands(image: Image, logins: list[RegistryLogin]) -> list[str]:
-    """Log in, build, tag, push and log out: the shell lines of a build, values quoted.
+def _build_commands(image: Image, logins: list[RegistryLogin], parents: list[str]) -> list[str]:
+    """Log in, pull and record the parents, build, tag, push and log out: the shell lines of a
+    build, values quoted.
 
     ``logins`` are the registries the build pushes to and pulls from (:mod:`jenkins_docker.logins`),
-    each one's credentials bound to its own variables.
+    each one's credentials bound to its own variables; ``parents`` the references pulled (see
+    :mod:`jenkins_docker.provenance`).
     """
     name = shlex.quote(image.push_name)
     tags = [f"{name}:{tag}" for tag in (_BUILD_TAG, _COMMIT_TAG, _LATEST_TAG)]
-    build = ["docker", "build", "--pull", "-f", shlex.quote(image.dockerfile)]
+    # No --pull: the build uses the parents just pulled, whose digests the labels record.
+    record, labels = provenance.record_commands(parents)
+    build = ["docker", "build", "-f", shlex.quote(image.dockerfile), *labels]
     for arg, value in sorted(image.build_args.items()):
         build += ["--build-arg", shlex.quote(f"{arg}={value}")]
     for tag in tags:
@@ -288,6 +297,7 @@ def _build_commands(image: Image, logins: list[RegistryLogin]) -> list[str]:
         *(f"printf '%s\\n' \"${login.password_variable}\" | docker login --username \"${login.username_variable}\" "
           f"--password-stdin {shlex.quote(login.host)}" for login in logins),
         "SHORT_COMMIT=$(git rev-parse --short HEAD)",
+        *record,
         " ".join(build),
         *(f"docker push {tag}" for tag in tags),
     ]
@@ -400,7 +410,7 @@ class _Renderer:
         cascade = f"Triggers: {', '.join(self.full(t) for t in triggers)}." if triggers else "Triggers no other image job."
         logins = registry_logins(self.inventory, image)
         builders = [_script(_exports(image.env) + [image.test])] if image.test else []
-        builders.append(_script(_exports(image.env) + _build_commands(image, logins)))
+        builders.append(_script(_exports(image.env) + _build_commands(image, logins, provenance.pull_reference(self.inventory, image))))
         context = {
             "description": self.build_description(image, cascade),
             "git": self.git(image.git, image.branch),
@@ -436,7 +446,7 @@ class _Renderer:
                              f"usernameVariable: {groovy_string(login.username_variable)}, "
                              f"passwordVariable: {groovy_string(login.password_variable)})" for login in logins)
         stages += _block("stage('Build and push') {", _block(f"withCredentials([{bindings}]) {{",
-                                                               [f"sh {groovy_string(_script(_build_commands(image, logins)))}"]))
+                                                               [f"sh {groovy_string(_script(_build_commands(image, logins, provenance.pull_reference(self.inventory, image))))}"]))
         lines = [f"def waves = [{', '.join(_groovy_list(naming.absolute(name) for name in wave) for wave in waves)}]", ""] if waves else []
         lines += _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git)]), *_with_env(image.env, stages)])
         if image.deploy_job_name:
@@ -481,16 +491,24 @@ class _Renderer:
         return self.make_job(image.deploy_job_name, "freestyle", "deploy", image.key, "deploy-freestyle.xml.j2", context)
 
     # -- seed, folders, views --------------------------------------------------------------
+    def jenkins_url_argument(self) -> str:
+        """The ``--jenkins`` argument of the seed and watch jobs' shell lines.
+
+        ``$JENKINS_URL`` is set in a build only when Jenkins's root URL is configured: the
+        inventory's ``seed_job.jenkins_url`` comes first, and without either the build stops with
+        a message saying what to set.
+        """
+        seed = self.settings.seed_job
+        if seed is not None and seed.jenkins_url:
+            return shlex.quote(seed.jenkins_url)
+        return '"${JENKINS_URL:?set jenkins.seed_job.jenkins_url in the inventory, or the Jenkins URL in Manage Jenkins > System}"'
+
     def seed_job(self) -> Job:
         seed = self.settings.seed_job
         assert seed is not None
         inventory = shlex.quote(seed.inventory)
-        # $JENKINS_URL is set in a build only when Jenkins's root URL is configured: the
-        # inventory's URL comes first, and without either the sync stops with a clear message.
-        jenkins_url = (shlex.quote(seed.jenkins_url) if seed.jenkins_url
-                       else '"${JENKINS_URL:?set jenkins.seed_job.jenkins_url in the inventory, or the Jenkins URL in Manage Jenkins > System}"')
         command = (f"python3 -m venv .venv && .venv/bin/pip install jenkins-docker && .venv/bin/jenkins-docker validate {inventory} "
-                   f"&& .venv/bin/jenkins-docker sync {inventory} --jenkins {jenkins_url} --prune")
+                   f"&& .venv/bin/jenkins-docker sync {inventory} --jenkins {self.jenkins_url_argument()} --prune")
         description = self.description(
             f"Re-syncs the jobs generated by jenkins-docker from {seed.inventory} in {seed.git}, branch {seed.branch}, "
             "on every push: validates the inventory, then runs jenkins-docker sync --prune.",
@@ -506,6 +524,38 @@ class _Renderer:
             "api_credentials": seed.credentials,
         }
         return self.make_job(seed.name, "freestyle", "seed", None, "seed.xml.j2", context)
+
+    def watch_job(self) -> Job:
+        """The watcher: ``rebuild --outdated`` on a schedule, with the API and registry logins bound by id."""
+        watch = self.settings.watch
+        assert watch is not None
+        from jenkins_docker.registry import env_name
+
+        inventory = shlex.quote(watch.inventory)
+        command = (f"python3 -m venv .venv && .venv/bin/pip install jenkins-docker && "
+                   f".venv/bin/jenkins-docker rebuild --outdated {inventory} --jenkins {self.jenkins_url_argument()}")
+        registries = sorted(self.inventory.registries.values(), key=lambda r: r.name)
+        bindings = [{"credentials": watch.credentials, "username_variable": "JENKINS_USER", "password_variable": "JENKINS_API_TOKEN"}]
+        # Reading needs only pull access: a registry's pull_credentials when it has them.
+        bindings += [{"credentials": r.pull_credentials or r.credentials, "username_variable": f"{env_name(r.name)}_USER",
+                      "password_variable": f"{env_name(r.name)}_PASSWORD"} for r in registries]
+        description = self.description(
+            f"Checks on the schedule {watch.schedule} which images are built on a parent that has moved since "
+            f"(jenkins-docker outdated, asking the registries), and queues the topmost of them; the cascade rebuilds the rest. "
+            f"Inventory: {watch.inventory} in {watch.git}, branch {watch.branch}.",
+            f"Queues builds as the credentials {watch.credentials}; reads the registries with "
+            + ", ".join(f"{r.pull_credentials or r.credentials} ({r.host})" for r in registries) + ".",
+        )
+        context = {
+            "description": description,
+            "git": self.git(watch.git, watch.branch),
+            "timer": watch.schedule,
+            "keep_builds": self.settings.keep_builds,
+            "agent": self.agent(None),
+            "builders": [_script([command])],
+            "bindings": bindings,
+        }
+        return self.make_job(watch.name, "freestyle", "watch", None, "watch.xml.j2", context)
 
     def view(self, job_names: list[str]) -> dict[str, Any]:
         assert self.settings.view is not None
@@ -549,6 +599,8 @@ class _Renderer:
                  for key in sorted(order, key=lambda k: images[k].job_name) if images[key].deploy]
         if self.settings.seed_job is not None:
             jobs.append(dataclasses.replace(self.seed_job(), after=folder))
+        if self.settings.watch is not None:
+            jobs.append(dataclasses.replace(self.watch_job(), after=folder))
         view = self.view([job.name for job in jobs]) if self.settings.view else None
         views = []
         if view is not None:

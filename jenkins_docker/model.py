@@ -103,6 +103,18 @@ class SeedJob:
 
 
 @dataclass(frozen=True)
+class WatchJob:
+    """A job that runs ``rebuild --outdated`` on a schedule: rebuilds what a moved parent outdated."""
+
+    schedule: str
+    git: str                    # the inventory repository
+    branch: str = "master"
+    inventory: str = "inventory.yml"
+    name: str = naming.DEFAULT_WATCH_JOB
+    credentials: str = "jenkins-docker-api"
+
+
+@dataclass(frozen=True)
 class JenkinsSettings:
     """The ``jenkins:`` section: how jobs look in Jenkins."""
 
@@ -114,6 +126,7 @@ class JenkinsSettings:
     gitlab_connection: str | None = None
     keep_builds: int | None = None
     seed_job: SeedJob | None = None
+    watch: WatchJob | None = None
     owner: str | None = None            # as written; see `identity`
 
     @property

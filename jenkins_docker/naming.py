@@ -10,6 +10,7 @@ UNSAFE_CHARACTERS = "?*/\\%!@#$^&|<>[]:;"
 
 #: Name of the job that re-syncs Jenkins from the inventory repository, unless set.
 DEFAULT_SEED_JOB = "jenkins-docker-seed"
+DEFAULT_WATCH_JOB = "jenkins-docker-watch"
 
 #: Suffix of an app's deploy job.
 DEPLOY_SUFFIX = "-deploy"

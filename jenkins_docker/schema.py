@@ -87,6 +87,15 @@ SEED_JOB = Section("seed_job", {
                             "set only when Jenkins's root URL is configured)"),
 }, doc="a job that re-syncs Jenkins when the inventory repository is pushed")
 
+WATCH = Section("watch", {
+    "schedule": Key(STR, "Jenkins cron spec of the check, e.g. `H/30 * * * *`", required=True),
+    "git": Key(STR, "Git URL of the inventory repository (default: the seed job's)"),
+    "branch": Key(STR, "branch of the inventory repository (default: the seed job's, else master)"),
+    "inventory": Key(STR, "path of the inventory inside that repository (default: the seed job's, else inventory.yml)"),
+    "name": Key(STR, "name of the watcher job (default: jenkins-docker-watch)"),
+    "credentials": Key(STR, "Jenkins credentials id (username + API token) it queues builds with (default: the seed job's, else jenkins-docker-api)"),
+}, doc="a job that runs `rebuild --outdated` on a schedule: rebuilds exactly the images whose parent moved")
+
 JENKINS = Section("jenkins", {
     "folder": Key(STR, "folder holding every generated job; `ops/docker` nests"),
     "owner": Key(STR, "this inventory's identity on a shared Jenkins, written in the ownership line of every item it makes "
@@ -98,6 +107,7 @@ JENKINS = Section("jenkins", {
     "gitlab_connection": Key(STR, "GitLab plugin connection name: enables the push (webhook) trigger"),
     "keep_builds": Key(INT, "builds kept per job (build discarder)", minimum=1),
     "seed_job": Key(SEED_JOB, SEED_JOB.doc),
+    "watch": Key(WATCH, WATCH.doc),
 }, doc="how the jobs look in Jenkins")
 
 REGISTRY = Section("registry", {

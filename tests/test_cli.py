@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 IIIEPE = ROOT / "examples" / "iiiepe" / "inventory.yml"
 PLATFORM = ROOT / "examples" / "platform" / "inventory.yml"
-COMMANDS = ["validate", "graph", "impact", "render", "plan", "sync", "rebuild", "webhooks", "schema"]
+COMMANDS = ["validate", "graph", "impact", "render", "plan", "sync", "rebuild", "webhooks", "schema", "outdated", "status"]
 
 
 def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -83,7 +83,7 @@ def test_plan_json_has_the_contract_keys_with_full_names_including_a_delete_and_
     path.write_text(SMALL.format(folder="docker", job_type="freestyle", extra=BLOG_APP + "  news:\n"
                                  "    git: git@gitlab.example.org:web/news.git\n    from: acme/base\n"), encoding="utf-8")
     jenkins.put_job("docker/blog", "<project><description>made by hand</description></project>")
-    jenkins.put_job("docker/acme-web", jenkins.get_config("docker/acme-web").replace("docker build --pull", "docker build"))
+    jenkins.put_job("docker/acme-web", jenkins.get_config("docker/acme-web").replace("docker build ", "docker build --no-cache "))
     jenkins.reset_requests()
     done = cli("plan", str(path), "--prune", "--format", "json", env=env_for(jenkins))
     assert done.returncode == 1, done.stderr  # a failure is an error
@@ -99,7 +99,7 @@ def test_plan_json_has_the_contract_keys_with_full_names_including_a_delete_and_
     assert failure["job"] == "docker/blog" and "not managed by jenkins-docker" in failure["error"]
     assert jenkins.count(method="POST") == 0  # plan changed nothing
     assert "docker/shop" in jenkins.job_names() and "docker/news" not in jenkins.job_names()
-    assert "docker build --pull" not in jenkins.get_config("docker/acme-web")
+    assert "docker build --no-cache" in jenkins.get_config("docker/acme-web")
 
 
 def test_sync_json_has_the_contract_keys_with_a_delete_and_a_failure(tmp_path: Path, jenkins: FakeJenkins) -> None:

@@ -563,3 +563,14 @@ def test_a_seed_job_url_with_credentials_or_no_scheme_is_refused_at_its_line(tmp
             f'  seed_job: {{git: "git@gitlab.example.org:ops/inventory.git", jenkins_url: "{url}"}}')
         report = check(write(tmp_path, text))
         assert [(p.location.line, "jenkins_url" in p.message) for p in report.errors] == [(6, True)]
+
+
+def test_the_watch_job_rebuilds_against_the_same_jenkins_url(tmp_path: Path) -> None:
+    text = SMALL.format(job_type="freestyle").replace(
+        '  seed_job: {git: "git@gitlab.example.org:ops/inventory.git"}',
+        '  seed_job: {git: "git@gitlab.example.org:ops/inventory.git", jenkins_url: "https://ci.example.org/"}\n'
+        '  watch: {schedule: "H/30 * * * *"}')
+    jobs = render(load(write(tmp_path, text))).jobs
+    watch = [job for job in jobs if "rebuild --outdated" in job.xml]
+    assert len(watch) == 1
+    assert "--jenkins https://ci.example.org/" in xmlcompare.parse(watch[0].xml).findtext(".//hudson.tasks.Shell/command")

@@ -28,7 +28,7 @@ def test_wheel_holds_the_templates_the_schema_marker_and_the_entry_points(tmp_pa
     assert done.returncode == 0, done.stderr
     wheel = next(tmp_path.glob("jenkins_docker-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for template in ("freestyle.xml.j2", "pipeline.xml.j2", "deploy-freestyle.xml.j2", "seed.xml.j2", "folder.xml.j2", "view.xml.j2"):
+    for template in ("freestyle.xml.j2", "pipeline.xml.j2", "deploy-freestyle.xml.j2", "seed.xml.j2", "watch.xml.j2", "folder.xml.j2", "view.xml.j2"):
         assert f"jenkins_docker/job_templates/{template}" in names
     assert "jenkins_docker/py.typed" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

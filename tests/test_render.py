@@ -33,7 +33,7 @@ TESTS = Path(__file__).resolve().parent
 EXAMPLES = TESTS.parent / "examples"
 GOLDEN = TESTS / "golden"
 TEMPLATES = ["freestyle.xml.j2", "pipeline.xml.j2", "deploy-freestyle.xml.j2", "deploy-pipeline.xml.j2",
-             "seed.xml.j2", "folder.xml.j2", "view.xml.j2"]
+             "seed.xml.j2", "watch.xml.j2", "folder.xml.j2", "view.xml.j2"]
 
 
 def with_job_type(inventory: Inventory, job_type: str) -> Inventory:
@@ -221,14 +221,23 @@ def test_a_build_tests_then_logs_in_builds_three_tags_pushes_them_and_logs_out(i
         # its parent is pushed to Docker Hub (hub): pulled with that registry's credentials
         "printf '%s\\n' \"$PULL_PASSWORD_1\" | docker login --username \"$PULL_USER_1\" --password-stdin docker.io",
         "SHORT_COMMIT=$(git rev-parse --short HEAD)",
-        f"docker build --pull -f Dockerfile --build-arg DRUPAL_ENVIRONMENT=production -t {image}:$BUILD_NUMBER "
+        "docker pull docker.io/iiiepe/nginx-drupal6:latest",
+        "PARENT_DIGEST_1=$(docker image inspect --format "
+        "'{{range .RepoDigests}}{{if eq (index (split . \"@\") 0) \"iiiepe/nginx-drupal6\"}}{{index (split . \"@\") 1}}{{end}}{{end}}' "
+        "docker.io/iiiepe/nginx-drupal6:latest)",
+        "test -n \"$PARENT_DIGEST_1\" || { echo 'cannot read the digest of docker.io/iiiepe/nginx-drupal6:latest after pulling it' >&2; exit 1; }",
+        "docker build -f Dockerfile --label org.opencontainers.image.base.name=docker.io/iiiepe/nginx-drupal6:latest "
+        "--label \"org.opencontainers.image.base.digest=${PARENT_DIGEST_1}\" "
+        "--label \"org.jenkins-docker.parents=docker.io/iiiepe/nginx-drupal6:latest@${PARENT_DIGEST_1}\" "
+        f"--build-arg DRUPAL_ENVIRONMENT=production -t {image}:$BUILD_NUMBER "
         f"-t {image}:$SHORT_COMMIT -t {image}:latest .",
         f"docker push {image}:$BUILD_NUMBER",
         f"docker push {image}:$SHORT_COMMIT",
         f"docker push {image}:latest",
     ]
     drupal7 = commands(iiiepe_jobs["docker/iiiepe-nginx-drupal7"])[1]
-    assert "docker build --pull -f nginx-drupal7/Dockerfile -t" in drupal7 and drupal7.splitlines()[4].endswith(" nginx-drupal7")
+    build_line = next(line for line in drupal7.splitlines() if line.startswith("docker build "))
+    assert build_line.startswith("docker build -f nginx-drupal7/Dockerfile --label") and build_line.endswith(" nginx-drupal7")
 
 
 def test_an_app_build_starts_its_deploy_job_with_the_build_number(iiiepe_jobs):

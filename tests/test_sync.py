@@ -132,15 +132,15 @@ def test_a_jenkins_resave_is_not_a_change(tmp_path: Path, jenkins: FakeJenkins) 
 def test_a_job_edited_in_the_ui_is_drift_that_sync_repairs(tmp_path: Path, jenkins: FakeJenkins) -> None:
     path = inventory_file(tmp_path)
     sync(path, remote(jenkins))
-    edited = jenkins.get_config("docker/acme-web").replace("docker build --pull", "docker build")
+    edited = jenkins.get_config("docker/acme-web").replace("docker build ", "docker build --no-cache ")
     assert edited != jenkins.get_config("docker/acme-web")
     jenkins.put_job("docker/acme-web", edited)
     inventory = load(path)
     plan = make_plan(render(inventory), remote(jenkins), folder="docker")
     assert plan.names("update") == ["docker/acme-web"]
-    assert "docker build --pull" in plan.changes[0].diff
+    assert "docker build --no-cache" in plan.changes[0].diff
     apply(plan, remote(jenkins))
-    assert "docker build --pull" in jenkins.get_config("docker/acme-web")
+    assert "docker build --no-cache" not in jenkins.get_config("docker/acme-web")
     assert not make_plan(render(inventory), remote(jenkins), folder="docker").has_changes
 
 

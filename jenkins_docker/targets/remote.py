@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 import time
-from typing import Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 from urllib.parse import quote, urlencode
 
 import jenkins
@@ -279,6 +279,26 @@ class RemoteJenkins:
         except jenkins.NotFoundException:
             raise JobError(full_name, "no such job on Jenkins (run sync first)") from None
         return response.headers.get("Location")
+
+    def last_builds(self, depth: int) -> dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]]:
+        """Every job's last build and last successful build (``number``, ``result``, ``timestamp``
+        in ms), by full name, down to ``depth`` folder levels: one request."""
+        run = "number,result,timestamp"
+        tree = f"jobs[name,lastBuild[{run}],lastSuccessfulBuild[{run}]]"
+        for _ in range(max(depth, 1) - 1):
+            tree = f"jobs[name,lastBuild[{run}],lastSuccessfulBuild[{run}],{tree}]"
+        try:
+            data = self._api_json(tree).json()
+        except ValueError:
+            raise TargetError(f"{self.url} answered api/json with something that is not JSON") from None
+        out: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
+        stack = [("", job) for job in data.get("jobs") or []]
+        while stack:
+            prefix, job = stack.pop()
+            full = prefix + job["name"]
+            out[full] = (job.get("lastBuild"), job.get("lastSuccessfulBuild"))
+            stack.extend((full + "/", child) for child in job.get("jobs") or [])
+        return out
 
     def close(self) -> None:
         with self._lock:

@@ -41,7 +41,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from jenkins_docker.testing.jenkins_store import HttpError, Item, JenkinsStore, QueueItem, failure, parse_config
+from jenkins_docker.testing.jenkins_store import Build, HttpError, Item, JenkinsStore, QueueItem, failure, parse_config
 from jenkins_docker.testing.xstream import (
     DISABLE_CONCURRENT_PROPERTY, FOLDER, FREESTYLE, GITLAB_TRIGGER, ITEM_CLASSES, MODELLED_CLASSES, PIPELINE,
     PIPELINE_TRIGGERS_PROPERTY, VIEW_CLASSES, Obj, ci_key, decode_tag, root_class,
@@ -992,7 +992,18 @@ class FakeJenkins(JenkinsStore):
                          jobs=lambda: [self._item_summary(c) for c in item.sorted_children()])
         return _bean(cls, ("name", "url", "color"), name=item.name, url=self._item_url(item),
                      color=self._color(item), description=item.obj.values.get("description"),
-                     fullName=item.full_name(), displayName=item.obj.values.get("displayName") or item.name)
+                     fullName=item.full_name(), displayName=item.obj.values.get("displayName") or item.name,
+                     lastBuild=lambda: self._run_bean(item, item.builds[-1] if item.builds else None),
+                     lastSuccessfulBuild=lambda: self._run_bean(item, item.last_successful_build()))
+
+    def _run_bean(self, item: Item, build: Build | None) -> _Bean | None:
+        """A run as the JSON API shows it (Run.java's exported number, result, building, timestamp)."""
+        if build is None:
+            return None
+        assert item.obj is not None
+        cls = "hudson.model.FreeStyleBuild" if item.obj.cls == FREESTYLE else "org.jenkinsci.plugins.workflow.job.WorkflowRun"
+        return _bean(cls, ("number", "url"), building=build.building, number=build.number, result=build.result,
+                     timestamp=build.timestamp, url=f"{self._item_url(item)}{build.number}/")
 
     def _item_bean(self, item: Item) -> _Bean:
         assert item.obj is not None
@@ -1011,9 +1022,12 @@ class FakeJenkins(JenkinsStore):
         queued = next((q for q in self._queue if q.job is item), None)
         bean = _bean(item.obj.cls, ("name", "url", "color"), **common, buildable=not v.get("disabled"), builds=[],
                      color=self._color(item), firstBuild=None, healthReport=[], inQueue=queued is not None,
-                     keepDependencies=v.get("keepDependencies", False), lastBuild=None, lastCompletedBuild=None,
-                     lastFailedBuild=None, lastStableBuild=None, lastSuccessfulBuild=None,
-                     lastUnstableBuild=None, lastUnsuccessfulBuild=None, nextBuildNumber=1,
+                     keepDependencies=v.get("keepDependencies", False),
+                     lastBuild=lambda: self._run_bean(item, item.builds[-1] if item.builds else None), lastCompletedBuild=None,
+                     lastFailedBuild=None, lastStableBuild=None,
+                     lastSuccessfulBuild=lambda: self._run_bean(item, item.last_successful_build()),
+                     lastUnstableBuild=None, lastUnsuccessfulBuild=None,
+                     nextBuildNumber=(item.builds[-1].number + 1) if item.builds else 1,
                      property=[_bean(getattr(p, "cls", None) or decode_tag(p.elem.tag))
                                for p in v.get("properties") or []],
                      queueItem=self._queue_bean(queued) if queued else None)

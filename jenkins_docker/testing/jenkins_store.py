@@ -14,7 +14,7 @@ import re
 import threading
 import unicodedata
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping
 
 from jenkins_docker.testing.xstream import (
@@ -22,7 +22,7 @@ from jenkins_docker.testing.xstream import (
     XmlError, all_view, ci_key, encode_tag, parse_xml, root_class, root_tag, version_tuple,
 )
 
-__all__ = ["HttpError", "Item", "JenkinsStore", "QueueItem", "bump_version", "failure", "parse_config"]
+__all__ = ["Build", "HttpError", "Item", "JenkinsStore", "QueueItem", "bump_version", "failure", "parse_config"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,6 +68,25 @@ def bump_version(version: str) -> str:
 # Items and the queue
 # ---------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Build:
+    """A build of a job, seeded by a test (the fake never runs anything).
+
+    The fields are those Jenkins exports for a run (jenkinsci/jenkins,
+    core/src/main/java/hudson/model/Run.java: ``@Exported`` getNumber, getResult, which is null
+    while the build runs, isBuilding, and getTimestamp, the time it was scheduled, which the JSON
+    API writes as milliseconds since the epoch).
+    """
+
+    number: int
+    result: str | None      # "SUCCESS", "UNSTABLE", "FAILURE", "ABORTED", "NOT_BUILT"; None while building
+    timestamp: int          # milliseconds since the epoch
+
+    @property
+    def building(self) -> bool:
+        return self.result is None
+
+
 @dataclass(eq=False)
 class Item:
     """A top-level item (or the root, with ``obj`` None): job, pipeline or folder."""
@@ -77,6 +96,15 @@ class Item:
     versions: dict[str, str]
     parent: Item | None = None
     children: dict[str, Item] | None = None
+    builds: list[Build] = field(default_factory=list)
+
+    def last_successful_build(self) -> Build | None:
+        """jenkinsci/jenkins, core/src/main/java/hudson/model/Job.java, getLastSuccessfulBuild: the
+        newest build that is not running and whose result is SUCCESS or UNSTABLE."""
+        for build in reversed(self.builds):
+            if not build.building and build.result in ("SUCCESS", "UNSTABLE"):
+                return build
+        return None
 
     @property
     def is_group(self) -> bool:
@@ -204,6 +232,17 @@ class JenkinsStore:
                         if v.cls != "hudson.model.AllView":
                             out[f"{folder.full_name()}/{v.values['name']}"] = self._view_xml(v)
             return out
+
+    def add_build(self, full_name: str, result: str | None, timestamp: int) -> int:
+        """Record that a job built (``result`` None: still building), scheduled at ``timestamp``
+        (milliseconds since the epoch); returns the build number. KeyError for a missing job."""
+        with self._lock:
+            item = self._find(full_name)
+            if item is None or item.is_group:
+                raise KeyError(full_name)
+            number = item.builds[-1].number + 1 if item.builds else 1
+            item.builds.append(Build(number, result, timestamp))
+            return number
 
     def queue(self) -> list[str]:
         """Full names of the jobs waiting in the build queue, in queue order."""

@@ -1,0 +1,180 @@
+"""Applying a plan: a failed type change, what the result reports, and progress.
+
+Real HTTP against the fake Jenkins (faults injected where Jenkins would fail) and a JENKINS_HOME
+on disk. These behaviours were found untested by mutation testing (``make mutate``).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
+from jenkins_docker.plan import Change, Failure, Plan
+from jenkins_docker.sync import SyncResult
+from jenkins_docker.targets.remote import Credentials
+from jenkins_docker.testing.fake_jenkins import FakeJenkins
+
+# One job (and its folder): a job type change replaces exactly one job.
+ONE_JOB = """\
+version: 1
+jenkins:
+  folder: docker
+  job_type: {job_type}
+  git_credentials: gitlab-ssh
+registries:
+  private: {{host: registry.example.org, credentials: registry-push}}
+defaults:
+  registry: private
+base_images:
+  acme/base:
+    git: git@gitlab.example.org:docker/base.git
+    from: debian:bookworm
+{more}"""
+
+WEB = """\
+  acme/web:
+    git: git@gitlab.example.org:docker/web.git
+    from: acme/base
+"""
+
+BOOM = "java.lang.IllegalStateException: cannot create the job"
+
+
+def inventory(tmp_path: Path, job_type: str = "freestyle", more: str = "") -> Path:
+    path = tmp_path / "inventory.yml"
+    path.write_text(ONE_JOB.format(job_type=job_type, more=more), encoding="utf-8")
+    return path
+
+
+def remote(fake: FakeJenkins) -> RemoteJenkins:
+    return RemoteJenkins(fake.url, Credentials("admin", "admin-token"), backoff=0.01)
+
+
+def sync(path: Path, target: Any, *, prune: bool = False, workers: int = 1, progress: Any = None) -> tuple[Plan, SyncResult]:
+    loaded = load(path)
+    plan = make_plan(render(loaded), target, folder=loaded.jenkins.folder, prune=prune, workers=workers)
+    return plan, apply(plan, target, workers=workers, progress=progress)
+
+
+# -- a type change (freestyle -> pipeline) is delete + create -----------------------------------------
+
+def test_a_type_change_whose_create_fails_puts_the_old_job_back(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    sync(inventory(tmp_path), remote(fake_jenkins))
+    old = fake_jenkins.get_config("docker/acme-base")
+    fake_jenkins.inject_fault(method="POST", path="createItem", status=500, body=BOOM, times=1)
+    plan, result = sync(inventory(tmp_path, "pipeline"), remote(fake_jenkins))
+    assert [c.action for c in plan.changes] == ["replace"]
+    assert [f.job for f in result.failed] == ["docker/acme-base"]
+    assert "old job restored" in result.failed[0].error and "cannot create the job" in result.failed[0].error
+    assert result.update == [] and not result.ok
+    assert fake_jenkins.get_config("docker/acme-base") == old  # the freestyle job is back, unchanged
+    # the next run makes the change
+    plan, result = sync(inventory(tmp_path, "pipeline"), remote(fake_jenkins))
+    assert plan.to_json()["update"] == ["docker/acme-base"]  # a replace is reported as an update
+    assert result.ok and result.update == ["docker/acme-base"]
+    assert "<flow-definition" in fake_jenkins.get_config("docker/acme-base")
+
+
+def test_a_type_change_that_cannot_create_nor_restore_says_so(tmp_path: Path, fake_jenkins: FakeJenkins,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    sync(inventory(tmp_path), remote(fake_jenkins))
+    fake_jenkins.inject_fault(method="POST", path="createItem", status=500, body=BOOM, times=20)
+    with caplog.at_level(logging.ERROR, logger="jenkins_docker.sync"):
+        plan, result = sync(inventory(tmp_path, "pipeline"), remote(fake_jenkins))
+    assert [f.job for f in result.failed] == ["docker/acme-base"]
+    error = result.failed[0].error
+    assert "cannot create the job" in error and "restor" in error and "old job restored" not in error
+    assert "docker/acme-base" not in fake_jenkins.job_names()
+    assert any("docker/acme-base" in r.getMessage() and "restor" in r.getMessage() for r in caplog.records)
+
+
+def test_a_type_change_on_a_jenkins_home_replaces_the_job(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    sync(inventory(tmp_path), JenkinsHome(home))
+    plan, result = sync(inventory(tmp_path, "pipeline"), JenkinsHome(home))
+    assert result.ok and result.update == ["docker/acme-base"]
+    config = home / "jobs" / "docker" / "jobs" / "acme-base" / "config.xml"
+    assert "<flow-definition" in config.read_text(encoding="utf-8")
+    assert not [p for p in home.rglob("*") if ".deleting" in p.name]
+
+
+# -- what the result reports --------------------------------------------------------------------------
+
+def test_the_result_sorts_every_list_and_names_each_failure(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = inventory(tmp_path, more=WEB)
+    fake_jenkins.put_folder("docker")
+    fake_jenkins.put_job("docker/acme-web", "<project><description>made by hand</description></project>")
+    plan, result = sync(path, remote(fake_jenkins), workers=4)
+    doc = json.loads(json.dumps(result.to_json()))
+    assert doc["create"] == ["docker/acme-base"]
+    assert doc["failed"] == [{"job": "docker/acme-web", "error": plan.failed[0].error}]
+    assert doc["update"] == doc["delete"] == [] and doc["unchanged"] == [] and doc["views"] == {}
+    assert not result.ok
+
+
+def test_result_lists_are_sorted_whatever_the_order_they_finished_in() -> None:
+    result = SyncResult(create=["b", "a"], update=["d", "c"], delete=["f", "e"], unchanged=["h", "g"],
+                        failed=[Failure("z", "late"), Failure("y", "early")])
+    doc = result.to_json()
+    assert doc["create"] == ["a", "b"] and doc["update"] == ["c", "d"] and doc["delete"] == ["e", "f"]
+    assert doc["unchanged"] == ["g", "h"] and [f["job"] for f in doc["failed"]] == ["y", "z"]
+    assert not result.ok and SyncResult().ok
+
+
+def test_a_delete_is_reported_as_a_delete_and_progress_counts_every_write(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    sync(inventory(tmp_path, more=WEB), remote(fake_jenkins))
+    steps: list[int] = []
+    plan, result = sync(inventory(tmp_path), remote(fake_jenkins), prune=True, progress=steps.append)
+    # acme-base loses its downstream job (an update), acme-web goes (a delete)
+    assert result.delete == ["docker/acme-web"] and result.update == ["docker/acme-base"] and result.create == []
+    assert steps == [1, 1] and "docker/acme-web" not in fake_jenkins.job_names()
+
+
+def test_progress_counts_each_write_once(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    steps: list[int] = []
+    plan, result = sync(inventory(tmp_path, more=WEB), remote(fake_jenkins), workers=2, progress=steps.append)
+    assert len(result.create) == 3 and steps == [1, 1, 1]
+
+
+def test_a_view_write_that_fails_is_reported_with_the_view_name(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = inventory(tmp_path, more=WEB)
+    path.write_text(path.read_text().replace("  folder: docker\n", "  view: Docker images\n"), encoding="utf-8")
+    fake_jenkins.inject_fault(method="POST", path="createView", status=500, body="java.io.IOException: no view", times=1)
+    plan, result = sync(path, remote(fake_jenkins))
+    assert [f.job for f in result.failed] == ["view Docker images"] and "no view" in result.failed[0].error
+    assert sorted(result.create) == ["acme-base", "acme-web"] and result.views == {}
+    plan, result = sync(path, remote(fake_jenkins))
+    assert result.ok and result.views == {"create": ["Docker images"]}
+    assert "Docker images" in fake_jenkins.views()
+
+
+def test_a_changed_view_is_updated_in_place(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = inventory(tmp_path)
+    path.write_text(path.read_text().replace("  folder: docker\n", "  view: Docker images\n"), encoding="utf-8")
+    sync(path, remote(fake_jenkins))
+    path.write_text(path.read_text() + WEB, encoding="utf-8")
+    plan, result = sync(path, remote(fake_jenkins))
+    assert result.ok and result.views == {"update": ["Docker images"]} and result.create == ["acme-web"]
+    assert "acme-web" in fake_jenkins.views()["Docker images"]
+    assert fake_jenkins.count(method="POST", path="createView") == 1
+
+
+def test_a_plan_applied_twice_writes_the_same_configs(tmp_path: Path) -> None:
+    """apply writes exactly the configs of the plan: create, update and delete, nothing else."""
+    home = tmp_path / "home"
+    target = JenkinsHome(home)
+    target.create("a", "<project><description>a</description></project>")
+    target.create("b", "<project><description>b</description></project>")
+    plan = Plan(target.label, changes=[
+        Change("update", "a", "job", "<project><description>new a</description></project>", "<project/>"),
+        Change("create", "c", "job", "<project><description>c</description></project>", None),
+        Change("delete", "b", "job", None, None),
+    ])
+    result = apply(plan, target, workers=1)
+    assert result.ok and result.update == ["a"] and result.create == ["c"] and result.delete == ["b"]
+    assert "new a" in (home / "jobs" / "a" / "config.xml").read_text() and not (home / "jobs" / "b").exists()
+    assert (home / "jobs" / "c" / "config.xml").read_text() == "<project><description>c</description></project>"

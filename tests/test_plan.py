@@ -1,0 +1,243 @@
+"""What the plan decides: the order of its writes, what prune deletes, and what it refuses.
+
+Each test syncs through the real code against the fake Jenkins over HTTP or a JENKINS_HOME on
+disk. These behaviours were found untested by mutation testing (``make mutate``, docs/mutation.md).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
+from jenkins_docker.plan import Change, Plan, scan_depth
+from jenkins_docker.targets.remote import Credentials
+from jenkins_docker.testing.fake_jenkins import FakeJenkins
+
+INVENTORY = """\
+version: 1
+jenkins:
+  folder: {folder}
+  job_type: freestyle
+  git_credentials: gitlab-ssh
+registries:
+  private: {{host: registry.example.org, credentials: registry-push}}
+defaults:
+  registry: private
+base_images:
+  acme/base:
+    git: git@gitlab.example.org:docker/base.git
+    from: debian:bookworm
+  acme/web:
+    git: {web_git}
+    from: acme/base
+apps:
+{apps}"""
+
+WEB_GIT = "git@gitlab.example.org:docker/web.git"
+
+
+def app(name: str, parent: str = "acme/web") -> str:
+    return f"  {name}:\n    git: git@gitlab.example.org:web/{name}.git\n    from: {parent}\n"
+
+
+def write_inventory(tmp_path: Path, *apps: str, folder: str = "docker", web_git: str = WEB_GIT) -> Path:
+    path = tmp_path / "inventory.yml"
+    path.write_text(INVENTORY.format(folder=folder, web_git=web_git, apps="".join(apps) or "  {}\n"), encoding="utf-8")
+    return path
+
+
+def remote(fake: FakeJenkins) -> RemoteJenkins:
+    return RemoteJenkins(fake.url, Credentials("admin", "admin-token"), backoff=0.01)
+
+
+def plan_for(path: Path, target: Any, *, prune: bool = False, adopt: bool = False, workers: int = 4) -> Plan:
+    inventory = load(path)
+    return make_plan(render(inventory), target, folder=inventory.jenkins.folder, prune=prune, adopt=adopt, workers=workers)
+
+
+def sync(path: Path, target: Any, *, prune: bool = False, workers: int = 4) -> tuple[Plan, Any]:
+    plan = plan_for(path, target, prune=prune, workers=workers)
+    return plan, apply(plan, target, workers=workers)
+
+
+def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("JENKINS_", "GITLAB_"))}
+    full_env.update(env)
+    # A sync that deadlocks never exits: the timeout turns that into a failure of the test.
+    return subprocess.run([sys.executable, "-m", "jenkins_docker", *args], capture_output=True, text=True,
+                          env=full_env, timeout=120)
+
+
+def order(plan: Plan) -> list[tuple[str, str]]:
+    return [(c.action, c.name) for c in plan.changes]
+
+
+# -- the order of the writes ------------------------------------------------------------------------
+
+def test_a_new_job_is_planned_after_its_upstream_that_changes(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    sync(write_inventory(tmp_path, app("portal")), remote(fake_jenkins))
+    # acme/web changes (its git URL) and a new app is built FROM it in the same run.
+    path = write_inventory(tmp_path, app("portal"), app("blog"), web_git="git@gitlab.example.org:docker/web2.git")
+    plan = plan_for(path, remote(fake_jenkins))
+    steps = order(plan)
+    assert ("update", "docker/acme-web") in steps and ("create", "docker/blog") in steps
+    assert steps.index(("update", "docker/acme-web")) < steps.index(("create", "docker/blog"))
+    blog = next(c for c in plan.changes if c.name == "docker/blog")
+    assert "docker/acme-web" in blog.after
+
+
+def test_one_worker_finishes_a_sync_that_creates_a_job_below_an_updated_upstream(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    env = {"JENKINS_URL": fake_jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    assert cli("sync", str(write_inventory(tmp_path, app("portal"))), env=env).returncode == 0
+    path = write_inventory(tmp_path, app("portal"), app("blog"), web_git="git@gitlab.example.org:docker/web2.git")
+    done = cli("sync", str(path), "--workers", "1", "--format", "json", env=env)  # raises TimeoutExpired on a deadlock
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["create"] == ["docker/blog"] and "docker/acme-web" in result["update"]
+    assert "git@gitlab.example.org:docker/web2.git" in fake_jenkins.get_config("docker/acme-web")
+
+
+def test_writes_come_in_rendered_order_then_views_then_deletes(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    sync(write_inventory(tmp_path, app("portal"), app("shop")), remote(fake_jenkins))
+    path = write_inventory(tmp_path, app("portal"), app("blog"), web_git="git@gitlab.example.org:docker/web2.git")
+    plan = plan_for(path, remote(fake_jenkins), prune=True)
+    actions = [c.action for c in plan.changes]
+    assert actions[-1] == "delete" and actions.count("delete") == 1
+    assert plan.names("delete") == ["docker/shop"]
+    rendered = [job.full_name for job in render(load(path)).jobs]
+    writes = [c.name for c in plan.changes if c.action != "delete"]
+    assert writes == sorted(writes, key=rendered.index)
+    assert plan.unchanged == sorted(plan.unchanged) and len(plan.unchanged) >= 2
+
+
+# -- prune --------------------------------------------------------------------------------------------
+
+def test_prune_deletes_every_job_that_left_the_inventory_not_just_one(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    sync(write_inventory(tmp_path, app("portal"), app("shop"), app("blog")), remote(fake_jenkins))
+    path = write_inventory(tmp_path, app("portal"))
+    plan, result = sync(path, remote(fake_jenkins), prune=True)
+    assert sorted(result.delete) == ["docker/blog", "docker/shop"]
+    assert plan.to_json()["delete"] == ["docker/blog", "docker/shop"]
+    names = set(fake_jenkins.job_names())
+    assert "docker/shop" not in names and "docker/blog" not in names and "docker/portal" in names
+
+
+def test_prune_on_a_jenkins_home_deletes_every_job_that_left(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    sync(write_inventory(tmp_path, app("portal"), app("shop"), app("blog")), JenkinsHome(home))
+    plan, result = sync(write_inventory(tmp_path, app("portal")), JenkinsHome(home), prune=True)
+    assert sorted(result.delete) == ["docker/blog", "docker/shop"]
+    jobs = home / "jobs" / "docker" / "jobs"
+    assert sorted(p.name for p in jobs.iterdir()) == ["acme-base", "acme-web", "portal"]
+
+
+def test_without_prune_nothing_is_deleted(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    sync(write_inventory(tmp_path, app("portal"), app("shop")), remote(fake_jenkins))
+    plan, result = sync(write_inventory(tmp_path, app("portal")), remote(fake_jenkins))
+    assert plan.names("delete") == [] and result.delete == []
+    assert "docker/shop" in fake_jenkins.job_names()
+
+
+def test_make_plan_neither_prunes_nor_adopts_unless_asked(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    sync(write_inventory(tmp_path, app("portal"), app("shop")), remote(fake_jenkins))
+    fake_jenkins.put_job("docker/blog", "<project><description>made by hand</description></project>")
+    loaded = load(write_inventory(tmp_path, app("portal"), app("blog")))
+    plan = make_plan(render(loaded), remote(fake_jenkins), folder="docker")  # the API's defaults
+    assert plan.names("delete") == [] and [f.job for f in plan.failed] == ["docker/blog"]
+
+
+def test_prune_never_reaches_outside_the_inventory_folder(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    # Another inventory (folder "docker-old") made jobs whose names start with our folder's name.
+    other = tmp_path / "other"
+    other.mkdir()
+    sync(write_inventory(other, app("shop"), folder="docker-old"), remote(fake_jenkins))
+    sync(write_inventory(tmp_path, app("portal")), remote(fake_jenkins))
+    plan, result = sync(write_inventory(tmp_path), remote(fake_jenkins), prune=True)
+    assert result.delete == ["docker/portal"]
+    assert "docker-old/shop" in fake_jenkins.job_names()
+
+
+# -- what the plan refuses ----------------------------------------------------------------------------
+
+def test_a_job_differing_only_in_case_is_a_failure_and_is_not_written(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, remote(fake_jenkins))
+    config = fake_jenkins.get_config("docker/portal")
+    remote(fake_jenkins).delete("docker/portal")
+    fake_jenkins.put_job("docker/Portal", config.replace("web/portal.git", "web/old.git"))
+    fake_jenkins.reset_requests()
+    plan, result = sync(path, remote(fake_jenkins))
+    assert [f.job for f in result.failed] == ["docker/portal"]
+    assert "differs only in case" in result.failed[0].error and "docker/Portal" in result.failed[0].error
+    assert "docker/portal" not in plan.names("create", "update", "replace")
+    assert "web/old.git" in fake_jenkins.get_config("docker/Portal")  # left as it was
+    assert fake_jenkins.count(method="POST") == 0
+
+
+def test_a_case_only_collision_on_a_jenkins_home_is_a_failure(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, JenkinsHome(home))
+    jobs = home / "jobs" / "docker" / "jobs"
+    (jobs / "portal").rename(jobs / "Portal")
+    before = (jobs / "Portal" / "config.xml").read_bytes()
+    plan, result = sync(path, JenkinsHome(home))
+    assert [f.job for f in result.failed] == ["docker/portal"] and "differs only in case" in result.failed[0].error
+    assert not (jobs / "portal").exists() and (jobs / "Portal" / "config.xml").read_bytes() == before
+
+
+def test_a_config_that_cannot_be_read_fails_that_job_only(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"), app("shop"))
+    sync(path, remote(fake_jenkins))
+    fake_jenkins.inject_fault(method="GET", path="job/portal/config.xml", status=500,
+                              body="java.io.IOException: disk full", times=5)
+    fake_jenkins.reset_requests()
+    plan, result = sync(path, remote(fake_jenkins))
+    assert [f.job for f in plan.failed] == ["docker/portal"]
+    assert "disk full" in plan.failed[0].error
+    assert not plan.has_changes and "docker/shop" in plan.unchanged and "docker/portal" not in plan.unchanged
+    assert [f.job for f in result.failed] == ["docker/portal"] and not result.ok
+    assert fake_jenkins.count(method="POST") == 0
+
+
+def test_a_view_that_is_not_ours_is_a_failure_and_kept(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    path.write_text(path.read_text().replace("  folder: docker\n", "  view: Docker images\n"), encoding="utf-8")
+    sync(path, remote(fake_jenkins))
+    hand_made = "<hudson.model.ListView><name>Docker images</name><description>mine</description></hudson.model.ListView>"
+    remote(fake_jenkins).write_view("Docker images", hand_made, create=False)  # edited in the UI by someone
+    plan, result = sync(path, remote(fake_jenkins))
+    assert [f.job for f in result.failed] == ["view Docker images"]
+    assert "not managed" in result.failed[0].error or "hand-made" in result.failed[0].error
+    assert "mine" in fake_jenkins.views()["Docker images"]
+
+
+# -- small parts of the plan's output -----------------------------------------------------------------
+
+def test_the_listing_depth_covers_the_folder_and_its_items() -> None:
+    assert scan_depth(None) == 1
+    assert scan_depth("docker") == 2
+    assert scan_depth("ops/docker") == 3
+
+
+def test_a_delete_diff_names_the_item_and_a_view_diff_says_view() -> None:
+    assert Change("delete", "docker/shop", "job", None, None).diff == "delete docker/shop\n"
+    view = Change("create", "Docker images", "view", "<listView><name>Docker images</name></listView>", None).diff
+    assert "view Docker images (inventory)" in view and "+<listView>" in view
+    update = Change("update", "docker/a", "job", "<project><a>2</a></project>", "<project><a>1</a></project>").diff
+    assert "docker/a (live)" in update and "-  <a>1</a>" in update and "+  <a>2</a>" in update
+    broken = Change("update", "docker/a", "job", "<project><a>2</a></project>", "<project>").diff
+    assert "+  <a>2</a>" in broken and "(live)" in broken
+
+
+def test_plan_json_lists_views_by_action_and_failures_as_the_contract_says(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    path.write_text(path.read_text().replace("  folder: docker\n", "  view: Docker images\n"), encoding="utf-8")
+    doc = plan_for(path, remote(fake_jenkins)).to_json()
+    assert doc["views"] == {"create": ["Docker images"]}
+    assert doc["create"] == ["acme-base", "acme-web", "portal"] and doc["update"] == doc["delete"] == []
+    assert doc["failed"] == [] and doc["unchanged"] == []

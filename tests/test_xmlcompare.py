@@ -1,0 +1,194 @@
+"""Comparing configs by meaning: what Jenkins changes when it saves a job is not drift, anything else is.
+
+Each normalisation is proven both ways: the difference Jenkins introduces compares equal, and a
+real change of the same kind does not. The last tests go through a JENKINS_HOME on disk and the
+fake Jenkins, as sync sees configs.
+"""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render, xmlcompare
+from jenkins_docker.targets.remote import Credentials
+from jenkins_docker.testing.fake_jenkins import FakeJenkins
+
+BASE = "<project><description>d</description><keepDependencies>false</keepDependencies><builders>" \
+       "<hudson.tasks.Shell><command>make</command></hudson.tasks.Shell>" \
+       "<hudson.tasks.Shell><command>make push</command></hudson.tasks.Shell></builders><disabled>true</disabled></project>"
+
+
+def test_indentation_and_line_breaks_between_elements_are_not_a_change() -> None:
+    pretty = """<?xml version='1.1' encoding='UTF-8'?>
+<project>
+  <description>d</description>
+  <keepDependencies>false</keepDependencies>
+  <builders>
+    <hudson.tasks.Shell>
+      <command>make</command>
+    </hudson.tasks.Shell>
+    <hudson.tasks.Shell>
+      <command>make push</command>
+    </hudson.tasks.Shell>
+  </builders>
+  <disabled>true</disabled>
+</project>
+"""
+    assert xmlcompare.same(pretty, BASE)
+    assert xmlcompare.canonical(pretty) == xmlcompare.canonical(BASE)
+
+
+def test_whitespace_inside_a_value_is_a_change() -> None:
+    assert not xmlcompare.same(BASE.replace("<command>make</command>", "<command>make </command>"), BASE)
+    assert not xmlcompare.same(BASE.replace("<command>make</command>", "<command>\nmake</command>"), BASE)
+
+
+def test_whitespace_only_text_of_a_leaf_is_kept() -> None:
+    # A field whose value is a single space is not the same as an empty one.
+    one = "<project><description> </description></project>"
+    assert not xmlcompare.same(one, "<project><description>x</description></project>")
+    assert "<description> </description>" in xmlcompare.canonical(one)
+
+
+def test_line_ends_in_a_value_are_normalised_to_lf() -> None:
+    lf = "<project><command>a\nb</command></project>"
+    assert xmlcompare.same("<project><command>a\r\nb</command></project>", lf)
+    assert xmlcompare.same("<project><command>a&#13;\nb</command></project>", lf)
+    assert xmlcompare.same("<project><command>a&#13;b</command></project>", lf)
+    assert not xmlcompare.same("<project><command>a b</command></project>", lf)
+
+
+def test_field_order_is_not_a_change_but_the_order_of_list_entries_is() -> None:
+    reordered = "<project><disabled>true</disabled><builders>" \
+                "<hudson.tasks.Shell><command>make</command></hudson.tasks.Shell>" \
+                "<hudson.tasks.Shell><command>make push</command></hudson.tasks.Shell></builders>" \
+                "<keepDependencies>false</keepDependencies><description>d</description></project>"
+    assert xmlcompare.same(reordered, BASE)
+    swapped = BASE.replace("<command>make</command>", "<command>TMP</command>") \
+                  .replace("<command>make push</command>", "<command>make</command>").replace("TMP", "make push")
+    assert not xmlcompare.same(swapped, BASE)
+
+
+def test_plugin_versions_are_not_a_change() -> None:
+    with_plugin = BASE.replace("<project>", '<project plugin="x@1.0">').replace("<hudson.tasks.Shell>", '<hudson.tasks.Shell plugin="y@2">')
+    assert xmlcompare.same(with_plugin, BASE)
+    other_attribute = BASE.replace("<hudson.tasks.Shell>", '<hudson.tasks.Shell class="other">', 1)
+    assert not xmlcompare.same(other_attribute, BASE)
+
+
+def test_a_secret_is_never_a_change_but_its_siblings_are() -> None:
+    posted = "<project><triggers><x><secretToken>clear</secretToken><branch>main</branch></x></triggers></project>"
+    saved = "<project><triggers><x><secretToken>{AQAAABAAAAA=}</secretToken><branch>main</branch></x></triggers></project>"
+    assert xmlcompare.same(posted, saved)
+    assert "clear" not in xmlcompare.canonical(posted)
+    assert not xmlcompare.same(posted, saved.replace(">main<", ">dev<"))
+    assert "<branch>main</branch>" in xmlcompare.canonical(posted)  # the secret goes, its siblings stay
+
+
+@pytest.mark.parametrize("value", ["false", "0", ""])
+def test_a_field_at_its_default_equals_an_absent_field(value: str) -> None:
+    assert xmlcompare.same(f"<project><concurrentBuild>{value}</concurrentBuild><a>1</a></project>", "<project><a>1</a></project>")
+
+
+def test_a_field_not_at_its_default_is_a_change() -> None:
+    assert not xmlcompare.same("<project><concurrentBuild>true</concurrentBuild></project>", "<project/>")
+    assert not xmlcompare.same("<project><x attr='1'/></project>", "<project/>")  # attributes make it not default
+    assert not xmlcompare.same("<project><x><y>true</y></x></project>", "<project/>")  # nor does a child
+
+
+def test_the_xml_declaration_does_not_matter_and_xml_1_1_parses() -> None:
+    assert xmlcompare.same("<?xml version='1.1' encoding='UTF-8'?>\n" + BASE, BASE)
+    assert xmlcompare.parse("<?xml version='1.1'?><a>x</a>").text == "x"
+
+
+def test_a_line_break_before_the_declaration_is_not_a_change() -> None:
+    # A user template that starts with a Jinja tag renders a line break before <?xml ...?>,
+    # which expat alone refuses ("XML or text declaration not at start of entity").
+    assert xmlcompare.same("\n  <?xml version='1.0' encoding='UTF-8'?>\n" + BASE, BASE)
+    assert xmlcompare.same("\r\n<?xml version='1.1'?>" + BASE, "<?xml version='1.0'?>" + BASE)
+
+
+def test_an_empty_secret_is_left_out_too() -> None:
+    assert xmlcompare.same("<project><x><secretToken/><branch>main</branch></x></project>",
+                           "<project><x><branch>main</branch></x></project>")
+
+
+def test_malformed_xml_is_an_xml_error_naming_the_problem() -> None:
+    with pytest.raises(xmlcompare.XMLError, match="not well-formed XML"):
+        xmlcompare.canonical("<project><description></project>")
+    assert issubclass(xmlcompare.XMLError, ValueError)
+
+
+def test_tag_and_canonical_returns_the_root_kind_and_the_canonical_form() -> None:
+    tag, text = xmlcompare.tag_and_canonical('<flow-definition plugin="workflow-job@1"><a>1</a></flow-definition>')
+    assert tag == "flow-definition"
+    assert text == xmlcompare.canonical("<flow-definition><a>1</a></flow-definition>") == "<flow-definition><a>1</a></flow-definition>"
+
+
+def test_the_diff_is_of_readable_canonical_forms() -> None:
+    old = '<project plugin="p@1"><a>1</a><b>same</b><secretToken>s</secretToken></project>'
+    new = "<project><b>same</b><a>2</a></project>"
+    text = xmlcompare.diff(old, new, "docker/x")
+    assert text.startswith("--- docker/x (live)\n+++ docker/x (inventory)\n")
+    assert "-  <a>1</a>\n" in text and "+  <a>2</a>\n" in text
+    assert "plugin" not in text and "secretToken" not in text
+    created = xmlcompare.diff(None, new, "docker/x")
+    assert "+<project>\n" in created and "+  <b>same</b>\n" in created and "\n-" not in created
+    assert xmlcompare.diff(new, new, "docker/x") == ""
+
+
+def test_the_diff_shows_two_lines_of_context_around_a_change() -> None:
+    fields = "".join(f"<f{i}>v{i}</f{i}>" for i in range(9))
+    text = xmlcompare.diff(f"<project>{fields}</project>", f"<project>{fields.replace('v4', 'changed')}</project>", "x")
+    assert text.splitlines()[2:] == ["@@ -4,5 +4,5 @@", "   <f2>v2</f2>", "   <f3>v3</f3>", "-  <f4>v4</f4>",
+                                     "+  <f4>changed</f4>", "   <f5>v5</f5>", "   <f6>v6</f6>"]
+
+
+# -- as sync sees it ------------------------------------------------------------------------------------
+
+INVENTORY = """\
+version: 1
+jenkins:
+  folder: docker
+  git_credentials: gitlab-ssh
+registries:
+  private: {host: registry.example.org, credentials: registry-push}
+defaults:
+  registry: private
+base_images:
+  acme/base:
+    git: git@gitlab.example.org:docker/base.git
+    from: debian:bookworm
+"""
+
+
+def test_a_config_reformatted_on_disk_is_not_drift_but_an_edit_is(tmp_path: Path) -> None:
+    path = tmp_path / "inventory.yml"
+    path.write_text(INVENTORY, encoding="utf-8")
+    home = JenkinsHome(tmp_path / "home")
+    jobs = render(load(path))
+    apply(make_plan(jobs, home, folder="docker"), home)
+    config = tmp_path / "home" / "jobs" / "docker" / "jobs" / "acme-base" / "config.xml"
+    root = xmlcompare.parse(config.read_text(encoding="utf-8"))
+    root[:] = list(reversed(root))                       # every field in another order ...
+    ET.indent(root, space="    ")                        # ... indented differently
+    config.write_text("<?xml version='1.1' encoding='UTF-8'?>\n" + ET.tostring(root, encoding="unicode").replace("\n", "\r\n"),
+                      encoding="utf-8")
+    plan = make_plan(jobs, home, folder="docker")
+    assert not plan.has_changes and "docker/acme-base" in plan.unchanged
+    config.write_text(config.read_text(encoding="utf-8").replace("docker/base.git", "docker/other.git"), encoding="utf-8")
+    assert make_plan(jobs, home, folder="docker").names("update") == ["docker/acme-base"]
+
+
+def test_what_the_fake_jenkins_serves_back_compares_equal_to_what_was_posted(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = tmp_path / "inventory.yml"
+    path.write_text(INVENTORY, encoding="utf-8")
+    target = RemoteJenkins(fake_jenkins.url, Credentials("admin", "admin-token"), backoff=0.01)
+    jobs = render(load(path))
+    apply(make_plan(jobs, target, folder="docker"), target)
+    job = next(j for j in jobs.jobs if j.full_name == "docker/acme-base")
+    served = fake_jenkins.get_config("docker/acme-base")
+    assert served != job.xml                                # Jenkins never returns the text it was given
+    assert xmlcompare.same(served, job.xml)
