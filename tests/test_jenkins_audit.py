@@ -574,3 +574,35 @@ def test_the_watch_job_rebuilds_against_the_same_jenkins_url(tmp_path: Path) -> 
     watch = [job for job in jobs if "rebuild --outdated" in job.xml]
     assert len(watch) == 1
     assert "--jenkins https://ci.example.org/" in xmlcompare.parse(watch[0].xml).findtext(".//hudson.tasks.Shell/command")
+
+
+# -- done when: the command line converges on all three inventories --------------------------------------
+
+def test_cli_plan_detailed_exitcode_is_0_right_after_a_sync_and_after_an_update_of_every_job(
+        jenkins: FakeJenkins, tmp_path: Path) -> None:
+    # The examples go through the same plan in test_both_examples_converge_... (API level).
+    import os
+    import subprocess
+    import sys
+
+    path = write(tmp_path, NON_ASCII)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")},
+           "JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token",
+           "JENKINS_WEBHOOK_TOKEN": "hook-token"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "jenkins_docker", *args, str(path)], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    assert run("sync").returncode == 0
+    done = run("plan", "--detailed-exitcode")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in jenkins.job_names():  # an edit above the ownership line makes every job drift
+        jenkins.put_job(name, jenkins.get_config(name).replace("<description>", "<description>edited ", 1))
+    assert run("plan", "--detailed-exitcode").returncode == 2
+    synced = run("sync", "--format", "json")
+    assert synced.returncode == 0
+    import json
+    assert len(json.loads(synced.stdout)["update"]) == len(jenkins.job_names())
+    done = run("plan", "--detailed-exitcode")
+    assert done.returncode == 0, done.stdout + done.stderr
