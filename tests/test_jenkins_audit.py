@@ -606,3 +606,10 @@ def test_cli_plan_detailed_exitcode_is_0_right_after_a_sync_and_after_an_update_
     assert len(json.loads(synced.stdout)["update"]) == len(jenkins.job_names())
     done = run("plan", "--detailed-exitcode")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_user_who_may_not_read_the_plugin_list_still_syncs_unchecked(jenkins: FakeJenkins, tmp_path: Path) -> None:
+    # pluginManager/api/json needs Overall/SystemRead (hudson/PluginManager.java getApi)
+    jenkins.inject_fault(method="GET", path="^/pluginManager/", status=403, body="anonymous is missing the Overall/SystemRead permission")
+    _, result = sync(write(tmp_path, SMALL.format(job_type="freestyle")), remote(jenkins))
+    assert result.ok and "docker/portal" in jenkins.job_names()
