@@ -78,6 +78,7 @@ def bench_outdated(n: int = 1000, python: Path = Path(sys.executable)) -> dict[s
             for reference in externals[:2]:     # two security updates upstream
                 ref = parse_reference(reference)
                 registry.push_image(ref.path, ref.tag or "latest")
+            baseline = _raw_head_ms(registry, [parse_reference(f"{registry.host}/{img.repository}") for img in list(inventory.images.values())[:200]])
             runs = []
             load = [os.getloadavg()[0]]
             for _ in range(3):
@@ -97,7 +98,21 @@ def bench_outdated(n: int = 1000, python: Path = Path(sys.executable)) -> dict[s
             registry.process.wait(timeout=30)
     return {"images": n, "external_parents": EXTERNALS, "outdated": outdated, "unknown": unknown, "fresh": fresh,
             "requests": requests, "budget": 2 * n + EXTERNALS, "walls": runs, "push_seconds": push_seconds,
-            "load": load, "nproc": os.cpu_count()}
+            "load": load, "nproc": os.cpu_count(), "raw_head_ms": baseline}
+
+
+def _raw_head_ms(registry: Any, refs: list[Any]) -> float:
+    """Milliseconds per plain ``requests`` HEAD of a manifest, one at a time: what a request costs
+    on this machine right now, without jenkins-docker."""
+    import requests
+
+    session = requests.Session()
+    started = time.perf_counter()
+    for ref in refs:
+        session.head(f"{registry.url}/v2/{ref.path}/manifests/latest", timeout=30,
+                     headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+    session.close()
+    return (time.perf_counter() - started) / len(refs) * 1000
 
 
 def section(result: dict[str, Any]) -> str:
@@ -122,6 +137,8 @@ def section(result: dict[str, Any]) -> str:
         f"| budget: 2 per image + 1 per distinct external parent | {result['budget']:,} ({'met' if met else 'MISSED'}) |",
         f"| wall time, median of {len(walls)} (min–max) | {median:.2f} s ({walls[0]:.2f}–{walls[-1]:.2f} s) |",
         f"| pushing the platform first (not part of the command) | {result['push_seconds']:.1f} s |",
+        f"| for scale: one plain `requests` HEAD, serially, same moment | "
+        + (f"{result['raw_head_ms']:.1f} ms" if "raw_head_ms" in result else "not recorded") + " |",
         f"| load average (1 min) before / after the runs, on {result.get('nproc', '?')} CPUs | "
         + (" / ".join(f"{x:.1f}" for x in result["load"]) if "load" in result else "not recorded") + " (the machine may be shared) |",
         "",

@@ -408,6 +408,10 @@ class _Loader:
                            "expected an http(s) URL without credentials, such as https://jenkins.example.org/")
             if problem := naming.name_problem(seed.name):
                 self.error(raw.value_nodes.get("name", values.key_nodes["seed_job"]), f"seed job name {seed.name!r}: {problem}")
+            if not folder and not owner:
+                self.warnings.append(Problem(self.at(values.key_nodes["seed_job"]),
+                                             "the seed job syncs without --prune: an inventory with neither `folder` nor "
+                                             "`owner` may not prune; set `jenkins.owner` to let it delete jobs that left"))
         return JenkinsSettings(
             folder=folder or None,
             owner=owner,

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Literal, Mapping
 from urllib.parse import quote, unquote
 
-from jenkins_docker import naming
+from jenkins_docker import naming, xmlcompare
 from jenkins_docker.errors import UsageError
 from jenkins_docker.targets import LiveItem
 
@@ -39,11 +39,11 @@ _SUFFIX = "]: changes made in the Jenkins UI are overwritten by the next sync."
 #: The whole last line the first release wrote (no owner).
 LEGACY_LINE = f"Managed by {TOOL}: changes made in the Jenkins UI are overwritten by the next sync."
 
-_FIELD = re.compile(r"([a-z][a-z0-9_-]*)=([^\s\]]*)")
-_LINE = re.compile(re.escape(_PREFIX) + r"((?:[a-z][a-z0-9_-]*=[^\s\]]*)(?: [a-z][a-z0-9_-]*=[^\s\]]*)*)" + re.escape(_SUFFIX))
+_PAIR = r"([a-z][a-z0-9_-]*)=([^\s\]]*)"   # one field; values are percent-encoded
+_FIELD = re.compile(_PAIR)
+_LINE = re.compile(re.escape(_PREFIX) + f"((?:{_PAIR})(?: {_PAIR})*)" + re.escape(_SUFFIX))
 
 Status = Literal["ours", "legacy", "other-owner", "hand-made"]
-ItemKind = Literal["folder", "freestyle", "pipeline", "other"]
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,6 @@ def marker_of(description: str) -> Marker | None:
 
 def description_of(xml: str) -> str:
     """The ``<description>`` text of a config.xml (a view's, too); empty when there is none."""
-    from jenkins_docker import xmlcompare
-
     return xmlcompare.parse(xml).findtext("description") or ""
 
 

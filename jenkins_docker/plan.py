@@ -215,7 +215,8 @@ def _collect(plan: Plan, policy: ownership.Policy, reads: Iterable[tuple[Job, Li
             continue
         live_kind = kind_of_xml(live_tag)
         if job.kind == "folder" and live_kind == "folder":
-            new = folders.merge(live, job.xml)
+            new, notes = folders.merge(live, job.xml, lambda text: policy.classify(text).status in ("ours", "legacy"))
+            plan.notes.extend(f"folder {job.full_name}: {note}" for note in notes)
             equal = xmlcompare.canonical(new) == live_canonical
         else:
             equal = live_kind == job.kind and live_canonical == xmlcompare.canonical(job.xml)

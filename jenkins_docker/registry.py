@@ -28,6 +28,7 @@ insecure by the user.
 from __future__ import annotations
 
 import base64
+import http
 import ipaddress
 import json
 import logging
@@ -285,7 +286,8 @@ class RegistryClient:
         if response.status_code == 404:
             return None
         if response.status_code >= 400:
-            raise RegistryError(host, f"registry {host} answered {response.status_code} {response.reason} for {ref}")
+            # The standard phrase, not the server's own reason text (a hostile server chooses that).
+            raise RegistryError(host, f"registry {host} answered {response.status_code} {_phrase(response.status_code)} for {ref}")
         return response
 
     def _send(self, method: str, url: str, headers: dict[str, str], auth: str | None, kind: str, host: str) -> requests.Response:
@@ -415,6 +417,13 @@ def _sha256(content: bytes) -> str:
     import hashlib
 
     return "sha256:" + hashlib.sha256(content).hexdigest()
+
+
+def _phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "(non-standard status)"
 
 
 def _first_line(exc: Exception) -> str:

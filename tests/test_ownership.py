@@ -530,3 +530,40 @@ def test_9_a_deleting_leftover_of_the_first_release_is_refused_by_name(tmp_path:
     with pytest.raises(TargetError, match=r"half-deleted items .*docker/jobs/\.shop\.deleting; remove"):
         sync(inventory(tmp_path), target, prune=True)
     assert (home / "jobs" / "docker" / "jobs" / ".shop.deleting" / "config.xml").is_file()
+
+
+def test_a_seed_job_without_folder_or_owner_syncs_without_prune_and_validate_says_so(tmp_path: Path) -> None:
+    path = inventory(tmp_path, folder=None)
+    path.write_text(path.read_text().replace("jenkins:\n", "jenkins:\n  seed_job: {git: \"git@gitlab.example.org:ops/inv.git\"}\n"))
+    seed = next(job for job in render(load(path)).jobs if job.role == "seed")
+    command = parse(seed.xml).findtext("builders/hudson.tasks.Shell/command") or ""
+    assert "jenkins-docker sync inventory.yml" in command and "--prune" not in command
+    done = cli("validate", str(path))
+    assert done.returncode == 0 and "the seed job syncs without --prune" in done.stdout + done.stderr
+    path.write_text(path.read_text().replace("jenkins:\n", "jenkins:\n  owner: team-web\n"))
+    seed = next(job for job in render(load(path)).jobs if job.role == "seed")
+    assert (parse(seed.xml).findtext("builders/hudson.tasks.Shell/command") or "").endswith("--prune\n")
+
+
+def test_a_hand_made_view_named_like_ours_in_our_folder_is_left_alone(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    client = remote(jenkins)
+    path = inventory(tmp_path, view="Docker images")
+    sync(path, client)
+    live = jenkins.get_config("docker")
+    ours = ownership_line("docker")
+    assert live.count(ours) == 2  # the folder's description and its view's
+    jenkins.put_folder("docker", _hand_made_view(live))
+    before = jenkins.get_config("docker")
+    plan, result = sync(path, client)
+    assert "docker" in result.unchanged and jenkins.get_config("docker") == before
+    assert any("view 'Docker images' exists and is not this inventory's" in note for note in plan.notes)
+
+
+def _hand_made_view(folder_config: str) -> str:
+    """The folder config with its list view's description replaced by a hand-written one."""
+    head, _, tail = folder_config.partition("<hudson.model.ListView>")
+    view, _, rest = tail.partition("</hudson.model.ListView>")
+    start = view.index("<description>")
+    end = view.index("</description>")
+    view = view[:start] + "<description>my own view</description>" + view[end + len("</description>"):]
+    return head + "<hudson.model.ListView>" + view + "</hudson.model.ListView>" + rest

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
+from jenkins_docker.ownership import LEGACY_LINE, classify, ownership_line
 from jenkins_docker.plan import Change, Plan, scan_depth
 from jenkins_docker.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
@@ -241,3 +242,125 @@ def test_plan_json_lists_views_by_action_and_failures_as_the_contract_says(tmp_p
     assert doc["views"] == {"create": ["Docker images"]}
     assert doc["create"] == ["acme-base", "acme-web", "portal"] and doc["update"] == doc["delete"] == []
     assert doc["failed"] == [] and doc["unchanged"] == []
+
+
+# -- prune without a folder (needs an owner) ------------------------------------------------------------
+
+def without_folder(path: Path, owner: str = "team-a") -> Path:
+    path.write_text(path.read_text().replace("  folder: docker\n", f"  owner: {owner}\n"), encoding="utf-8")
+    return path
+
+
+def test_prune_without_a_folder_deletes_only_this_owner_s_top_level_jobs(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    sync(write_inventory(other, app("shop"), folder="team-b"), remote(fake_jenkins))        # another inventory's folder
+    fake_jenkins.put_job("hand-made", "<project><description>made by hand</description></project>")
+    sync(without_folder(write_inventory(tmp_path, app("portal"), app("shop"), app("blog"))), remote(fake_jenkins))
+    # blog now belongs to another top-level inventory (owner team-c)
+    fake_jenkins.put_job("blog", fake_jenkins.get_config("blog").replace("[owner=team-a]", "[owner=team-c]"))
+    plan, result = sync(without_folder(write_inventory(tmp_path, app("portal"))), remote(fake_jenkins), prune=True)
+    assert result.ok, result.failed
+    assert result.delete == ["shop"]
+    names = set(fake_jenkins.job_names())
+    assert "shop" not in names and {"portal", "hand-made", "team-b/shop", "blog"} <= names
+
+
+def test_prune_without_a_folder_on_a_jenkins_home(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    sync(without_folder(write_inventory(tmp_path, app("portal"), app("shop"), app("blog"))), JenkinsHome(home))
+    (home / "jobs" / "hand-made").mkdir()
+    (home / "jobs" / "hand-made" / "config.xml").write_text("<project><description>mine</description></project>")
+    plan, result = sync(without_folder(write_inventory(tmp_path, app("portal"))), JenkinsHome(home), prune=True)
+    assert sorted(result.delete) == ["blog", "shop"]
+    assert sorted(p.name for p in (home / "jobs").iterdir()) == ["acme-base", "acme-web", "hand-made", "portal"]
+
+
+# -- whose items: what the plan refuses, and the words it uses --------------------------------------------
+
+def test_an_inventory_without_folder_or_owner_keeps_updating_its_own_jobs(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    path.write_text(path.read_text().replace("  folder: docker\n", ""), encoding="utf-8")
+    sync(path, remote(fake_jenkins))
+    path.write_text(path.read_text().replace(WEB_GIT, "git@gitlab.example.org:docker/web2.git"), encoding="utf-8")
+    plan, result = sync(path, remote(fake_jenkins))
+    assert result.ok, result.failed
+    assert result.update == ["acme-web"] and "docker/web2.git" in fake_jenkins.get_config("acme-web")
+
+
+def test_another_inventory_s_job_is_never_taken_over_even_with_adopt(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    team_b = tmp_path / "b"
+    team_b.mkdir()
+    other = write_inventory(team_b, app("portal"))
+    other.write_text(other.read_text().replace("  folder: docker\n", "  folder: docker\n  owner: team-b\n"), encoding="utf-8")
+    sync(other, remote(fake_jenkins))
+    before = fake_jenkins.get_config("docker/portal")
+    path = write_inventory(tmp_path, app("portal", "acme/base"))
+    plan = plan_for(path, remote(fake_jenkins), adopt=True)
+    failed = {f.job: f.error for f in plan.failed}
+    assert "owned by another inventory (owner 'team-b', see jenkins.owner)" in failed["docker/portal"]
+    apply(plan, remote(fake_jenkins))
+    assert fake_jenkins.get_config("docker/portal") == before
+
+
+def test_a_job_made_by_an_inventory_without_owner_is_named_so(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    nobody = tmp_path / "nobody"
+    nobody.mkdir()
+    first = write_inventory(nobody, app("portal"))
+    first.write_text(first.read_text().replace("  folder: docker\n", ""), encoding="utf-8")
+    sync(first, remote(fake_jenkins))
+    path = write_inventory(tmp_path, app("portal"))
+    path.write_text(path.read_text().replace("  folder: docker\n", "  owner: team-a\n"), encoding="utf-8")
+    plan = plan_for(path, remote(fake_jenkins))
+    assert "owned by another inventory (an inventory without folder or owner, see jenkins.owner)" in \
+        {f.job: f.error for f in plan.failed}["portal"]
+
+
+def test_a_folder_where_a_job_must_go_and_a_job_where_a_folder_must_go_are_named(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    fake_jenkins.put_job("docker", "<project><description>made by hand</description></project>")
+    plan = plan_for(write_inventory(tmp_path, app("portal")), remote(fake_jenkins), adopt=True)
+    error = {f.job: f.error for f in plan.failed}["docker"]
+    assert "the inventory makes docker a folder, but Jenkins has a freestyle job docker there" in error
+    assert "not managed by jenkins-docker (hand-made)" in error
+    other = tmp_path / "top"
+    other.mkdir()
+    path = write_inventory(other, app("portal"))
+    path.write_text(path.read_text().replace("  folder: docker\n", "  owner: team-a\n"), encoding="utf-8")
+    error = {f.job: f.error for f in plan_for(path, remote(fake_jenkins)).failed}
+    fake_jenkins.put_folder("portal")
+    error = {f.job: f.error for f in plan_for(path, remote(fake_jenkins), adopt=True).failed}["portal"]
+    assert "the inventory makes portal a freestyle job, but Jenkins has a folder portal there" in error
+
+
+def test_a_legacy_job_changes_type_only_with_adopt_and_the_refusal_says_how(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, remote(fake_jenkins))
+    legacy = fake_jenkins.get_config("docker/portal")
+    start, end = legacy.index("<description>") + len("<description>"), legacy.index("</description>")
+    fake_jenkins.put_job("docker/portal", legacy[:start] + LEGACY_LINE + legacy[end:])
+    pipeline = path.read_text().replace("job_type: freestyle", "job_type: pipeline")
+    path.write_text(pipeline, encoding="utf-8")
+    plan = plan_for(path, remote(fake_jenkins))
+    error = {f.job: f.error for f in plan.failed}["docker/portal"]
+    assert "is a freestyle job managed by the first release of jenkins-docker (no owner)" in error
+    assert "(pass --adopt to replace a job of the first release)" in error
+    adopted = plan_for(path, remote(fake_jenkins), adopt=True)
+    assert "docker/portal" in adopted.names("replace") and "docker/portal" not in {f.job for f in adopted.failed}
+
+
+def test_a_case_only_collision_with_our_own_job_says_it_is_ours(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, remote(fake_jenkins))
+    config = fake_jenkins.get_config("docker/portal")
+    remote(fake_jenkins).delete("docker/portal")
+    fake_jenkins.put_job("docker/Portal", config)
+    error = {f.job: f.error for f in plan_for(path, remote(fake_jenkins)).failed}["docker/portal"]
+    assert "differs only in case (managed by this inventory)" in error
+
+
+def test_the_ownership_line_may_end_with_a_line_break_but_owner_must_come_first() -> None:
+    line = ownership_line("docker")
+    assert classify("Builds acme/web.\n" + line + "\n", "docker").status == "ours"
+    assert classify("Builds acme/web.\r\n" + line + "\r\n\r\n", "docker").status == "ours"
+    reordered = line.replace("[owner=docker]", "[digest=abc owner=docker]")
+    assert classify(reordered, "docker").status == "hand-made" and classify(reordered, "abc").status == "hand-made"

