@@ -424,6 +424,27 @@ def jjb_yaml(w: Workload) -> str:
     return "\n".join(out) + "\n"
 
 
+def star_yaml(apps: int, job_type: str) -> str:
+    """The scale scenario: one base image and ``apps`` apps built from it, as ``job_type`` jobs.
+
+    The base image's job is the root of a cascade of ``apps`` builds: in a pipeline, the job whose
+    script would have grown with the platform (issue 17).
+    """
+    lines = [
+        "version: 1",
+        f"jenkins: {{folder: docker, agent: {AGENT}, git_credentials: {GIT_CREDENTIALS}, "
+        f"gitlab_connection: {GITLAB_CONNECTION}, keep_builds: {KEEP_BUILDS}, job_type: {job_type}}}",
+        "registries:",
+        *(f"  {name}: {{host: {host}, credentials: {cred}}}" for name, (host, cred) in REGISTRIES.items()),
+        f"defaults: {{branch: {DEFAULT_BRANCH}, registry: {DEFAULT_REGISTRY}, test: make test}}",
+        "base_images:",
+        "  acme/base: {git: 'git@gitlab.example.org:docker/base.git', from: 'debian:bookworm', rebuild: 'H H * * 0'}",
+        "apps:",
+        *(f"  app-{i:05d}: {{git: 'git@gitlab.example.org:apps/app-{i:05d}.git', from: acme/base}}" for i in range(apps)),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def write(n: int, out_dir: Path, seed: int = 0) -> Workload:
     """Write ``out_dir/inventory.yml`` and ``out_dir/jjb/jobs.yaml`` for ``n`` images."""
     w = generate(n, seed)

@@ -13,6 +13,8 @@ Run by ``make bench`` (or ``.venv/bin/python bench/run.py``, from any directory)
   from this process, 20 ms of latency per request); then a no-op sync; requests and writes are
   counted by the fake;
 * ``validate`` and ``impact`` of 10,000 images, and the CLI's start-up (``--version``);
+* scale: render and first sync of one base image with 10,000 apps, freestyle and pipeline, with
+  the size of the base image's job (``--only scale`` runs just this and rewrites its section);
 * checks each target of the performance issue, profiles (cProfile) the jenkins-docker command of
   any target missed, and writes the report.
 
@@ -310,6 +312,109 @@ def bench_sync(cfg: Config) -> list[dict[str, Any]]:
         row["speedup_first"] = row["jjb"]["first"]["wall"] / row["jenkins-docker"]["first"]["wall"]
         rows.append(row)
     return rows
+
+
+# -- scale: one base image, thousands of apps ------------------------------------------------------
+SCALE_APPS = 10_000
+
+
+def _root_sizes(tree: Path) -> dict[str, int]:
+    """Bytes of the base image job's config.xml, description, script and WAVES value, as rendered."""
+    import xml.etree.ElementTree as ET
+
+    text = (tree / "jobs" / "docker" / "jobs" / "acme-base" / "config.xml").read_text(encoding="utf-8")
+    root = ET.fromstring(text.split("?>", 1)[1])
+    waves = root.find(".//hudson.model.TextParameterDefinition/defaultValue")
+    return {"config": len(text.encode()), "description": len((root.findtext("description") or "").encode()),
+            "script": len((root.findtext("definition/script") or "").encode()),
+            "waves": len((waves.text or "").encode()) if waves is not None else 0}
+
+
+def bench_scale(apps: int = SCALE_APPS) -> list[dict[str, Any]]:
+    """Render and first sync of one base image with ``apps`` apps, as freestyle and pipeline jobs."""
+    rows = []
+    for job_type in ("freestyle", "pipeline"):
+        where = OUT / f"scale-{job_type}"
+        where.mkdir(parents=True, exist_ok=True)
+        inventory = where / "inventory.yml"
+        inventory.write_text(generate.star_yaml(apps, job_type), encoding="utf-8")
+        scratch = Path(tempfile.mkdtemp(prefix="jenkins-docker-bench-", dir=_scratch_base()))
+        os.sync()
+        rendered = run([JD, "render", inventory, "-o", scratch])
+        written = count_configs(scratch)
+        if written != apps + 2:   # the apps, the base image, the folder
+            raise RuntimeError(f"render of the {job_type} scale platform wrote {written} config.xml files")
+        sizes = _root_sizes(scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
+        log(f"scale {job_type}: render {rendered.wall:.2f} s, {rendered.rss_kib / 1024:.0f} MiB; root job {sizes}")
+        fake = fake_jenkins()
+        try:
+            cmd = [JD, "sync", inventory, "--jenkins", fake.url, "--workers", str(WORKERS), "--format", "json"]
+            cpu = time.process_time()
+            first = run(cmd, env=clean_env(JENKINS_USER=USER, JENKINS_API_TOKEN=TOKEN), timeout=3600)
+            result = json.loads(first.stdout)
+            if len(result["create"]) != apps + 2 or result["failed"]:
+                raise RuntimeError(f"scale sync ({job_type}): {len(result['create'])} created, {result['failed'][:3]}")
+            sync = traffic(fake, first, cpu)
+        finally:
+            fake.stop()
+        sync["floor"] = sync["writes"] * LATENCY / WORKERS
+        log(f"scale {job_type}: first sync {sync['wall']:.2f} s, {sync['requests']} requests, {sync['rss_mib']:.0f} MiB")
+        rows.append({"job_type": job_type, "apps": apps, "jobs": apps + 2,
+                     "render": {"wall": rendered.wall, "rss_mib": rendered.rss_kib / 1024, "cpu": rendered.cpu},
+                     "sync": sync, "root": sizes})
+    return rows
+
+
+def scale_section(rows: list[dict[str, Any]], date: str, load: float) -> str:
+    """The report's section on the scale scenario (also written alone by ``--only scale``)."""
+    lines = [
+        SCALE_BEGIN,
+        f"## Scale: one base image, {rows[0]['apps']:,} apps",
+        "",
+        f"Measured on {date}, one run each (`bench/run.py --only scale` runs just this part). One base image "
+        "(with a weekly rebuild) and that many apps built from it (`bench/generate.py`, `star_yaml`): the base "
+        "image's job is the root of a cascade of every app. Render is `jenkins-docker render` into a tmpfs; the "
+        f"first sync is `jenkins-docker sync --workers {WORKERS}` into an empty fake Jenkins with "
+        f"{LATENCY * 1000:.0f} ms of latency per request. Load average (1 min) at the end: {load:.2f} on "
+        f"{os.cpu_count()} CPUs (a shared machine slows every figure here).",
+        "",
+        "| job type | items | render | render peak RSS | first sync | requests | writes | floor | sync peak RSS | "
+        "root job: config.xml | description | script | `WAVES` |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        size = r["root"]
+        lines.append(
+            f"| {r['job_type']} | {r['jobs']:,} | {fmt_s(r['render']['wall'])} | {r['render']['rss_mib']:.0f} MiB | "
+            f"{fmt_s(r['sync']['wall'])} | {r['sync']['requests']:,} | {r['sync']['writes']:,} | {fmt_s(r['sync']['floor'])} | "
+            f"{r['sync']['rss_mib']:.0f} MiB | {size['config']:,} B | {size['description']:,} B | {size['script']:,} B | "
+            f"{size['waves']:,} B |")
+    lines += [
+        "",
+        "The pipeline root's script stays the size of any pipeline script: its waves are the `WAVES` "
+        "parameter's value, not code (see the README, *How the waves are carried*). The description names 30 "
+        "dependents and counts the rest.",
+        SCALE_END,
+    ]
+    return "\n".join(lines)
+
+
+SCALE_BEGIN, SCALE_END = "<!-- scale: begin -->", "<!-- scale: end -->"
+
+
+def write_scale_section(path: Path, section: str) -> None:
+    """Put ``section`` in the report at ``path``: in place of the previous one, or before Method."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if SCALE_BEGIN in text and SCALE_END in text:
+        head, rest = text.split(SCALE_BEGIN, 1)
+        text = head + section + rest.split(SCALE_END, 1)[1]
+    elif "\n## Method\n" in text:
+        head, rest = text.split("\n## Method\n", 1)
+        text = head + section + "\n\n## Method\n" + rest
+    else:
+        text += "\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
 
 
 def _median_of(samples: Any) -> dict[str, Any]:
@@ -657,6 +762,8 @@ def report(results: dict[str, Any], cfg: Config) -> str:
                     section = r.get("section")
                     lines.append(f"| *{section}* | | | |")
                 lines.append(f"| `{r['function']}` | {r['calls']:,} | {r['own']:.3f} s | {r['cumulative']:.3f} s |")
+    if results.get("scale"):
+        lines += ["", scale_section(results["scale"], results["date"], results["load"][1])]
     lines += [
         "",
         "## Method",
@@ -736,12 +843,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a small smoke run; report under bench/out/quick/")
     parser.add_argument("--no-profile", action="store_true", help="do not profile the commands of missed targets")
-    parser.add_argument("--only", choices=["outdated"],
-                        help="run one scenario alone and replace its section of docs/benchmarks.md")
+    parser.add_argument("--only", choices=["outdated", "scale"],
+                        help="run one scenario alone and replace its section of docs/benchmarks.md "
+                             "(scale: render and first sync of one base image with 10,000 apps)")
     parser.add_argument("--report-only", action="store_true",
                         help="only write the report again from bench/out/results.json (after editing bench/NOTES.md)")
     args = parser.parse_args()
     cfg = QUICK if args.quick else FULL
+    if args.only == "scale":
+        if not JD.exists():
+            raise SystemExit(f"{JD} not found: run bench/run.py with the project's venv python (make bench)")
+        OUT.mkdir(parents=True, exist_ok=True)
+        date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        rows = bench_scale(SCALE_APPS if not args.quick else 1000)
+        load = os.getloadavg()[0]
+        (OUT / "scale.json").write_text(json.dumps({"date": date, "load": load, "scale": rows}, indent=1))
+        cfg.docs.mkdir(parents=True, exist_ok=True)
+        write_scale_section(cfg.docs / "benchmarks.md", scale_section(rows, date, load))
+        log(f"wrote the scale section of {cfg.docs / 'benchmarks.md'}")
+        return 0
     if args.only == "outdated":
         import outdated  # bench/outdated.py
 
@@ -774,6 +894,7 @@ def main() -> int:
     results["sync"] = bench_sync(cfg)
     results["cli"] = bench_cli(cfg)
     results["phases"] = bench_phases(cfg)
+    results["scale"] = bench_scale(SCALE_APPS if cfg is FULL else 1000)
     import outdated  # bench/outdated.py
 
     results["outdated"] = outdated.bench_outdated(1000 if cfg is FULL else 200, PYTHON)

@@ -40,6 +40,14 @@ upstreams, so the cascade is driven by the job where it starts:
   wait: true, propagate: true``. Wave n+1 starts when wave n has finished, and an image sits in
   the wave after all of its rebuilt parents; the children, run with CASCADE false, cascade no
   further. A failure stops the waves after it.
+- the waves are data, not code: the default value of a text parameter ``WAVES`` (one wave a
+  line, full job names separated by ``;``), which the script splits with ``tokenize``. The CPS
+  transformer turns every constant of a script into code, and a method over 64 KB of bytecode
+  fails the build ("Method too large"), so a list literal of a base image's thousands of
+  dependents would break exactly the job at the root of the platform; the script's size no
+  longer depends on how many images there are. Before building, a cascading build checks the
+  value's length and ``hashCode()`` against the generated one, so an edit in the "Build with
+  Parameters" form cannot make the cascade build other jobs.
 
 Either way an app with a ``deploy`` command has a deploy job, started after each successful build
 of the app with ``IMAGE_TAG`` set to the build number (freestyle: the parameterized-trigger
@@ -85,8 +93,8 @@ Groovy strings, which do not interpolate ``$``).
 | | `downstream` | `childProjects`: comma-separated absolute job names (``/folder/name``), sorted; or `None` |
 | | `deploy_trigger` | `{project, properties}` of the deploy job's trigger (``project`` absolute), or `None` |
 | `pipeline.xml.j2` | `gitlab`, `timer`, `keep_builds` | as above |
-| | `parameters` | list of `{type, name, description, default}` (`type` is `"boolean"` or `"string"`): here `CASCADE` |
-| | `script` | the Groovy script: checkout, test, build and push, deploy trigger, cascade |
+| | `parameters` | list of `{type, name, description, default}` (`type` is `"boolean"`, `"string"` or `"text"`): here `CASCADE`, and `WAVES` when the image has dependents |
+| | `script` | the Groovy script: checkout, test, build and push, deploy trigger, cascade (its waves read from `WAVES`) |
 | `deploy-freestyle.xml.j2` | `git`, `keep_builds`, `agent` | as above (the app's repository) |
 | | `parameters` | `IMAGE_TAG` (default `latest`) |
 | | `builders` | one shell script: `export` lines (the app's `env` and `IMAGE`), then the deploy command |
@@ -112,6 +120,7 @@ import dataclasses
 import functools
 import importlib.resources
 import os
+import re
 import shlex
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -246,6 +255,10 @@ def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, A
 
 
 # -- quoting -----------------------------------------------------------------------------------
+#: In a '''...''' string, a quote that could end the string: one before another quote, or the last.
+_QUOTE_TO_ESCAPE = re.compile(r"'(?='|\Z)")
+
+
 def groovy_string(text: str) -> str:
     """``text`` as a Groovy string literal that does not interpolate ``$``.
 
@@ -256,14 +269,63 @@ def groovy_string(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("\r", "\\r")
     if "\n" not in text:
         return "'" + escaped.replace("'", "\\'").replace("\t", "\\t") + "'"
-    quoted = "".join("\\'" if char == "'" and (index + 1 == len(escaped) or escaped[index + 1] == "'") else char
-                     for index, char in enumerate(escaped))
-    return f"'''{quoted}'''"
+    return "'''" + _QUOTE_TO_ESCAPE.sub(r"\\'", escaped) + "'''"
 
 
 def _groovy_list(items: Iterable[str]) -> str:
     """A Groovy list literal of strings."""
     return "[" + ", ".join(groovy_string(item) for item in items) + "]"
+
+
+def java_string_hash(text: str) -> int:
+    """``text.hashCode()`` as Java computes it (over UTF-16 code units, as a signed 32-bit int).
+
+    The cascade compares its ``WAVES`` parameter with the generated value through this hash:
+    a script constant whose size does not depend on the value's.
+    """
+    units = text.encode("utf-16-be")
+    value = 0
+    for index in range(0, len(units), 2):
+        value = (31 * value + (units[index] << 8 | units[index + 1])) & 0xFFFFFFFF
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
+def _java_length(text: str) -> int:
+    """``text.length()`` in Java: UTF-16 code units."""
+    return len(text.encode("utf-16-be")) // 2
+
+
+#: Between two waves, and between two job names of a wave, in the ``WAVES`` parameter. Neither
+#: can be part of a job's full name: Jenkins refuses control characters and ``;`` in names.
+WAVE_SEPARATOR = "\n"
+NAME_SEPARATOR = ";"
+
+#: How many dependents a description names before it only counts the rest.
+DESCRIPTION_LISTS = 30
+
+
+def waves_parameter(waves: list[list[str]]) -> str:
+    """The waves as the text the ``WAVES`` parameter carries: one wave a line, names joined by ``;``."""
+    return WAVE_SEPARATOR.join(NAME_SEPARATOR.join(wave) for wave in waves)
+
+
+def _listing(groups: list[list[str]], image: str, group_separator: str) -> str:
+    """The names of ``groups``, at most :data:`DESCRIPTION_LISTS` of them, then how many more.
+
+    Descriptions are read by people on the job's page; a base image with thousands of dependents
+    names the first few dozen and points to ``jenkins-docker impact`` for the rest.
+    """
+    shown: list[str] = []
+    left = DESCRIPTION_LISTS
+    for group in groups:
+        if left <= 0:
+            break
+        if group[:left]:
+            shown.append(", ".join(group[:left]))
+        left -= len(group)
+    more = sum(len(group) for group in groups) - DESCRIPTION_LISTS
+    text = group_separator.join(shown)
+    return f"{text}, ... and {more:,} more; see jenkins-docker impact {image}" if more > 0 else text
 
 
 def _exports(env: Mapping[str, str]) -> list[str]:
@@ -407,7 +469,8 @@ class _Renderer:
         if self.settings.job_type == "pipeline":
             return self.build_pipeline(image)
         triggers = [self.inventory.images[child].job_name for child in self.graph.triggers(image.key)]
-        cascade = f"Triggers: {', '.join(self.full(t) for t in triggers)}." if triggers else "Triggers no other image job."
+        cascade = (f"Triggers: {_listing([[self.full(t) for t in triggers]], image.key, '; ')}." if triggers
+                   else "Triggers no other image job.")
         logins = registry_logins(self.inventory, image)
         builders = [_script(_exports(image.env) + [image.test])] if image.test else []
         builders.append(_script(_exports(image.env) + _build_commands(image, logins, provenance.pull_reference(self.inventory, image))))
@@ -429,12 +492,14 @@ class _Renderer:
         return self.make_job(image.job_name, "freestyle", "build", image.key, "freestyle.xml.j2", context)
 
     def cascade_waves(self, image: Image) -> list[list[str]]:
+        if not self.graph.rebuild_graph().out_degree(image.key):
+            return []   # nothing rebuilds after it: most images of a large platform are such leaves
         return [[self.inventory.job(key) for key in wave] for wave in self.graph.waves([image.key])[1:]]
 
     def build_pipeline(self, image: Image) -> Job:
         waves = self.cascade_waves(image)
         if waves:
-            cascade = "After a build with CASCADE checked, rebuilds in waves: " + "; then ".join(", ".join(w) for w in waves) + "."
+            cascade = f"After a build with CASCADE checked, rebuilds in waves: {_listing(waves, image.key, '; then ')}."
         else:
             cascade = "Nothing is built from this image: no cascade."
         git = self.git(image.git, image.branch)
@@ -447,24 +512,39 @@ class _Renderer:
                              f"passwordVariable: {groovy_string(login.password_variable)})" for login in logins)
         stages += _block("stage('Build and push') {", _block(f"withCredentials([{bindings}]) {{",
                                                                [f"sh {groovy_string(_script(_build_commands(image, logins, provenance.pull_reference(self.inventory, image))))}"]))
-        lines = [f"def waves = [{', '.join(_groovy_list(naming.absolute(name) for name in wave) for wave in waves)}]", ""] if waves else []
+        parameters = [{"type": "boolean", "name": "CASCADE", "default": True,
+                       "description": "Also rebuild, in order, every image and app built from this image."}]
+        lines = []
+        if waves:
+            # The waves are data, not code: the WAVES parameter's default value. A script's code
+            # must not grow with the platform (CPS: "Method too large", see the README).
+            value = waves_parameter([[naming.absolute(name) for name in wave] for wave in waves])
+            parameters.append({"type": "text", "name": "WAVES", "default": value, "description": (
+                "The cascade's build waves, written by jenkins-docker: one wave a line, job names separated "
+                "by ';'. Leave it as it is: the cascade refuses any other value.")})
+            lines += [
+                "def waves = params.WAVES.replace('\\r', '')",
+                *_block(f"if (params.CASCADE && (waves.length() != {_java_length(value)} || "
+                        f"waves.hashCode() != {java_string_hash(value)})) {{", [
+                            "error 'WAVES is not the value jenkins-docker generated: build with its default value'"]),
+                "",
+            ]
         lines += _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git)]), *_with_env(image.env, stages)])
         if image.deploy_job_name:
             lines += _block("stage('Deploy') {", [
                 f"build job: {groovy_string(naming.absolute(self.full(image.deploy_job_name)))}, "
                 "parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER)], wait: false"])
         if waves:
-            each = _block("for (name in wave) {", ["def job = name", *_block("builds[job] = {", [
+            each = _block("for (name in wave.tokenize(';')) {", ["def job = name", *_block("builds[job] = {", [
                 "build job: job, parameters: [booleanParam(name: 'CASCADE', value: false)], wait: true, propagate: true"])])
-            lines += _block("if (params.CASCADE) {", _block("stage('Cascade') {", _block("for (wave in waves) {", [
+            lines += _block("if (params.CASCADE) {", _block("stage('Cascade') {", _block("for (wave in waves.tokenize('\\n')) {", [
                 "def builds = [:]", *each, "parallel builds"])))
         context = {
             "description": self.build_description(image, cascade),
             "gitlab": self.gitlab(image.branch),
             "timer": image.rebuild,
             "keep_builds": self.settings.keep_builds,
-            "parameters": [{"type": "boolean", "name": "CASCADE", "default": True,
-                            "description": "Also rebuild, in order, every image and app built from this image."}],
+            "parameters": parameters,
             "script": _script(lines),
         }
         return self.make_job(image.job_name, "pipeline", "build", image.key, "pipeline.xml.j2", context)

@@ -20,8 +20,12 @@ exactly once, in order:
   with different values never merge;
 - pipeline jobs: the ``node`` part holds an executor for the build's duration; then, holding no
   executor, the script's deploy triggers fire (``wait: false``) and, if the build's ``CASCADE``
-  is true and the script cascades, each wave of ``def waves`` is scheduled in parallel with the
-  parameters of its ``build job:`` line and waited for before the next wave starts.
+  is true and the script cascades, each wave is scheduled in parallel with the parameters of its
+  ``build job:`` line and waited for before the next wave starts. The waves are the build's value
+  of the parameter the script reads them from (``def waves = params.WAVES...``: its default
+  unless the build was given another), split as Groovy's ``tokenize`` splits; a build whose
+  value fails the script's length-and-hashCode guard fails at once: it builds nothing and
+  starts nothing.
 
 Every build start and end is recorded in :attr:`Simulator.builds`.
 """
@@ -109,7 +113,9 @@ class JobSpec:
     concurrent: bool = False
     children: list[tuple[str, int]] = field(default_factory=list)    # core BuildTrigger: (project, threshold ordinal)
     parameterized: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # (project, condition, params)
-    waves: list[list[str]] = field(default_factory=list)   # pipeline cascade waves (job names as written)
+    waves: list[list[str]] = field(default_factory=list)   # pipeline cascade waves (job names as written), by default
+    waves_parameter: str | None = None                     # the parameter the script reads its waves from
+    waves_guard: tuple[int, int] | None = None             # (length(), hashCode()) the script requires of it
     cascade_params: dict[str, str] = field(default_factory=dict)
     cascades_if: str | None = None                         # the boolean parameter that enables the cascade
     deploys: list[tuple[str, str]] = field(default_factory=list)     # pipeline: (project, IMAGE_TAG parameter name)
@@ -121,6 +127,30 @@ def _parse(xml: str) -> ET.Element:
 
 def _text(element: ET.Element | None, default: str = "") -> str:
     return default if element is None or element.text is None else element.text
+
+
+def tokenize(text: str, delimiters: str) -> list[str]:
+    """Groovy's ``String.tokenize(delimiters)`` (a java.util.StringTokenizer): every character of
+    ``delimiters`` separates tokens, and empty tokens are dropped."""
+    return [token for token in re.split("[" + re.escape(delimiters) + "]", text) if token]
+
+
+def split_waves(value: str) -> list[list[str]]:
+    """The waves of a ``WAVES`` value, as the generated script splits them: lines, then ``;``."""
+    return [tokenize(line, ";") for line in tokenize(value, "\n")]
+
+
+def java_hash(text: str) -> int:
+    """``String.hashCode()`` in Java: ``s[0]*31^(n-1) + ... + s[n-1]`` over UTF-16 units, as an int."""
+    value = 0
+    for unit in _utf16_units(text):
+        value = (value * 31 + unit) & 0xFFFFFFFF
+    return value - 2**32 if value >= 2**31 else value
+
+
+def _utf16_units(text: str) -> list[int]:
+    data = text.encode("utf-16-le")
+    return [int.from_bytes(data[i:i + 2], "little") for i in range(0, len(data), 2)]
 
 
 def _names(listing: str) -> list[str]:
@@ -157,8 +187,11 @@ def read_job(full_name: str, xml: str) -> JobSpec | None:
         spec = JobSpec(full_name, "pipeline", folder, defaults,
                        concurrent=root.find("properties/org.jenkinsci.plugins.workflow.job.properties.DisableConcurrentBuildsJobProperty") is None)
         script = _text(root.find("definition/script"))
-        if (match := re.search(r"^def waves = ", script, re.M)):
-            spec.waves = groovy_value(script, match.end())[0]
+        if (match := re.search(r"^def waves = params\.(\w+)\.replace\('\\r', ''\)$", script, re.M)):
+            spec.waves_parameter = match.group(1)
+            spec.waves = split_waves(defaults[spec.waves_parameter])
+        if (match := re.search(r"waves\.length\(\) != (\d+) \|\| waves\.hashCode\(\) != (-?\d+)\)\) \{\n\s*error ", script)):
+            spec.waves_guard = (int(match.group(1)), int(match.group(2)))
         if (match := re.search(r"^if \(params\.(\w+)\) \{", script, re.M)):
             spec.cascades_if = match.group(1)
         if (match := re.search(r"build job: job, parameters: \[booleanParam\(name: ('[^']*'), value: (true|false)\)\], wait: true", script)):
@@ -211,6 +244,7 @@ class Build:
     start: float
     pushed: float | None = None      # end of the build's own work (its node block, for a pipeline)
     end: float | None = None         # the build is over (a pipeline's cascade included)
+    result: str = "SUCCESS"
 
 
 @dataclass
@@ -242,6 +276,7 @@ class Simulator:
             self.duration = lambda job: given[job] if job in given else drawn.setdefault(job, rng.uniform(1, 10))
         self.now = 0.0
         self.queue: list[_Item] = []
+        self._queued: dict[str, list[_Item]] = {}   # job -> its items in the queue (merging looks only there)
         self.builds: list[Build] = []
         self.building: dict[str, int] = {}          # job -> builds running now
         self.busy = 0
@@ -298,13 +333,14 @@ class Simulator:
         if job not in self.jobs:
             raise KeyError(f"no job {job!r}")
         params = dict(params or {})
-        for item in self.queue:
-            if item.job == job and item.params == params and item.origin == origin:
+        for item in self._queued.get(job, ()):
+            if item.params == params and item.origin == origin:
                 if waiter:
                     item.waiters.append(waiter)
                 return
         item = _Item(next(self._ids), job, params, self.now, self.now + self.quiet_period, [waiter] if waiter else [], origin)
         self.queue.append(item)
+        self._queued.setdefault(job, []).append(item)
         if self.quiet_period:
             self.at(item.ready_at, lambda: None)
 
@@ -329,11 +365,12 @@ class Simulator:
         started = True
         while started:
             started = False
-            for item in list(self.queue):
+            for item in self.queue:   # no copy: the loop ends at the first change to the queue
                 if self.busy >= self.executors:
                     return
                 if not self._blocked(item):
                     self.queue.remove(item)
+                    self._queued[item.job].remove(item)
                     self._start(item)
                     started = True
                     break
@@ -345,6 +382,13 @@ class Simulator:
         params = {**spec.defaults, **item.params}
         build = Build(item.job, number, params, item.queued, self.now)
         self.builds.append(build)
+        if self._refuses_waves(spec, build):
+            # The script's `error` step, before its node block: no executor, no push, no trigger.
+            build.result = "FAILURE"
+            build.end = self.now
+            for waiter in item.waiters:
+                waiter(build)
+            return
         self.building[item.job] = self.building.get(item.job, 0) + 1
         self.busy += 1
         self.at(self.now + self.duration(item.job), lambda: self._pushed(spec, build, item.waiters))
@@ -364,23 +408,42 @@ class Simulator:
             return
         for child, parameter in spec.deploys:
             self.schedule(resolve(spec, child, self.jobs), {parameter: str(build.number)})
-        if spec.waves and spec.cascades_if and build.params.get(spec.cascades_if) == "true":
-            self._run_waves(spec, build, waiters, 0)
+        waves = self._waves(spec, build)
+        if waves and self._cascades(spec, build):
+            self._run_waves(spec, build, waves, waiters, 0)
         else:
             self._finish(build, waiters)
 
-    def _run_waves(self, spec: JobSpec, build: Build, waiters: list[Callable[[Build], None]], index: int) -> None:
-        if index == len(spec.waves):
+    @staticmethod
+    def _cascades(spec: JobSpec, build: Build) -> bool:
+        return spec.cascades_if is not None and build.params.get(spec.cascades_if) == "true"
+
+    @staticmethod
+    def _waves(spec: JobSpec, build: Build) -> list[list[str]]:
+        """The waves this build runs: its value of the waves parameter (default: the job's)."""
+        if spec.waves_parameter is None:
+            return spec.waves
+        return split_waves(build.params[spec.waves_parameter].replace("\r", ""))
+
+    def _refuses_waves(self, spec: JobSpec, build: Build) -> bool:
+        if spec.waves_guard is None or spec.waves_parameter is None or not self._cascades(spec, build):
+            return False
+        value = build.params[spec.waves_parameter].replace("\r", "")
+        return (len(_utf16_units(value)), java_hash(value)) != spec.waves_guard
+
+    def _run_waves(self, spec: JobSpec, build: Build, waves: list[list[str]],
+                   waiters: list[Callable[[Build], None]], index: int) -> None:
+        if index == len(waves):
             self._finish(build, waiters)
             return
-        wave = [resolve(spec, name, self.jobs) for name in spec.waves[index]]
+        wave = [resolve(spec, name, self.jobs) for name in waves[index]]
         pending = set(range(len(wave)))
 
         def done(position: int) -> Callable[[Build], None]:
             def callback(_child: Build) -> None:
                 pending.discard(position)
                 if not pending:
-                    self._run_waves(spec, build, waiters, index + 1)
+                    self._run_waves(spec, build, waves, waiters, index + 1)
             return callback
 
         for position, job in enumerate(wave):

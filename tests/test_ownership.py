@@ -567,3 +567,37 @@ def _hand_made_view(folder_config: str) -> str:
     end = view.index("</description>")
     view = view[:start] + "<description>my own view</description>" + view[end + len("</description>"):]
     return head + "<hudson.model.ListView>" + view + "</hudson.model.ListView>" + rest
+
+
+# -- the policy's answers, one by one ---------------------------------------------------------------
+
+def test_the_policy_never_replaces_across_kinds_even_for_our_items() -> None:
+    policy = ownership.policy("docker", "docker", prune=True, adopt=True)
+    ours = ownership_line("docker")
+    for live, new in (("folder", "freestyle"), ("pipeline", "folder")):
+        decision = policy.may_replace("docker/x", ours, live, new)
+        assert not decision.allowed and decision.reason == "docker/x: a job never replaces a folder nor a folder a job"
+    assert policy.may_replace("docker/x", ours, "freestyle", "pipeline").allowed
+
+
+def test_the_policy_names_both_kinds_when_they_would_cross() -> None:
+    policy = ownership.policy("docker", "docker")
+    decision = policy.may_write("docker/x", "docker/x", "other", "made by hand", "folder")
+    assert not decision.allowed
+    assert decision.reason.startswith("the inventory makes docker/x a folder, but Jenkins has a job docker/x there "
+                                      "(not managed by jenkins-docker (hand-made))")
+    decision = policy.may_write("docker/x", "docker/x", "folder", "made by hand", "pipeline")
+    assert decision.reason.startswith("the inventory makes docker/x a pipeline job, but Jenkins has a folder docker/x")
+
+
+def test_a_refused_replace_suggests_adopt_only_for_first_release_jobs() -> None:
+    policy = ownership.policy("docker", "docker")
+    legacy = policy.may_replace("docker/x", LEGACY_LINE, "freestyle", "pipeline")
+    hand = policy.may_replace("docker/x", "made by hand", "freestyle", "pipeline")
+    assert not legacy.allowed and legacy.reason.endswith("(pass --adopt to replace a job of the first release)")
+    assert not hand.allowed and hand.reason.endswith("which sync does only to its own jobs")
+
+
+def test_a_lone_carriage_return_ends_a_line_too() -> None:
+    assert ownership.classify("edited\r" + ownership_line("docker"), "docker").status == "ours"
+    assert ownership.last_line("a\nb\n\n") == "b"

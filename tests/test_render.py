@@ -27,7 +27,7 @@ from jenkins_docker.ownership import ownership_line
 from jenkins_docker.jobs import MANAGED_LINE, MANAGED_MARKER, Job, TemplateError, bundled_templates, render, write_tree
 from jenkins_docker.model import Inventory
 from jenkins_docker.testing.fake_jenkins import DEFAULT_PLUGINS, FakeJenkins
-from simulator import groovy_literal, groovy_strings, groovy_value
+from simulator import groovy_literal, groovy_strings, split_waves
 
 TESTS = Path(__file__).resolve().parent
 EXAMPLES = TESTS.parent / "examples"
@@ -291,17 +291,21 @@ def test_a_pipeline_job_has_no_concurrent_builds_a_cascade_parameter_and_sandbox
 
 
 def test_a_pipeline_cascades_its_dependents_in_waves_without_further_cascading(iiiepe, iiiepe_pipelines):
-    body = script(iiiepe_pipelines["docker/iiiepe-nginx-php"])
-    waves_at = body.index("def waves = ") + len("def waves = ")
-    assert groovy_value(body, waves_at)[0] == [["/docker/iiiepe-nginx-drupal6", "/docker/iiiepe-nginx-drupal7"],
-                                               ["/docker/courses", "/docker/intranet", "/docker/website"]]
-    assert groovy_value(body, waves_at)[0] == [["/" + iiiepe.job(k) for k in wave] for wave in iiiepe.graph.waves(["iiiepe/nginx-php"])[1:]]
+    root = iiiepe_pipelines["docker/iiiepe-nginx-php"]
+    body = script(root)
+    waves = root.find("properties/hudson.model.ParametersDefinitionProperty/parameterDefinitions/hudson.model.TextParameterDefinition")
+    assert text(waves, "name") == "WAVES"
+    assert text(waves, "defaultValue") == "/docker/iiiepe-nginx-drupal6;/docker/iiiepe-nginx-drupal7\n/docker/courses;/docker/intranet;/docker/website"
+    assert split_waves(text(waves, "defaultValue")) == [["/" + iiiepe.job(k) for k in wave] for wave in iiiepe.graph.waves(["iiiepe/nginx-php"])[1:]]
+    assert body.startswith("def waves = params.WAVES.replace('\\r', '')\n")
     cascade = body[body.index("if (params.CASCADE) {"):]
+    assert "for (wave in waves.tokenize('\\n')) {" in cascade and "for (name in wave.tokenize(';')) {" in cascade
     assert "parallel builds" in cascade
     assert "build job: job, parameters: [booleanParam(name: 'CASCADE', value: false)], wait: true, propagate: true" in cascade
     # the cascade runs after the node block, holding no executor while it waits
     assert body.index("if (params.CASCADE)") > body.rindex("\n}\n", 0, body.index("if (params.CASCADE)"))
     assert "def waves" not in script(iiiepe_pipelines["docker/website"])
+    assert iiiepe_pipelines["docker/website"].find(".//hudson.model.TextParameterDefinition") is None
 
 
 def test_a_pipeline_builds_with_bound_credentials_and_starts_its_deploy(iiiepe_pipelines):

@@ -442,6 +442,9 @@ _MODELS: dict[str, _Cls] = {
                                         _F("removeLastBuild", "bool", since=(2, 474)))),
     "hudson.model.ParametersDefinitionProperty": _Cls(_fs("parameterDefinitions:list")),
     "hudson.model.StringParameterDefinition": _Cls(_fs("name", "description", "defaultValue", "trim:bool")),
+    # jenkinsci/jenkins core/src/main/java/hudson/model/TextParameterDefinition.java: a
+    # StringParameterDefinition shown as a textarea; it declares no field of its own.
+    "hudson.model.TextParameterDefinition": _Cls(_fs("name", "description", "defaultValue", "trim:bool")),
     "hudson.model.BooleanParameterDefinition": _Cls(_fs("name", "description", "defaultValue:bool")),
     "hudson.model.ListView": _Cls(_fs(*_VIEW_HEAD, "jobNames:jobnames", "jobFilters:list", "columns:list",
                                       "includeRegex", "recurse:bool"), _hook_list_view),
