@@ -155,6 +155,12 @@ def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool =
     gone = tuple(naming.collision_key(item.full_name) for item in deleted)
     plan.orphans = sorted(item.full_name for item in leaving if policy.is_orphan(item.full_name, item.description)
                           and not _within(naming.collision_key(item.full_name), gone))
+    legacy = sorted(item.full_name for item in leaving if policy.in_scope(item.full_name)
+                    and policy.classify(item.description).status == "legacy"
+                    and not _within(naming.collision_key(item.full_name), gone))
+    if legacy:
+        plan.notes.append(f"kept {len(legacy)} item(s) of the first release (no owner) that the inventory no longer has: "
+                          f"{', '.join(legacy)}; --prune --adopt deletes them")
     _plan_views(plan, policy, jobs, target)
     # Writes in rendered order (folders and upstreams first), then views, then deletes (the sort
     # is stable: deletes keep their deepest-first order).

@@ -301,6 +301,8 @@ def test_legacy_jobs_are_updated_when_rendered_and_deleted_only_with_adopt(tmp_p
     assert result.ok and "docker/portal" in result.update and result.delete == []
     assert ownership.marker_of(parse(jenkins.get_config("docker/portal")).findtext("description") or "") == ownership.Marker("docker")
     assert "docker/gone" in jenkins.job_names()
+    assert "kept 1 item(s) of the first release (no owner) that the inventory no longer has: docker/gone; " \
+           "--prune --adopt deletes them" in plan.notes
     plan, result = sync(path, client, prune=True, adopt=True)
     assert result.delete == ["docker/gone"]
 
