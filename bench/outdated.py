@@ -148,7 +148,6 @@ def section(result: dict[str, Any]) -> str:
 
 def splice(report: str, new_section: str) -> str:
     """``report`` with its outdated section replaced by ``new_section`` (appended if it has none)."""
-    pattern = re.compile(r"<!-- outdated:begin.*?<!-- outdated:end -->\n", re.S)
-    if pattern.search(report):
-        return pattern.sub(lambda _: new_section, report)
-    return report.rstrip("\n") + "\n\n" + new_section
+    from sections import splice as splice_section  # bench/sections.py
+
+    return splice_section(report, new_section)

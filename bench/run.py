@@ -796,6 +796,11 @@ def report(results: dict[str, Any], cfg: Config) -> str:
         import outdated  # bench/outdated.py
 
         text = outdated.splice(text, outdated.section(results["outdated"]))
+    if results.get("fast"):
+        import fast  # bench/fast.py
+        from sections import splice
+
+        text = splice(text, fast.section(results["fast"]))
     return text
 
 
@@ -843,9 +848,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a small smoke run; report under bench/out/quick/")
     parser.add_argument("--no-profile", action="store_true", help="do not profile the commands of missed targets")
-    parser.add_argument("--only", choices=["outdated", "scale"],
+    parser.add_argument("--only", choices=["outdated", "scale", "fast"],
                         help="run one scenario alone and replace its section of docs/benchmarks.md "
-                             "(scale: render and first sync of one base image with 10,000 apps)")
+                             "(scale: render and first sync of one base image with 10,000 apps; "
+                             "fast: no-op sync --fast and the fixed cost of a command)")
     parser.add_argument("--report-only", action="store_true",
                         help="only write the report again from bench/out/results.json (after editing bench/NOTES.md)")
     args = parser.parse_args()
@@ -871,6 +877,19 @@ def main() -> int:
         (OUT / "outdated.json").write_text(json.dumps(result, indent=1))
         docs = cfg.docs / "benchmarks.md"
         docs.write_text(outdated.splice(docs.read_text() if docs.exists() else "", outdated.section(result)))
+        return 0
+    if args.only == "fast":
+        import fast  # bench/fast.py
+        from sections import splice
+
+        result = fast.bench_fast(2000 if not args.quick else 200, run=run, jd=JD, workload=workload, fake_jenkins=fake_jenkins,
+                                 clean_env=clean_env, user=USER, token=TOKEN, workers=WORKERS, reps=5 if not args.quick else 2)
+        log(f"fast: { {k: v for k, v in result.items() if k != 'one_changed'} }")
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "fast.json").write_text(json.dumps(result, indent=1))
+        cfg.docs.mkdir(parents=True, exist_ok=True)
+        docs = cfg.docs / "benchmarks.md"
+        docs.write_text(splice(docs.read_text() if docs.exists() else "", fast.section(result)))
         return 0
     if args.report_only:
         results = json.loads((OUT / "results.json").read_text())
@@ -898,6 +917,10 @@ def main() -> int:
     import outdated  # bench/outdated.py
 
     results["outdated"] = outdated.bench_outdated(1000 if cfg is FULL else 200, PYTHON)
+    import fast  # bench/fast.py
+
+    results["fast"] = fast.bench_fast(2000 if cfg is FULL else 200, run=run, jd=JD, workload=workload, fake_jenkins=fake_jenkins,
+                                      clean_env=clean_env, user=USER, token=TOKEN, workers=WORKERS, reps=5 if cfg is FULL else 2)
     checked = targets(results["render"], results["sync"], results["cli"], cfg)
     results["targets"] = [{k: v for k, v in asdict(t).items() if k != "profile"} for t in checked]
     results["profiles"] = {}

@@ -33,6 +33,9 @@ _webhook_token_option = click.option(
     "--webhook-token-file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
     help="File holding the GitLab webhook secret token written into every push trigger "
          "(default: the JENKINS_WEBHOOK_TOKEN variable); the same token `webhooks --apply` sets in GitLab.")
+_fast_option = click.option("--fast", is_flag=True,
+                            help="Trust the digest in each job's ownership line: read only the jobs whose rendered config "
+                                 "changed (edits made in the Jenkins UI since the last sync are not seen).")
 _workers_option = click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Concurrent requests.")
 
 
@@ -152,6 +155,7 @@ def render(inventory: str, out_dir: str, templates: str | None) -> int:
 @_target_options
 @_prune_option
 @_adopt_option
+@_fast_option
 @_workers_option
 @_templates_option
 @_webhook_token_option
@@ -177,6 +181,7 @@ def plan(inventory: str, **options: Any) -> int:
 @_prune_option
 @_adopt_option
 @click.option("--dry-run", is_flag=True, help="Plan only: show what would change and write nothing.")
+@_fast_option
 @_workers_option
 @_templates_option
 @_webhook_token_option
@@ -194,6 +199,7 @@ def sync(inventory: str, **options: Any) -> int:
       jenkins-docker sync inventory.yml --jenkins-home ./jenkins-home
       jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --prune --workers 16
       jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --webhook-token-file hook-token
+      jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --fast   # CI on every push
     """
     from jenkins_docker.commands.jobs import sync_command
 

@@ -165,6 +165,7 @@ class Job:
     xml: str                # config.xml, UTF-8 text, identical for identical input
     after: tuple[str, ...] = ()   # full names of the items to write first: its folder and the
                                   # jobs that trigger it (sync writes a job once these exist)
+    digest: str = ""        # the digest in its ownership line (ownership.stamp): what --fast compares
 
 
 @dataclasses.dataclass(frozen=True)
@@ -221,16 +222,22 @@ def _xstream_entities(xml: str) -> str:
     return xml.replace("&#39;", "&apos;").replace("&#34;", "&quot;")
 
 
+#: How templates are compiled (the bytecode cache is keyed by these too).
+_TEMPLATE_OPTIONS: dict[str, Any] = {
+    "autoescape": True,
+    "undefined": jinja2.StrictUndefined,
+    "keep_trailing_newline": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+}
+
+
 @functools.lru_cache(maxsize=8)
 def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(list(search_path)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    from jenkins_docker.template_cache import open_cache
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(list(search_path)),
+                             bytecode_cache=open_cache(_TEMPLATE_OPTIONS), **_TEMPLATE_OPTIONS)
     env.filters["xmlbool"] = lambda value: "true" if value else "false"
     return env
 
@@ -421,7 +428,8 @@ class _Renderer:
 
     def make_job(self, name: str, kind: str, role: str, image: str | None, template: str, context: dict[str, Any]) -> Job:
         context = {"name": name, "full_name": self.full(name), **context}
-        return Job(self.full(name), name, self.folder, kind, role, image, self.render(template, context))
+        xml, digest = ownership.stamp(self.render(template, context), self.owner)
+        return Job(self.full(name), name, self.folder, kind, role, image, xml, digest=digest)
 
     def render(self, template: str, context: Mapping[str, Any]) -> str:
         """A template's output, checked to end its description with the ownership line."""
@@ -663,8 +671,8 @@ class _Renderer:
                 "description": self.description(what),
                 "views": [view] if innermost and view else [],
             }
-            xml = self.render("folder.xml.j2", context)
-            out.append(Job(full_name, name, parent, "folder", "folder", None, xml, (parent,) if parent else ()))
+            xml, digest = ownership.stamp(self.render("folder.xml.j2", context), self.owner)
+            out.append(Job(full_name, name, parent, "folder", "folder", None, xml, (parent,) if parent else (), digest))
         return out
 
     # -- everything ------------------------------------------------------------------------
@@ -705,7 +713,8 @@ def render(inventory: Inventory, *, templates: str | os.PathLike[str] | None = N
 def write_tree(jobs: JobSet, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write every item's config.xml in the layout of a JENKINS_HOME and return the paths written.
 
-    Each file is replaced atomically (written to a temporary file, then renamed), so a reader
+    A file that already holds exactly the rendered bytes is not rewritten (nor returned), so
+    rendering again into the same directory writes only what changed. Each file is replaced atomically (written to a temporary file, then renamed), so a reader
     never sees half a config. A top-level view has no file of its own in JENKINS_HOME (it lives
     in Jenkins's own config.xml) and is not written; a view inside a folder is part of the
     folder's config.xml.
@@ -715,6 +724,12 @@ def write_tree(jobs: JobSet, out_dir: str | os.PathLike[str]) -> list[Path]:
     written = []
     for job in jobs.jobs:
         path = item_dir(Path(out_dir), job.full_name) / "config.xml"
+        data = job.xml.encode("utf-8")
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                continue  # already right: leave the file (and its mtime) alone
+        except OSError:
+            pass
         write_atomically(path, job.xml)
         written.append(path)
     return written

@@ -21,6 +21,7 @@ adopt it?"; :mod:`jenkins_docker.plan` asks it and nothing else decides.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Literal, Mapping
@@ -219,6 +220,14 @@ class Policy:
             return ALLOWED if self.prune else Decision(False, "kept: pass --prune to delete it")
         return Decision(False, f"{full_name} is {who.describe()}")
 
+    def unchanged_by_digest(self, description: str, digest: str) -> bool:
+        """True when a live item of ours carries the digest of the config rendered now (``--fast``).
+
+        The item was last written from exactly this config by this inventory; an edit made in
+        the Jenkins UI since then is not seen (the trade ``--fast`` makes).
+        """
+        return bool(digest) and self.classify(description).status == "ours" and digest_of(description) == digest
+
     def is_orphan(self, full_name: str, description: str) -> bool:
         """True for an item of ours, in scope, that the inventory no longer renders."""
         return self.in_scope(full_name) and self.classify(description).status == "ours"
@@ -269,13 +278,41 @@ def prunable(policy: Policy, doomed: Iterable[LiveItem], live: Mapping[str, Live
     return sorted(out, key=lambda i: (-i.full_name.count("/"), i.full_name)), notes
 
 
+def _escaped(line: str) -> str:
+    """``line`` as it stands in a rendered config's ``<description>`` (XML-escaped as XStream writes)."""
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;").replace('"', "&quot;")
+
+
+# ``hudson.util.Secret`` fields (the GitLab trigger's token) stay out of the digest: the digest
+# stands in the description, which anyone with Job/Read sees, and must not help guess a secret.
+_SECRET_ELEMENT = re.compile(r"<secretToken>[^<]*</secretToken>")
+
+
+def stamp(xml: str, owner: str | None) -> tuple[str, str]:
+    """Add the ``digest`` field to the ownership line of a rendered config; returns (xml, digest).
+
+    The digest is a SHA-256 (first 32 hex digits) of the config as rendered, with the line
+    still without a digest and secrets blanked: identical input gives the identical digest, and
+    any change to what is rendered changes it. ``plan --fast`` compares it with the digest in the
+    live item's description (which the listing returns) instead of reading the config.
+    """
+    digest = hashlib.sha256(_SECRET_ELEMENT.sub("<secretToken/>", xml).encode("utf-8")).hexdigest()[:32]
+    plain = _escaped(ownership_line(owner)) + "</description>"
+    return xml.replace(plain, _escaped(ownership_line(owner, digest=digest)) + "</description>", 1), digest
+
+
+def digest_of(description: str) -> str | None:
+    """The ``digest`` field of the ownership line ending ``description``, if any."""
+    marker = marker_of(description)
+    return marker.fields.get("digest") if marker is not None else None
+
+
 def check_rendered(xml: str, line: str, template: str) -> str | None:
     """Why a rendered config does not end its description with ``line``, or ``None`` when it does.
 
     A cheap text test, run after every template: the escaped line must close the description.
     """
-    escaped = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;").replace('"', "&quot;")
-    if escaped + "</description>" in xml:
+    if _escaped(line) + "</description>" in xml:
         return None
     return (f"template {template}: the description must end with the ownership line ({line!r}); keep "
             "{{ description }} as the last text of <description>, or sync will not recognise the item as its own")
@@ -283,6 +320,6 @@ def check_rendered(xml: str, line: str, template: str) -> str | None:
 
 __all__ = [
     "ALLOWED", "Decision", "LEGACY_LINE", "Marker", "Ownership", "Policy", "TOOL", "check_rendered", "classify",
-    "description_of", "is_folder", "last_line", "marker_of", "owner_of", "ownership_line", "parse_line", "policy",
-    "prunable",
+    "description_of", "digest_of", "is_folder", "last_line", "marker_of", "owner_of", "ownership_line", "parse_line", "policy",
+    "prunable", "stamp",
 ]

@@ -101,7 +101,7 @@ def scan_depth(folder: str | None) -> int:
 
 
 def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool = False, adopt: bool = False,
-              workers: int = 8, progress: Callable[[int], None] | None = None) -> Plan:
+              workers: int = 8, progress: Callable[[int], None] | None = None, fast: bool = False) -> Plan:
     """Compare the rendered ``jobs`` with ``target`` and list what must change.
 
     One listing request finds every item; then the config of each item of ours that should
@@ -109,7 +109,9 @@ def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool =
     be written, replaced or deleted is asked of :mod:`jenkins_docker.ownership` (the inventory's
     owner is ``jobs.owner``). ``folder`` bounds ``prune``: only items of ours inside it (or at the
     top level, without a folder) that left the inventory are deleted; without ``prune`` they are
-    listed as orphans. Raises :class:`~jenkins_docker.errors.UsageError` for ``prune``/``adopt``
+    listed as orphans. With ``fast``, an item of ours whose ownership line (which the listing
+    returns) carries the digest of the config rendered now is unchanged without being read: an
+    edit made in the Jenkins UI since the last sync is then not seen. Raises :class:`~jenkins_docker.errors.UsageError` for ``prune``/``adopt``
     at the top level without an owner.
     """
     policy = ownership.policy(jobs.owner, folder, prune=prune, adopt=adopt)
@@ -138,7 +140,9 @@ def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool =
                               "its configuration is left alone")
             continue
         decision = policy.may_write(job.full_name, item.full_name, item.kind, item.description, job.kind)
-        if decision.allowed:
+        if decision.allowed and fast and item.kind == job.kind and policy.unchanged_by_digest(item.description, job.digest):
+            plan.unchanged.append(job.full_name)
+        elif decision.allowed:
             to_read.append((job, item))
         else:
             _fail(plan, blocked, job, decision.reason)

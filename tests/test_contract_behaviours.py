@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -306,14 +305,12 @@ def many_apps(tmp_path: Path, count: int) -> Path:
 def test_workers_run_writes_and_reads_concurrently_and_one_worker_does_not(tmp_path: Path) -> None:
     path = many_apps(tmp_path, 16)   # 1 folder + 20 jobs
     latency = 0.05
+    # Concurrency is proven by what the server saw in flight at once, not by a wall clock (which
+    # a busy machine stretches): the speed itself is measured in bench/.
     with CountingJenkins(tokens={"admin": "admin-token"}, latency=latency) as fake:
-        started = time.monotonic()
         plan, result = sync(path, remote(fake), workers=8)
-        elapsed = time.monotonic() - started
         assert result.ok and len(result.create) == 21
-        writes = fake.count(method="POST")
         assert fake.most_in_flight >= 4, fake.most_in_flight
-        assert elapsed < 0.6 * writes * latency, (elapsed, writes)   # serially it takes writes x latency at least
         fake.most_in_flight = 0
         plan, result = sync(path, remote(fake), workers=8)   # a no-op sync: the reads overlap too
         assert not plan.has_changes and fake.most_in_flight >= 4

@@ -146,7 +146,7 @@ def test_the_owner_defaults_to_the_folder_path_and_jenkins_owner_sets_it(tmp_pat
     assert jobs.owner == "team-a"
     for job in jobs.jobs:
         description = parse(job.xml).findtext("description") or ""
-        assert ownership.marker_of(description) == ownership.Marker("team-a")
+        assert ownership.marker_of(description) == ownership.Marker("team-a", {"digest": job.digest})
 
 
 def test_a_user_template_that_drops_the_description_is_an_error_naming_it(tmp_path: Path) -> None:
@@ -299,7 +299,8 @@ def test_legacy_jobs_are_updated_when_rendered_and_deleted_only_with_adopt(tmp_p
     path = inventory(tmp_path)
     plan, result = sync(path, client, prune=True)
     assert result.ok and "docker/portal" in result.update and result.delete == []
-    assert ownership.marker_of(parse(jenkins.get_config("docker/portal")).findtext("description") or "") == ownership.Marker("docker")
+    marker = ownership.marker_of(parse(jenkins.get_config("docker/portal")).findtext("description") or "")
+    assert marker is not None and marker.owner == "docker" and set(marker.fields) == {"digest"}
     assert "docker/gone" in jenkins.job_names()
     assert "kept 1 item(s) of the first release (no owner) that the inventory no longer has: docker/gone; " \
            "--prune --adopt deletes them" in plan.notes
@@ -552,8 +553,7 @@ def test_a_hand_made_view_named_like_ours_in_our_folder_is_left_alone(tmp_path: 
     path = inventory(tmp_path, view="Docker images")
     sync(path, client)
     live = jenkins.get_config("docker")
-    ours = ownership_line("docker")
-    assert live.count(ours) == 2  # the folder's description and its view's
+    assert live.count("Managed by jenkins-docker [owner=docker") == 2  # the folder's description and its view's
     jenkins.put_folder("docker", _hand_made_view(live))
     before = jenkins.get_config("docker")
     plan, result = sync(path, client)

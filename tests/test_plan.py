@@ -258,7 +258,7 @@ def test_prune_without_a_folder_deletes_only_this_owner_s_top_level_jobs(tmp_pat
     fake_jenkins.put_job("hand-made", "<project><description>made by hand</description></project>")
     sync(without_folder(write_inventory(tmp_path, app("portal"), app("shop"), app("blog"))), remote(fake_jenkins))
     # blog now belongs to another top-level inventory (owner team-c)
-    fake_jenkins.put_job("blog", fake_jenkins.get_config("blog").replace("[owner=team-a]", "[owner=team-c]"))
+    fake_jenkins.put_job("blog", fake_jenkins.get_config("blog").replace("[owner=team-a ", "[owner=team-c "))
     plan, result = sync(without_folder(write_inventory(tmp_path, app("portal"))), remote(fake_jenkins), prune=True)
     assert result.ok, result.failed
     assert result.delete == ["shop"]

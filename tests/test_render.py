@@ -100,7 +100,8 @@ def test_every_item_is_xml_with_the_managed_marker_as_its_last_description_line(
     for job in jobs.jobs:
         root = parse(job.xml)
         assert root.tag == expected_root[job.kind], job.full_name
-        line = ownership_line(inventory.jenkins.identity)
+        assert len(job.digest) == 32, job.full_name
+        line = ownership_line(inventory.jenkins.identity, digest=job.digest)
         assert (root.findtext("description") or "").splitlines()[-1] == line != MANAGED_LINE
         assert MANAGED_MARKER in (root.findtext("description") or "")
         assert root.find("*[@plugin]") is None and "plugin=" not in job.xml
@@ -128,7 +129,7 @@ def test_jobs_come_folders_first_then_each_after_what_it_depends_on(platform):
 
 def test_job_records_say_what_each_job_is(iiiepe):
     jobs = render(iiiepe).by_name()
-    assert jobs["docker"] == Job("docker", "docker", None, "folder", "folder", None, jobs["docker"].xml)
+    assert jobs["docker"] == Job("docker", "docker", None, "folder", "folder", None, jobs["docker"].xml, digest=jobs["docker"].digest)
     assert (jobs["docker/website"].kind, jobs["docker/website"].role, jobs["docker/website"].image) == ("freestyle", "build", "website")
     assert (jobs["docker/website-deploy"].role, jobs["docker/website-deploy"].image) == ("deploy", "website")
     assert (jobs["docker/jenkins-docker-seed"].role, jobs["docker/jenkins-docker-seed"].image) == ("seed", None)

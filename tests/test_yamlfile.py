@@ -1,7 +1,6 @@
 """The YAML layer: located nodes, and everything PyYAML would accept silently or slowly."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -117,9 +116,7 @@ def test_quoted_merge_key_is_an_ordinary_key() -> None:
 def test_alias_bomb_is_refused_before_anything_walks_it() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 12)]
-    start = time.perf_counter()
-    message = only("\n".join(lines) + "\n")
-    assert time.perf_counter() - start < 1.0
+    message = only("\n".join(lines) + "\n")   # 10**12 nodes: walking them would never return
     assert message.startswith("1:1: YAML aliases expand this file to ")
     assert "alias bomb" in message
 

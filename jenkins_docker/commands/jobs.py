@@ -22,7 +22,8 @@ def render_command(path: str, out_dir: str, templates: str | None) -> int:
     inventory = load(path, templates=templates)
     jobs = render(inventory)
     written = write_tree(jobs, out_dir)
-    console.echo(f"wrote {len(written)} config.xml files under {out_dir}", err=True)
+    same = len(jobs.jobs) - len(written)
+    console.echo(f"wrote {len(written)} config.xml files under {out_dir}" + (f" ({same} unchanged)" if same else ""), err=True)
     return 0
 
 
@@ -66,7 +67,8 @@ def _plan(path: str, opts: dict[str, Any], target: Any) -> Any:
     progress = console.Progress("reading", len(jobs.jobs), enabled=opts.get("fmt") != "json")
     try:
         plan = make_plan(jobs, target, folder=inventory.jenkins.folder, prune=opts.get("prune", False),
-                         adopt=opts.get("adopt", False), workers=opts.get("workers", 8), progress=progress.advance)
+                         adopt=opts.get("adopt", False), workers=opts.get("workers", 8), progress=progress.advance,
+                         fast=opts.get("fast", False))
     finally:
         progress.close()
     for note in plan.notes:

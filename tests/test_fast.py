@@ -1,0 +1,186 @@
+"""``plan --fast`` / ``sync --fast``: the digest in the ownership line stands in for reading a config.
+
+The listing request already returns every description, so an item of ours whose ownership line
+carries the digest of the config rendered now needs no read. What changed is still read and
+written; what was edited in the Jenkins UI is not seen (the documented trade).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
+from jenkins_docker import ownership
+from jenkins_docker.targets.remote import Credentials
+from jenkins_docker.testing.fake_jenkins import FakeJenkins
+
+INVENTORY = """\
+version: 1
+jenkins:
+  folder: docker
+  job_type: {job_type}
+  gitlab_connection: gitlab
+registries:
+  private: {{host: registry.example.org, credentials: registry-push}}
+defaults:
+  registry: private
+base_images:
+  acme/base:
+    git: git@gitlab.example.org:docker/base.git
+    from: debian:bookworm
+    test: {base_test}
+  acme/web:
+    git: git@gitlab.example.org:docker/web.git
+    from: acme/base
+apps:
+  portal:
+    git: git@gitlab.example.org:web/portal.git
+    from: acme/web
+    deploy: ./deploy.sh portal
+  shop:
+    git: git@gitlab.example.org:web/shop.git
+    from: acme/base
+"""
+
+CONFIG_READS = r"/config\.xml$"
+
+
+def write_inventory(tmp_path: Path, *, job_type: str = "freestyle", base_test: str = "make test") -> Path:
+    path = tmp_path / "inventory.yml"
+    path.write_text(INVENTORY.format(job_type=job_type, base_test=base_test), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def jenkins() -> Iterator[FakeJenkins]:
+    with FakeJenkins(users={"admin": "admin-password"}, tokens={"admin": "admin-token"}) as fake:
+        yield fake
+
+
+def remote(fake: FakeJenkins) -> RemoteJenkins:
+    return RemoteJenkins(fake.url, Credentials("admin", "admin-token"), backoff=0.01)
+
+
+def plan_of(path: Path, target, *, fast: bool):
+    inventory = load(path)
+    return make_plan(render(inventory), target, folder=inventory.jenkins.folder, workers=4, fast=fast)
+
+
+def sync(path: Path, target, *, fast: bool = False):
+    plan = plan_of(path, target, fast=fast)
+    return plan, apply(plan, target, workers=4)
+
+
+@pytest.mark.parametrize("job_type", ["freestyle", "pipeline"])
+def test_a_fast_no_op_plan_reads_no_config(jenkins: FakeJenkins, tmp_path: Path, job_type: str) -> None:
+    path = write_inventory(tmp_path, job_type=job_type)
+    target = remote(jenkins)
+    first, _ = sync(path, target)
+    jenkins.reset_requests()
+    plan = plan_of(path, target, fast=True)
+    assert not plan.changes and not plan.failed
+    assert sorted(plan.unchanged) == sorted(c.name for c in first.changes if c.what != "view")
+    assert jenkins.count(path=CONFIG_READS) == 0
+    assert jenkins.count(path=r"^/api/json$") == 1   # the listing, one request for the folder depth
+
+
+def test_without_fast_every_config_is_read(jenkins: FakeJenkins, tmp_path: Path) -> None:
+    path = write_inventory(tmp_path)
+    target = remote(jenkins)
+    first, _ = sync(path, target)
+    jenkins.reset_requests()
+    plan = plan_of(path, target, fast=False)
+    assert not plan.changes
+    assert jenkins.count(method="GET", path=CONFIG_READS) == len(plan.unchanged) == len(first.changes)
+
+
+def test_fast_reads_and_writes_only_the_jobs_whose_rendered_config_changed(jenkins: FakeJenkins, tmp_path: Path) -> None:
+    path = write_inventory(tmp_path)
+    target = remote(jenkins)
+    sync(path, target)
+    changed = write_inventory(tmp_path, base_test="make check")   # only acme/base's job changes
+    jenkins.reset_requests()
+    plan, result = sync(changed, target, fast=True)
+    assert result.ok and result.update == ["docker/acme-base"]
+    assert jenkins.count(method="GET", path=CONFIG_READS) == 1
+    assert jenkins.count(method="GET", path=r"/job/acme-base/config\.xml$") == 1
+    assert jenkins.count(method="POST") == 1
+    assert "make check" in jenkins.get_config("docker/acme-base")
+    # The stored digest now matches again: a full plan agrees that nothing differs.
+    assert not plan_of(changed, target, fast=False).changes
+
+
+def test_fast_does_not_see_an_edit_made_in_the_ui_but_a_full_plan_does(jenkins: FakeJenkins, tmp_path: Path) -> None:
+    path = write_inventory(tmp_path)
+    target = remote(jenkins)
+    sync(path, target)
+    live = jenkins.get_config("docker/shop")
+    jenkins.put_job("docker/shop", live.replace("<concurrentBuild>false</concurrentBuild>", "<concurrentBuild>true</concurrentBuild>"))
+    assert "<concurrentBuild>true</concurrentBuild>" in jenkins.get_config("docker/shop")
+    assert not plan_of(path, target, fast=True).changes            # the trade --fast makes
+    assert [c.name for c in plan_of(path, target, fast=False).changes] == ["docker/shop"]
+
+
+def test_an_edited_description_is_read_even_with_fast(jenkins: FakeJenkins, tmp_path: Path) -> None:
+    path = write_inventory(tmp_path)
+    target = remote(jenkins)
+    sync(path, target)
+    live = jenkins.get_config("docker/shop")
+    digest = ownership.digest_of(ownership.description_of(live))
+    assert digest
+    jenkins.put_job("docker/shop", live.replace(f"digest={digest}", "digest=0"))
+    jenkins.reset_requests()
+    plan = plan_of(path, target, fast=True)
+    assert [c.name for c in plan.changes] == ["docker/shop"]
+    assert jenkins.count(method="GET", path=CONFIG_READS) == 1
+
+
+def test_fast_on_a_jenkins_home(tmp_path: Path) -> None:
+    path = write_inventory(tmp_path)
+    home = JenkinsHome(tmp_path / "home")
+    sync(path, home)
+    config = tmp_path / "home" / "jobs" / "docker" / "jobs" / "shop" / "config.xml"
+    config.write_text(config.read_text(encoding="utf-8").replace("<concurrentBuild>false", "<concurrentBuild>true"), encoding="utf-8")
+    assert not plan_of(path, home, fast=True).changes
+    assert [c.name for c in plan_of(path, home, fast=False).changes] == ["docker/shop"]
+
+
+def test_the_digest_names_the_rendered_config_and_leaves_secrets_out() -> None:
+    xml = ("<project><description>Builds.\n" + ownership.ownership_line("docker") + "</description>"
+           "<secretToken>{0}</secretToken></project>")
+    stamped_a, digest_a = ownership.stamp(xml.format("token-one"), "docker")
+    stamped_b, digest_b = ownership.stamp(xml.format("token-two"), "docker")
+    assert digest_a == digest_b and len(digest_a) == 32
+    assert ownership.digest_of(ownership.description_of(stamped_a)) == digest_a
+    assert ownership.classify(ownership.description_of(stamped_a), "docker").status == "ours"
+    _, other = ownership.stamp(xml.format("t").replace("Builds.", "Builds!"), "docker")
+    assert other != digest_a
+    assert "token-one" not in digest_a
+
+
+def test_a_digest_on_another_owners_line_is_not_trusted() -> None:
+    policy = ownership.policy("team-a", "team-a")
+    _, digest = ownership.stamp("<project><description>" + ownership.ownership_line("team-b") + "</description></project>", "team-b")
+    foreign = ownership.ownership_line("team-b", digest=digest)
+    assert not policy.unchanged_by_digest(foreign, digest)
+    assert policy.unchanged_by_digest(ownership.ownership_line("team-a", digest=digest), digest)
+    assert not policy.unchanged_by_digest(ownership.ownership_line("team-a"), "")
+
+
+def test_cli_sync_fast_json(jenkins: FakeJenkins, tmp_path: Path) -> None:
+    path = write_inventory(tmp_path)
+    env = {**os.environ, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    cmd = [sys.executable, "-m", "jenkins_docker", "sync", str(path), "--jenkins", jenkins.url, "--format", "json"]
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    jenkins.reset_requests()
+    again = subprocess.run(cmd + ["--fast"], env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["unchanged"] == sorted(json.loads(first.stdout)["create"])
+    assert jenkins.count(method="GET", path=CONFIG_READS) == 0 and jenkins.count(method="POST") == 0
