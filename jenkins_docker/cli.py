@@ -73,6 +73,10 @@ def cli(verbose: int) -> None:
 
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from jenkins_docker.redact import IN_USE, LogRedactor
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(LogRedactor(IN_USE))
 
 
 @cli.command(context_settings=CONTEXT)

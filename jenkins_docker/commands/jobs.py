@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from jenkins_docker import console
-from jenkins_docker.commands import read_secret
+from jenkins_docker.commands import check_server_url, option_name, read_secret
 from jenkins_docker.errors import UsageError
 
 _SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "replace": ("±", "magenta"), "delete": ("-", "red")}
@@ -41,7 +41,13 @@ def open_target(jenkins_url: str | None, jenkins_home: str | None, user: str | N
         return JenkinsHome(jenkins_home)
     if not jenkins_url:
         raise UsageError("no target: pass --jenkins URL (or set JENKINS_URL)" + ("" if require_remote else ", or --jenkins-home DIR"))
+    from jenkins_docker.redact import IN_USE
+    from jenkins_docker.targets.remote import CREDENTIALS_GO
+
+    check_server_url(jenkins_url, option=option_name("jenkins_url", "--jenkins", "JENKINS_URL"), credentials_go=CREDENTIALS_GO,
+                     what="Jenkins", secret="the API token")
     token = read_secret(token_file, "--token-file", "JENKINS_API_TOKEN")
+    IN_USE.add(token, user=user)  # --user may differ from JENKINS_USER
     if token and not user:
         raise UsageError("an API token needs a user: set JENKINS_USER or pass --user")
     verify: bool | str = False if insecure else (ca_bundle or True)

@@ -108,6 +108,7 @@ class _Fault:
     drop: bool
     delay: float
     remaining: int
+    drop_reply: bool = False
 
 
 @dataclass
@@ -425,23 +426,25 @@ class FakeJenkins(JenkinsStore):
 
     def inject_fault(self, *, method: str | None = None, path: str | None = None, status: int | None = None,
                      body: str = "", headers: Mapping[str, str] | None = None, drop: bool = False,
-                     delay: float = 0.0, times: int = 1) -> None:
+                     delay: float = 0.0, times: int = 1, drop_reply: bool = False) -> None:
         """Make the next ``times`` matching requests fail.
 
         A request matches when its method equals ``method`` and ``path`` (a regex) is found in its
         URL path (each is optional).  It is first delayed by ``delay`` seconds, then has its
         connection closed without an answer (``drop``), or is answered with ``status``, ``body``
         and ``headers`` instead of being handled, or (with only a delay) is handled normally.
+        With ``drop_reply`` the request is handled as usual and then its connection is closed
+        instead of answered: a reply lost on its way back, after the request took effect.
         Faults are consumed in the order they were injected.
         """
-        if status is None and not drop and delay <= 0:
+        if status is None and not drop and not drop_reply and delay <= 0:
             raise ValueError("a fault needs a status, drop=True or a delay")
         if times < 1:
             raise ValueError("times must be at least 1")
         with self._lock:
             self._faults.append(_Fault(method.upper() if method else None,
                                        re.compile(path) if path is not None else None,
-                                       status, body, dict(headers or {}), drop, delay, times))
+                                       status, body, dict(headers or {}), drop, delay, times, drop_reply))
 
     # -- internals: HTTP ------------------------------------------------------------------------
 
@@ -483,7 +486,10 @@ class FakeJenkins(JenkinsStore):
                                     ("X-Jenkins-Session", self._instance)]
         if response.content_type:
             response.headers.append(("Content-Type", response.content_type))
-        self._record(req, response.status)
+        self._record(req, 0 if fault is not None and fault.drop_reply else response.status)
+        if fault is not None and fault.drop_reply:
+            handler.drop()
+            return
         handler.answer(response.status, response.headers, response.body)
 
     def _respond(self, req: _Request) -> _Response:
