@@ -427,6 +427,9 @@ class _Loader:
             self.check_git_url(raw.value_nodes["git"], raw["git"])
             # The keys of `seed_job` are SeedJob's fields: those not written keep its defaults.
             seed = SeedJob(**raw)
+            if seed.jenkins_url is not None and not re.match(r"https?://[^/@\s]+(/\S*)?$", seed.jenkins_url):
+                self.error(raw.value_nodes["jenkins_url"], f"seed job jenkins_url {seed.jenkins_url!r}: "
+                           "expected an http(s) URL without credentials, such as https://jenkins.example.org/")
             if problem := naming.name_problem(seed.name):
                 self.error(raw.value_nodes.get("name", values.key_nodes["seed_job"]), f"seed job name {seed.name!r}: {problem}")
             if not folder and not owner:

@@ -199,7 +199,7 @@ def test_the_deploy_job_checks_out_exactly_the_commit_it_is_given(tmp_path):
             assert "branches: [[name: params.DEPLOY_COMMIT]]" in root.findtext("definition/script")
     build = ET.fromstring(render(inventory).by_name()["ops/shop"].xml.encode()).findtext("definition/script") or ""
     assert "built = checkout(" in build
-    assert ("build job: 'ops/shop-deploy', parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER), "
+    assert ("build job: '/ops/shop-deploy', parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER), "
             "string(name: 'DEPLOY_COMMIT', value: built.GIT_COMMIT)], wait: false") in build
 
 

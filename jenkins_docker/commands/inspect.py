@@ -21,7 +21,13 @@ def validate_command(paths: tuple[str, ...], fmt: str, quiet: bool, *, strict: b
     ``strict``: warnings fail the check too. ``quiet``: print errors only (with ``strict``,
     warnings are errors and are printed).
     """
+    from jenkins_docker.commands.jobs import warn_without_webhook_token, webhook_token
+
     reports = [(path, check(path)) for path in paths]
+    token = webhook_token(None)
+    for _, report in reports:
+        if report.inventory is not None and not quiet:   # -q prints errors only
+            warn_without_webhook_token(report.inventory, token)
     ok = all(r.ok and not (strict and r.warnings) for _, r in reports)
     if fmt == "json":
         document: dict[str, Any] = {"ok": ok, "errors": [e for _, r in reports for e in r.to_json()["errors"]],

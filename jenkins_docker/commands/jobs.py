@@ -68,7 +68,8 @@ def _plan(path: str, opts: dict[str, Any], target: Any) -> Any:
     inventory = load(path, templates=opts.get("templates"))
     for warning in inventory.warnings:
         console.warn(str(warning))
-    jobs = render(inventory)
+    token = webhook_token(opts.get("webhook_token_file"))
+    jobs = render(inventory, webhook_token=token)
     progress = console.Progress("reading", len(jobs.jobs), enabled=opts.get("fmt") != "json")
     try:
         plan = make_plan(jobs, target, folder=inventory.jenkins.folder, prune=opts.get("prune", False),
@@ -78,7 +79,21 @@ def _plan(path: str, opts: dict[str, Any], target: Any) -> Any:
         progress.close()
     for note in plan.notes:
         console.warn(note)
+    warn_without_webhook_token(inventory, token)
     return plan
+
+
+def webhook_token(path: str | None) -> str | None:
+    """The GitLab webhook secret token: ``--webhook-token-file`` or ``JENKINS_WEBHOOK_TOKEN``."""
+    return read_secret(path, "--webhook-token-file", "JENKINS_WEBHOOK_TOKEN")
+
+
+def warn_without_webhook_token(inventory: Any, token: str | None) -> None:
+    """Warn once when the jobs get GitLab push triggers but no secret token to check."""
+    if inventory.jenkins.gitlab_connection and not token:
+        console.warn(f"{inventory.path}: no GitLab webhook token (JENKINS_WEBHOOK_TOKEN or --webhook-token-file): "
+                     "a push trigger without one refuses GitLab's hooks (403) unless anonymous may build; "
+                     "sync keeps a token already set on a job")
 
 
 def print_plan(plan: Any, *, diffs: bool = True) -> None:

@@ -27,6 +27,7 @@ import requests
 import urllib3
 
 from jenkins_docker.errors import JobError, TargetError
+from jenkins_docker.plugins import Installed
 from jenkins_docker.redact import Redactor, answer_message, redact_url, refuse_userinfo
 from jenkins_docker.safe_http import RedirectRefused, pin_to_origin
 from jenkins_docker.targets import LiveItem, ItemKind
@@ -218,6 +219,29 @@ class RemoteJenkins:
     def check(self) -> str:
         """Make sure the URL is a Jenkins we may use; returns its version."""
         return self._api_json("mode").headers["X-Jenkins"]
+
+    def installed_plugins(self) -> dict[str, Installed] | None:
+        """The controller's plugins, in one request; None when this user may not read them.
+
+        The plugin manager's API needs Overall/SystemRead (jenkinsci/jenkins
+        core/src/main/java/hudson/PluginManager.java getApi), which a sync account may lack.
+        """
+        path = "pluginManager/api/json?tree=" + quote("plugins[shortName,version,active]", safe="[],")
+        try:
+            response = self._request("GET", path)
+        except jenkins.NotFoundException:
+            return None
+        except TargetError as exc:
+            if "403" in str(exc):
+                log.warning("cannot read the installed plugins (%s): the jobs' plugins are not checked", exc)
+                return None
+            raise
+        try:
+            plugins = response.json().get("plugins") or []
+        except ValueError:
+            raise TargetError(f"{self.url} answered pluginManager/api/json with something that is not JSON") from None
+        return {p["shortName"]: Installed(str(p.get("version") or ""), bool(p.get("active", True)))
+                for p in plugins if isinstance(p, dict) and p.get("shortName")}
 
     def list_items(self, depth: int) -> list[LiveItem]:
         response = self._api_json(_tree(max(depth, 1)))

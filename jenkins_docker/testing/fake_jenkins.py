@@ -63,6 +63,7 @@ DEFAULT_PLUGINS: Mapping[str, str] = {
     "mailer": "472.vf7c289a_4b_420",
     "parameterized-trigger": "806.vf6fff3e28c3e",
     "matrix-auth": "3.2.2",
+    "pipeline-build-step": "540.vb_e8849e1a_b_d8",
     "pipeline-model-definition": "2.2214.vb_b_34b_2ea_9b_83",
     "plain-credentials": "183.va_de8f1dd5a_2b_",
     "scm-api": "696.v778d637b_a_762",
@@ -737,6 +738,8 @@ class FakeJenkins(JenkinsStore):
         if name is None:
             raise failure("Query parameter 'name' is required")
         self._check_name(name)
+        # ItemGroupMixIn.createTopLevelItem trims the name before creating (jenkinsci/jenkins
+        # core/src/main/java/hudson/model/ItemGroupMixIn.java): "x " becomes "x".
         name = name.strip()
         assert group.children is not None
         if ci_key(name) in group.children:
@@ -927,6 +930,10 @@ class FakeJenkins(JenkinsStore):
         trigger = self._gitlab_trigger(item)
         if trigger is None:
             return _Response(200)
+        # BuildWebHookAction.TriggerNotifier.run (jenkinsci/gitlab-plugin src/main/java/com/
+        # dabsquared/gitlabjenkins/webhook/build/BuildWebHookAction.java): with a secretToken the
+        # X-Gitlab-Token must match (else 401); without one the caller needs Job/Build, checked
+        # because GitLabConnectionConfig.useAuthenticatedEndpoint is on by default (else 403).
         secret = trigger.values.get("secretToken")
         if secret is not None and secret.plain:
             given = req.headers.get("X-Gitlab-Token")
