@@ -78,10 +78,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from jenkins_docker.errors import InventoryError, JenkinsDockerError, JobError, Location, Problem, TargetError, UsageError
     from jenkins_docker.graph import ImageGraph, UnknownImageError
     from jenkins_docker.inventory import Report, check, load
+    from jenkins_docker.jobs import MANAGED_MARKER, Job, JobSet, View, render, write_tree
     from jenkins_docker.model import Image, Inventory, JenkinsSettings, Parent, Registry, SeedJob
     from jenkins_docker.plan import Change, Failure, Plan, make_plan
     from jenkins_docker.reference import ImageReference, parse_reference
-    from jenkins_docker.jobs import MANAGED_MARKER, Job, JobSet, View, render, write_tree
     from jenkins_docker.sync import SyncResult, apply
     from jenkins_docker.targets.home import JenkinsHome
     from jenkins_docker.targets.remote import Credentials, RemoteJenkins

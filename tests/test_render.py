@@ -23,9 +23,9 @@ import pytest
 
 from jenkins_docker import xmlcompare
 from jenkins_docker.inventory import load
-from jenkins_docker.ownership import ownership_line
 from jenkins_docker.jobs import MANAGED_LINE, MANAGED_MARKER, Job, TemplateError, bundled_templates, render, write_tree
 from jenkins_docker.model import Inventory
+from jenkins_docker.ownership import ownership_line
 from jenkins_docker.testing.fake_jenkins import DEFAULT_PLUGINS, FakeJenkins
 from simulator import groovy_literal, groovy_strings, split_waves
 
@@ -173,7 +173,7 @@ def test_build_triggers_are_the_reduced_children_relative_to_the_folder(platform
     runtime = platform_jobs["ops/docker/acme-runtime"].find("publishers/hudson.tasks.BuildTrigger")
     assert text(runtime, "childProjects") == "acme-node,acme-python"
     assert [text(runtime, f"threshold/{f}") for f in ("name", "ordinal", "color", "completeBuild")] == ["SUCCESS", "0", "BLUE", "true"]
-    for key, image in platform.images.items():
+    for key in platform.images:
         root = platform_jobs[platform.job(key)]
         children = text(root, "publishers/hudson.tasks.BuildTrigger/childProjects")
         expected = ",".join(sorted(platform.images[c].job_name for c in platform.graph.triggers(key))) or None

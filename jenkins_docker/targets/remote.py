@@ -20,7 +20,7 @@ import jenkins
 import requests
 
 from jenkins_docker.errors import JobError, TargetError
-from jenkins_docker.targets import LiveItem, ItemKind
+from jenkins_docker.targets import ItemKind, LiveItem
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,8 @@ class RemoteJenkins:
             attempt += 1
             try:
                 req = requests.Request(method, url, data=data, headers=headers or {})
-                return self._client().jenkins_request(req)
+                response: requests.Response = self._client().jenkins_request(req)
+                return response
             except requests.exceptions.SSLError as exc:
                 raise TargetError(f"TLS with {self.url} failed: {_short(exc)}; if Jenkins uses a private CA, "
                                   "pass --ca-bundle FILE") from None
