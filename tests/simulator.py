@@ -25,7 +25,11 @@ exactly once, in order:
   value fails the script's length-and-hashCode guard fails at once: it builds nothing and
   starts nothing.
 
-Every build start and end is recorded in :attr:`Simulator.builds`.
+Every build start and end is recorded in :attr:`Simulator.builds`. Builds succeed, unless a
+``runner`` is given: it is called as each build starts and starts it for real (tests/jobrunner.py),
+returning a function that waits for it to end and sets its ``result`` and ``env``, called when the
+build's simulated time is over; the triggers then follow that result as Jenkins does. Builds whose
+simulated times overlap so run at the same time.
 """
 from __future__ import annotations
 
@@ -39,6 +43,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 RESULT_ORDINALS = {"SUCCESS": 0, "UNSTABLE": 1, "FAILURE": 2, "NOT_BUILT": 3, "ABORTED": 4}
+# The parameterized trigger's conditions, as the worst result each accepts (parameterized-trigger
+# plugin, src/main/java/hudson/plugins/parameterizedtrigger/ResultCondition.java).
+_CONDITION_WORST = {"SUCCESS": "SUCCESS", "UNSTABLE_OR_BETTER": "UNSTABLE", "FAILED_OR_BETTER": "FAILURE", "ALWAYS": "ABORTED"}
+_MACRO = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -242,7 +250,14 @@ class Build:
     start: float
     pushed: float | None = None      # end of the build's own work (its node block, for a pipeline)
     end: float | None = None         # the build is over (a pipeline's cascade included)
-    result: str = "SUCCESS"
+    result: str = "SUCCESS"          # set by the runner; a pipeline's cascade can make it FAILURE
+    env: dict[str, str] = field(default_factory=dict)   # the build's variables (runner), for $VAR expansion
+
+
+def expand(text: str, env: Mapping[str, str]) -> str:
+    """``$NAME`` and ``${NAME}`` replaced from ``env``, unknown names left as written (Jenkins's
+    ``Util.replaceMacro``, which ``EnvVars.expand`` uses for the parameterized trigger's values)."""
+    return _MACRO.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), text)
 
 
 @dataclass
@@ -260,8 +275,9 @@ class Simulator:
 
     def __init__(self, jobs: Mapping[str, JobSpec], *, executors: int = 2,
                  durations: Mapping[str, float] | Callable[[str], float] | None = None,
-                 seed: int = 0, quiet_period: float = 0.0) -> None:
+                 seed: int = 0, quiet_period: float = 0.0, runner: Callable[[Build], Callable[[], None]] | None = None) -> None:
         self.jobs = dict(jobs)
+        self.runner = runner
         self.executors = executors
         self.quiet_period = quiet_period
         rng = random.Random(seed)
@@ -381,22 +397,30 @@ class Simulator:
             for waiter in item.waiters:
                 waiter(build)
             return
+        wait = self.runner(build) if self.runner is not None else None
         self.building[item.job] = self.building.get(item.job, 0) + 1
         self.busy += 1
-        self.at(self.now + self.duration(item.job), lambda: self._pushed(spec, build, item.waiters))
+        self.at(self.now + self.duration(item.job), lambda: self._pushed(spec, build, item.waiters, wait))
 
-    def _pushed(self, spec: JobSpec, build: Build, waiters: list[Callable[[Build], None]]) -> None:
+    def _pushed(self, spec: JobSpec, build: Build, waiters: list[Callable[[Build], None]],
+                wait: Callable[[], None] | None = None) -> None:
+        if wait is not None:
+            wait()
         build.pushed = self.now
         self.busy -= 1
+        result = RESULT_ORDINALS[build.result]
         if spec.kind == "freestyle":
             self._finish(build, waiters)
             for child, threshold in spec.children:
-                if RESULT_ORDINALS["SUCCESS"] <= threshold:
+                if result <= threshold:
                     self.schedule(resolve(spec, child, self.jobs))
+            env = build.env or {"BUILD_NUMBER": str(build.number)}
             for child, condition, params in spec.parameterized:
-                if condition in ("SUCCESS", "ALWAYS", "UNSTABLE_OR_BETTER", "FAILED_OR_BETTER"):
-                    values = {k: v.replace("$BUILD_NUMBER", str(build.number)) for k, v in params.items()}
-                    self.schedule(resolve(spec, child, self.jobs), values)
+                if result <= RESULT_ORDINALS[_CONDITION_WORST[condition]]:
+                    self.schedule(resolve(spec, child, self.jobs), {k: expand(v, env) for k, v in params.items()})
+            return
+        if build.result != "SUCCESS":     # the node block failed: the script ends there
+            self._finish(build, waiters)
             return
         for child, parameter in spec.deploys:
             self.schedule(resolve(spec, child, self.jobs), {parameter: str(build.number)})
@@ -432,10 +456,15 @@ class Simulator:
         pending = set(range(len(wave)))
 
         def done(position: int) -> Callable[[Build], None]:
-            def callback(_child: Build) -> None:
+            def callback(child: Build) -> None:
                 pending.discard(position)
+                if child.result != "SUCCESS":    # propagate: true; parallel lets the other branches end
+                    build.result = "FAILURE"
                 if not pending:
-                    self._run_waves(spec, build, waves, waiters, index + 1)
+                    if build.result == "SUCCESS":
+                        self._run_waves(spec, build, waves, waiters, index + 1)
+                    else:
+                        self._finish(build, waiters)
             return callback
 
         for position, job in enumerate(wave):
