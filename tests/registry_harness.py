@@ -12,6 +12,7 @@ sleeps. Everything stops at the end of the session.
 from __future__ import annotations
 
 import base64
+import ctypes
 import gzip
 import hashlib
 import io
@@ -19,6 +20,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tarfile
@@ -40,6 +42,15 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to send SIGTERM when the test process dies, so a
+    killed test run leaves no registry behind on a shared machine (PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    except OSError:
+        pass
 
 
 def _free_port() -> int:
@@ -227,7 +238,7 @@ def start_registry(directory: Path, auth: str = "none", token: TokenServer | Non
     port = _free_port()
     config = _config(directory, port, auth, token)
     process = subprocess.Popen([REGISTRY_BINARY, "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, "OTEL_TRACES_EXPORTER": "none"})
+                               env={**os.environ, "OTEL_TRACES_EXPORTER": "none"}, preexec_fn=_die_with_parent)
     registry = Registry(f"127.0.0.1:{port}", auth, process, token)
     assert process.stderr is not None
     for raw in process.stderr:        # the registry says when it listens: wait for that line

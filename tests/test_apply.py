@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import pytest
 
 from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
 from jenkins_docker.plan import Change, Failure, Plan
+from jenkins_docker import sync as sync_module
 from jenkins_docker.sync import SyncResult
 from jenkins_docker.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
@@ -178,3 +181,56 @@ def test_a_plan_applied_twice_writes_the_same_configs(tmp_path: Path) -> None:
     assert result.ok and result.update == ["a"] and result.create == ["c"] and result.delete == ["b"]
     assert "new a" in (home / "jobs" / "a" / "config.xml").read_text() and not (home / "jobs" / "b").exists()
     assert (home / "jobs" / "c" / "config.xml").read_text() == "<project><description>c</description></project>"
+
+
+def test_a_restore_is_tried_again_until_the_old_job_is_back(tmp_path: Path, fake_jenkins: FakeJenkins,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    sync(inventory(tmp_path), remote(fake_jenkins))
+    old = fake_jenkins.get_config("docker/acme-base")
+    # the create and the first two restores fail; the third restore (the last one allowed) works
+    fake_jenkins.inject_fault(method="POST", path="createItem", status=500, body=BOOM, times=3)
+    plan, result = sync(inventory(tmp_path, "pipeline"), remote(fake_jenkins))
+    assert [f.job for f in result.failed] == ["docker/acme-base"] and "old job restored" in result.failed[0].error
+    assert fake_jenkins.get_config("docker/acme-base") == old
+    assert list(sync_module.saved_configs_dir().iterdir()) == []  # nothing left behind once it is back
+
+
+def test_a_missing_job_s_old_config_is_kept_on_disk_and_named(tmp_path: Path, fake_jenkins: FakeJenkins,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    sync(inventory(tmp_path), remote(fake_jenkins))
+    old = fake_jenkins.get_config("docker/acme-base")
+    fake_jenkins.inject_fault(method="POST", path="createItem", status=500, body=BOOM, times=4)
+    plan, result = sync(inventory(tmp_path, "pipeline"), remote(fake_jenkins))
+    saved = list(sync_module.saved_configs_dir().iterdir())
+    assert len(saved) == 1 and saved[0].name.startswith("docker_acme-base.") and saved[0].read_text(encoding="utf-8") == old
+    error = result.failed[0].error
+    assert error.startswith("MISSING: ") and str(saved[0]) in error and "failed 3 times" in error
+    assert "docker/acme-base" not in fake_jenkins.job_names()
+
+
+def test_a_successful_type_change_leaves_no_saved_config(tmp_path: Path, fake_jenkins: FakeJenkins,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    sync(inventory(tmp_path), remote(fake_jenkins))
+    plan, result = sync(inventory(tmp_path, "pipeline"), remote(fake_jenkins))
+    assert result.ok and result.replace == ["docker/acme-base"] and result.to_json()["replace"] == ["docker/acme-base"]
+    assert list(sync_module.saved_configs_dir().iterdir()) == []
+
+
+def test_a_sync_stopped_before_it_starts_writes_nothing_and_fails_nothing(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    sync(inventory(tmp_path, more=WEB), remote(fake_jenkins))
+    loaded = load(inventory(tmp_path))  # acme-web leaves, acme-base changes
+    plan = make_plan(render(loaded), remote(fake_jenkins), folder="docker", prune=True)
+    assert plan.names("update") == ["docker/acme-base"] and plan.names("delete") == ["docker/acme-web"]
+    fake_jenkins.reset_requests()
+    stop = threading.Event()
+    stop.set()
+    result = apply(plan, remote(fake_jenkins), workers=1, stop=stop)
+    assert fake_jenkins.count(method="POST") == 0
+    assert result.update == result.delete == result.create == [] and result.failed == []
+    assert "docker/acme-web" in fake_jenkins.job_names()

@@ -11,8 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
+
+import pytest
 
 from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
+from jenkins_docker.errors import UsageError
 from jenkins_docker.ownership import LEGACY_LINE, classify, ownership_line
 from jenkins_docker.plan import Change, Plan, scan_depth
 from jenkins_docker.targets.remote import Credentials
@@ -362,5 +366,88 @@ def test_the_ownership_line_may_end_with_a_line_break_but_owner_must_come_first(
     line = ownership_line("docker")
     assert classify("Builds acme/web.\n" + line + "\n", "docker").status == "ours"
     assert classify("Builds acme/web.\r\n" + line + "\r\n\r\n", "docker").status == "ours"
+    assert classify("Builds acme/web.\r" + line, "docker").status == "ours"  # a lone CR ends a line too
     reordered = line.replace("[owner=docker]", "[digest=abc owner=docker]")
     assert classify(reordered, "docker").status == "hand-made" and classify(reordered, "abc").status == "hand-made"
+
+
+def test_a_job_of_another_kind_where_the_folder_must_go_is_named_a_job(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "jobs" / "docker").mkdir(parents=True)
+    (home / "jobs" / "docker" / "config.xml").write_text("<maven2-moduleset><description>made by hand</description></maven2-moduleset>")
+    plan = plan_for(write_inventory(tmp_path, app("portal")), JenkinsHome(home), adopt=True)
+    error = {f.job: f.error for f in plan.failed}["docker"]
+    assert "the inventory makes docker a folder, but Jenkins has a job docker there" in error
+    assert not plan.names("create", "update", "replace", "delete")
+
+
+def test_a_type_change_of_an_adopted_hand_made_job_is_refused_and_says_why(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    fake_jenkins.put_folder("docker")
+    fake_jenkins.put_job("docker/portal", "<project><description>made by hand</description></project>")
+    path = write_inventory(tmp_path, app("portal"))
+    path.write_text(path.read_text().replace("job_type: freestyle", "job_type: pipeline"), encoding="utf-8")
+    plan = plan_for(path, remote(fake_jenkins), adopt=True)
+    error = {f.job: f.error for f in plan.failed}["docker/portal"]
+    assert error == ("docker/portal is a freestyle job not managed by jenkins-docker (hand-made); changing it to pipeline "
+                     "means deleting it with its build history, which sync does only to its own jobs")
+    assert "docker/portal" not in plan.names("replace", "update", "create")
+
+
+FOLDER_CLASS = "com.cloudbees.hudson.plugins.folder.Folder"
+
+
+def described(root: str, text: str) -> str:
+    return f"<{root}><description>{escape(text)}</description></{root}>"
+
+
+def test_prune_or_adopt_at_the_top_level_without_an_owner_is_refused_naming_the_flags(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    path.write_text(path.read_text().replace("  folder: docker\n", ""), encoding="utf-8")
+    for flags, start in (({"prune": True}, "--prune at the top level of Jenkins needs an owner"),
+                         ({"adopt": True}, "--adopt at the top level of Jenkins needs an owner"),
+                         ({"prune": True, "adopt": True}, "--prune and --adopt at the top level of Jenkins needs an owner")):
+        with pytest.raises(UsageError) as caught:
+            plan_for(path, remote(fake_jenkins), **flags)
+        assert str(caught.value).startswith(start), str(caught.value)
+    assert fake_jenkins.count(method="POST") == 0
+
+
+def test_prune_judges_a_folder_by_what_it_holds_not_by_a_sibling_with_a_longer_name(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, remote(fake_jenkins))
+    ours = ownership_line("docker")
+    fake_jenkins.put_folder("docker/team", described(FOLDER_CLASS, ours))
+    fake_jenkins.put_job("docker/team/ours", described("project", ours))
+    fake_jenkins.put_job("docker/team-x", described("project", "made by hand"))
+    plan, result = sync(path, remote(fake_jenkins), prune=True)
+    assert result.delete == ["docker/team"]  # its job goes with it
+    assert not [note for note in plan.notes if "kept folder" in note]
+    names = set(fake_jenkins.job_names())
+    assert "docker/team-x" in names and "docker/team/ours" not in names
+
+
+def test_a_kept_folder_s_note_lists_everything_in_it_that_stays(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, remote(fake_jenkins))
+    ours = ownership_line("docker")
+    fake_jenkins.put_folder("docker/old", described(FOLDER_CLASS, ours))
+    fake_jenkins.put_job("docker/old/b", described("project", ownership_line("team-b")))
+    fake_jenkins.put_job("docker/old/a", described("project", "made by hand"))
+    plan, result = sync(path, remote(fake_jenkins), prune=True)
+    assert result.delete == [] and result.ok
+    assert ("kept folder docker/old: it holds docker/old/a (not managed by jenkins-docker (hand-made)), docker/old/b "
+            "(owned by another inventory (owner 'team-b', see jenkins.owner)); prune deletes a folder only when "
+            "everything in it is this inventory's and goes too") in plan.notes
+
+
+def test_a_folder_whose_contents_the_listing_did_not_show_is_kept(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, remote(fake_jenkins))
+    ours = ownership_line("docker")
+    fake_jenkins.put_folder("docker/old", described(FOLDER_CLASS, ours))
+    fake_jenkins.put_folder("docker/old/deep", described(FOLDER_CLASS, ours))
+    fake_jenkins.put_job("docker/old/deep/job", described("project", "made by hand"))
+    plan, result = sync(path, remote(fake_jenkins), prune=True)
+    assert result.delete == []
+    assert any(note.startswith("kept folder docker/old/deep: it holds items the listing did not show") for note in plan.notes)
+    assert "docker/old/deep/job" in fake_jenkins.job_names()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import hashlib
 import json
 import os
 import queue
@@ -197,6 +198,8 @@ class _Site:
 def _skip_subtree(node: ast.AST, parent: ast.AST | None) -> bool:
     if isinstance(node, (ast.Import, ast.ImportFrom)) or _is_docstring(node, parent):
         return True
+    if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+        return True  # only `import *` reads it
     if _is_log_call(node):  # the call itself may go (statement removal); its message text is not mutated
         return True
     # typing only: Literal[...] aliases and TypeVar/Protocol bodies are not behaviour
@@ -299,6 +302,45 @@ def base_env(workdir: Path, extra_path: list[Path] = ()) -> dict[str, str]:  # t
     return env
 
 
+CACHE = OUT / "coverage-cache.json"
+
+
+def _digest(*paths: Path) -> str:
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def cached_coverage_pass(modules: list[str], tests: list[str], workdir: Path) -> tuple[dict[str, dict[str, set[int]]], dict[str, float], list[str]]:
+    """:func:`coverage_pass`, re-tracing only the test files that changed since the last run
+    (or all of them when any source file of the package changed)."""
+    source = _digest(*sorted((ROOT / "jenkins_docker").rglob("*.py")), *sorted((ROOT / "job_templates").glob("*")))
+    cache = json.loads(CACHE.read_text(encoding="utf-8")) if CACHE.exists() else {}
+    files = cache.get("files", {}) if cache.get("source") == source else {}
+    stale = [t for t in tests if t not in files or files[t]["hash"] != _digest(ROOT / t) or not set(modules) <= set(files[t]["lines"])]
+    if stale:
+        lines, durations, failing = coverage_pass(modules, stale, workdir)
+        for t in stale:
+            mine = lambda name: name.split("::")[0] == t  # noqa: E731
+            files[t] = {"hash": _digest(ROOT / t),
+                        "lines": {m: {k: sorted(v) for k, v in lines[m].items() if mine(k)} for m in modules},
+                        "durations": {k: v for k, v in durations.items() if mine(k)},
+                        "failing": [k for k in failing if mine(k)]}
+        CACHE.parent.mkdir(parents=True, exist_ok=True)
+        CACHE.write_text(json.dumps({"source": source, "files": files}), encoding="utf-8")
+    out_lines: dict[str, dict[str, set[int]]] = {m: {} for m in modules}
+    out_durations: dict[str, float] = {}
+    out_failing: list[str] = []
+    for t in tests:
+        for m in modules:
+            for k, v in files[t]["lines"][m].items():
+                out_lines[m][k] = set(v)
+        out_durations.update(files[t]["durations"])
+        out_failing.extend(files[t]["failing"])
+    return out_lines, out_durations, out_failing
+
+
 def coverage_pass(modules: list[str], tests: list[str], workdir: Path) -> tuple[dict[str, dict[str, set[int]]], dict[str, float], list[str]]:
     """Run ``tests`` once, unmutated, tracing every module at once.
 
@@ -398,6 +440,7 @@ def mutate_module(module: str, tests: list[str], coverage: dict[str, set[int]], 
     for w in workers:
         free.put(w)
     done_count = [0]
+    finished: list[Mutant] = []
     lock = threading.Lock()
 
     def one(item: tuple[Mutant, str]) -> Mutant:
@@ -420,6 +463,9 @@ def mutate_module(module: str, tests: list[str], coverage: dict[str, set[int]], 
         mutant.verdict = verdicts.get(mutant.key, "")
         with lock:
             done_count[0] += 1
+            finished.append(mutant)
+            partial = OUT / (Path(module).stem + ".partial.json")
+            partial.write_text(json.dumps([asdict(m) | {"key": m.key} for m in finished], indent=1), encoding="utf-8")
             if mutant.status in ("survived", "uncovered"):
                 log(f"  [{done_count[0]}/{len(mutants)}] {mutant.status}: {module}:{mutant.line} {mutant.original!r} -> {mutant.mutated!r}")
         return mutant
@@ -444,6 +490,22 @@ def mutate_module(module: str, tests: list[str], coverage: dict[str, set[int]], 
     }
 
 
+def merge_rerun(previous: dict[str, Any], rerun: dict[str, Any]) -> dict[str, Any]:
+    """The full results with the mutants of a partial re-run (``--only``) replaced by their new outcome."""
+    fresh = {(m["line"], m["original"], m["mutated"]): m for m in rerun["results"]}
+    results = [fresh.pop((m["line"], m["original"], m["mutated"]), m) for m in previous["results"]]
+    results.extend(fresh.values())
+    killed = sum(m["status"] in ("killed", "timeout") for m in results)
+    return previous | {
+        "commit": rerun["commit"], "date": rerun["date"], "results": results, "mutants": len(results), "killed": killed,
+        "timeout": sum(m["status"] == "timeout" for m in results),
+        "survived": sum(m["status"] == "survived" for m in results),
+        "uncovered": sum(m["status"] == "uncovered" for m in results),
+        "score": round(100 * killed / len(results), 1) if results else 100.0,
+        "seconds": previous["seconds"], "rerun_seconds": rerun["seconds"],
+    }
+
+
 def _commit() -> str:
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     return done.stdout.strip() or "unknown"
@@ -459,12 +521,15 @@ def write_report(reports: list[dict[str, Any]], intro: str) -> None:
     out = [intro, "", "| module | mutants | killed | of which timeout | survived | no test runs it | score | time |",
            "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in reports:
-        out.append(f"| `{r['module']}` | {r['mutants']} | {r['killed']} | {r['timeout']} | {r['survived']} | {r['uncovered']} "
+        partial = f" (partial: {r['mutants']} of {r['partial_of']} run)" if r.get("partial_of") else ""
+        out.append(f"| `{r['module']}`{partial} | {r['mutants']} | {r['killed']} | {r['timeout']} | {r['survived']} | {r['uncovered']} "
                    f"| **{r['score']} %** | {r['seconds']:.0f} s |")
     out.append("")
     for r in reports:
         survivors = [m for m in r["results"] if m["status"] in ("survived", "uncovered")]
         out.append(f"## `{r['module']}`: {len(survivors)} surviving (commit {r['commit']}, {r['date']})")
+        out.append("")
+        out.append("Tests used: " + ", ".join(f"`{Path(t).name}`" for t in r["tests"]) + ".")
         out.append("")
         if not survivors:
             out.append("Every mutant is killed.")
@@ -520,12 +585,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         modules = []
     with tempfile.TemporaryDirectory(prefix="jd-mutate-") as tmp:
-        copies = [make_copy(Path(tmp) / f"w{i}") for i in range(max(1, args.workers))]
+        copies = [make_copy(Path(tmp) / f"w{i}") for i in range(max(1, args.workers))] if modules else []
         all_tests = sorted({t for m in modules for t in known[m] if (ROOT / t).exists()})
         coverage: dict[str, dict[str, set[int]]] = {}
         durations: dict[str, float] = {}
         if modules:
-            coverage, durations, failing = coverage_pass(modules, all_tests, copies[0])
+            coverage, durations, failing = cached_coverage_pass(modules, all_tests, copies[0])
             for test in failing:  # flaky under load or tracing: not used to judge mutants (conservative)
                 print(f"warning: {test} failed without any mutation; it judges no mutant", flush=True)
             print(f"coverage pass: {len(durations)} tests in {time.monotonic() - started:.0f} s", flush=True)
@@ -535,18 +600,35 @@ def main(argv: list[str] | None = None) -> int:
                                    set(args.only) if args.only else None, lambda s: print(s, flush=True))
             print(f"{module}: {report['score']} % killed ({report['killed']}/{report['mutants']}, "
                   f"{report['timeout']} by timeout), {report['seconds']:.0f} s", flush=True)
-            if not args.only and not args.tests:
-                (OUT / (Path(module).stem + ".json")).write_text(json.dumps(report, indent=1), encoding="utf-8")
+            path = OUT / (Path(module).stem + ".json")
+            if args.only and path.exists():
+                report = merge_rerun(json.loads(path.read_text(encoding="utf-8")), report)
+                print(f"{module} with the re-run merged: {report['score']} % killed", flush=True)
+            if not args.only or path.exists():
+                path.write_text(json.dumps(report, indent=1), encoding="utf-8")
         for worker in workers if modules else []:
             worker.close()
-    if not args.only and not args.tests:
-        reports = []
-        for m in known:
-            path = OUT / (Path(m).stem + ".json")
-            if path.exists():
-                reports.append(json.loads(path.read_text(encoding="utf-8")))
-        write_report(reports, INTRO)
-        print(f"wrote {REPORT.relative_to(ROOT)} and {OUT.relative_to(ROOT)}/*.json in {time.monotonic() - started:.0f} s")
+    # docs/mutation.md from every module measured so far
+    reports = []
+    for m in known:
+        path = OUT / (Path(m).stem + ".json")
+        partial = OUT / (Path(m).stem + ".partial.json")
+        if path.exists() and not (partial.exists() and partial.stat().st_mtime > path.stat().st_mtime):
+            reports.append(json.loads(path.read_text(encoding="utf-8")))
+        elif partial.exists():  # a run stopped before the module was done: what it measured
+            results = json.loads(partial.read_text(encoding="utf-8"))
+            killed = sum(r["status"] in ("killed", "timeout") for r in results)
+            total = len(mutants_of(m, (ROOT / m).read_text(encoding="utf-8")))
+            reports.append({"module": m, "commit": _commit(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                            "tests": known[m], "seconds": 0.0, "mutants": len(results), "killed": killed,
+                            "timeout": sum(r["status"] == "timeout" for r in results),
+                            "survived": sum(r["status"] == "survived" for r in results),
+                            "uncovered": sum(r["status"] == "uncovered" for r in results),
+                            "score": round(100 * killed / len(results), 1) if results else 0.0,
+                            "partial_of": total, "results": results})
+    history = Path(__file__).resolve().parent / "mutation_history.md"
+    write_report(reports, INTRO + ("\n\n" + history.read_text(encoding="utf-8").strip() if history.exists() else ""))
+    print(f"wrote {REPORT.relative_to(ROOT)} and {OUT.relative_to(ROOT)}/*.json in {time.monotonic() - started:.0f} s")
     return 0
 
 
