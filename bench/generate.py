@@ -417,7 +417,8 @@ def jjb_yaml(w: Workload) -> str:
             out += [
                 "    publishers:",
                 "      - trigger:",
-                f"          project: {_jq(','.join(w.downstream[e.key]))}",
+                # Absolute names, as jenkins-docker writes them (naming.absolute; no folder here).
+                f"          project: {_jq(','.join('/' + name for name in w.downstream[e.key]))}",
                 "          threshold: SUCCESS",
             ]
     return "\n".join(out) + "\n"

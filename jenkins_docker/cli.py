@@ -29,6 +29,10 @@ _prune_option = click.option("--prune", is_flag=True, help="Also delete this inv
                              "without a folder, needs jenkins.owner.")
 _adopt_option = click.option("--adopt", is_flag=True, help="Take over hand-made jobs (and first-release ones) that have a job's "
                              "name; never another inventory's. Without a folder, needs jenkins.owner.")
+_webhook_token_option = click.option(
+    "--webhook-token-file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+    help="File holding the GitLab webhook secret token written into every push trigger "
+         "(default: the JENKINS_WEBHOOK_TOKEN variable); the same token `webhooks --apply` sets in GitLab.")
 _fast_option = click.option("--fast", is_flag=True,
                             help="Trust the digest in each job's ownership line: read only the jobs whose rendered config "
                                  "changed (edits made in the Jenkins UI since the last sync are not seen).")
@@ -69,6 +73,10 @@ def cli(verbose: int) -> None:
 
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from jenkins_docker.redact import IN_USE, LogRedactor
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(LogRedactor(IN_USE))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -154,6 +162,7 @@ def render(inventory: str, out_dir: str, templates: str | None) -> int:
 @_fast_option
 @_workers_option
 @_templates_option
+@_webhook_token_option
 @_format_option
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when nothing would change, 2 when changes are pending, 1 on error.")
 def plan(inventory: str, **options: Any) -> int:
@@ -179,6 +188,7 @@ def plan(inventory: str, **options: Any) -> int:
 @_fast_option
 @_workers_option
 @_templates_option
+@_webhook_token_option
 @_format_option
 def sync(inventory: str, **options: Any) -> int:
     """Make the target's jobs match the inventory.
@@ -192,6 +202,7 @@ def sync(inventory: str, **options: Any) -> int:
     Examples:
       jenkins-docker sync inventory.yml --jenkins-home ./jenkins-home
       jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --prune --workers 16
+      jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --webhook-token-file hook-token
       jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --fast   # CI on every push
     """
     from jenkins_docker.commands.jobs import sync_command
@@ -293,8 +304,9 @@ def status(inventory: str, fmt: str, **options: Any) -> int:
 @_format_option
 @click.option("--apply", "apply_hooks", is_flag=True, help="Create or update the hooks in GitLab (access token from GITLAB_TOKEN).")
 @click.option("--gitlab", "gitlab_url", metavar="URL", envvar="GITLAB_URL", help="GitLab URL, for --apply (or GITLAB_URL).")
-@click.option("--secret-token-file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
-              help="File holding the hooks' secret token (default: the JENKINS_WEBHOOK_TOKEN variable, if set).")
+@click.option("--webhook-token-file", "--secret-token-file", "secret_token_file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="File holding the hooks' secret token (default: the JENKINS_WEBHOOK_TOKEN variable, if set); "
+                   "the same token sync writes into the jobs' push triggers.")
 @click.option("--rotate-token", is_flag=True, help="Also rewrite the secret token of hooks that are otherwise up to date (GitLab never shows it).")
 @click.option("--prune", is_flag=True, help="With --apply, delete stale hooks: those calling a job of the inventory's folder that no job needs.")
 def webhooks(inventory: str, **options: Any) -> int:

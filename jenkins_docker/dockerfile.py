@@ -131,15 +131,18 @@ def parse_parents(text: str, build_args: Mapping[str, str] | None = None) -> lis
 
 
 def read_parents(path: str | os.PathLike[str],
-                 build_args: Mapping[str, str] | None = None) -> list[DockerfileParent]:
+                 build_args: Mapping[str, str] | None = None, *, max_bytes: int | None = None) -> list[DockerfileParent]:
     """:func:`parse_parents` of the Dockerfile at ``path``, read as UTF-8.
 
     A file that is not UTF-8 raises :class:`DockerfileError` ("not UTF-8 text") at the first
-    bad byte; a file that can't be read raises ``OSError``. Errors carry ``path``.
+    bad byte; a file that can't be read raises ``OSError``; one longer than ``max_bytes`` (read
+    no further) raises :class:`DockerfileError`. Errors carry ``path``.
     """
     shown = os.fspath(path)
     with open(path, "rb") as handle:
-        data = handle.read()
+        data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise DockerfileError(f"longer than {max_bytes} bytes, the most a Dockerfile may have", 1, 1, shown)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -20,7 +20,7 @@ import networkx as nx
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from jenkins_docker import naming, schema
+from jenkins_docker import localfiles, naming, schema
 from jenkins_docker.dockerfile import DockerfileError, read_parents
 from jenkins_docker.errors import InventoryError, Location, Problem
 from jenkins_docker.graph import find_cycles
@@ -48,8 +48,11 @@ _SECRET_WORDS = {"password", "passwd", "pass", "pwd", "passphrase", "secret", "s
 _SECRET_PAIRS = {("api", "key"), ("private", "key"), ("access", "key"), ("secret", "key")}
 # ...and inside a word, for keys written without separators (`MYSQLPASSWORD`).
 _SECRET_SUBSTRINGS = ("password", "passwd", "passphrase")
-# A URL with user:password@ in it carries a secret in the inventory.
-_URL_WITH_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@\s]*:[^/@\s]*@")
+# A URL with credentials in it carries a secret in the inventory: `scheme://user:password@`, or
+# an http(s) URL whose user is a token (`https://<token>@github.com/...`).
+_URL_CREDENTIALS = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@|\bhttps?://[A-Za-z0-9_.~-]{20,}@")
+# The per-value escape hatch of the secret checks of `env` and `build_args`: `NAME: !not-secret value`.
+NOT_SECRET_TAG = "!not-secret"
 
 # PyYAML's own reading of YAML 1.1 integers (0x1F, 0o17, 1_000), applied to one node.
 _INT_CONSTRUCTOR = yaml.SafeLoader("")
@@ -370,13 +373,20 @@ class _Loader:
             if not _VARIABLE_NAME.fullmatch(name):
                 self.error(name_node, f"{name!r} is not a valid variable name in `{key}` (letters, digits and _, not starting with a digit)")
                 continue
-            if _looks_secret(name):
-                self.error(name_node, _secret_message(name))
+            vouched = isinstance(value_node, ScalarNode) and value_node.tag == NOT_SECRET_TAG
+            hatch = f" (if it is not a secret, write `{name}: {NOT_SECRET_TAG} value`)"
+            if _looks_secret(name) and not vouched:
+                self.error(name_node, _secret_message(name) + hatch)
                 continue
-            if not isinstance(value_node, ScalarNode) or value_node.tag not in _SCALAR_TEXT_TAGS:
+            if not isinstance(value_node, ScalarNode) or (value_node.tag not in _SCALAR_TEXT_TAGS and not vouched):
                 self.error(value_node, f"`{key}.{name}` in {where} must be a string, number or boolean, not {_describe(value_node)}")
                 continue
             if self.contains_control(value_node, str(value_node.value), f"`{key}.{name}`", multiline=True):
+                continue
+            if not vouched and _URL_CREDENTIALS.search(str(value_node.value)):
+                self.error(value_node, f"`{key}.{name}` in {where} has credentials in a URL (user:password@): they would be "
+                                       "written in clear into the job; keep the secret in a Jenkins credential and bind it "
+                                       "by its id in the job" + hatch)
                 continue
             out[name] = str(value_node.value)
         return out
@@ -403,6 +413,9 @@ class _Loader:
             self.check_git_url(raw.value_nodes["git"], raw["git"])
             # The keys of `seed_job` are SeedJob's fields: those not written keep its defaults.
             seed = SeedJob(**raw)
+            if seed.jenkins_url is not None and not re.match(r"https?://[^/@\s]+(/\S*)?$", seed.jenkins_url):
+                self.error(raw.value_nodes["jenkins_url"], f"seed job jenkins_url {seed.jenkins_url!r}: "
+                           "expected an http(s) URL without credentials, such as https://jenkins.example.org/")
             if problem := naming.name_problem(seed.name):
                 self.error(raw.value_nodes.get("name", values.key_nodes["seed_job"]), f"seed job name {seed.name!r}: {problem}")
             if not folder and not owner:
@@ -472,6 +485,8 @@ class _Loader:
             self.error(defaults.value_nodes["registry"], _unknown_registry(name, registries))
         if defaults.get("rebuild") is not None and (problem := _cron_problem(defaults["rebuild"])):
             self.error(defaults.value_nodes["rebuild"], problem)
+        if "dockerfile" in defaults and (problem := localfiles.relative_problem(defaults["dockerfile"], "`dockerfile`")):
+            self.error(defaults.value_nodes["dockerfile"], problem)
         if defaults.get("branch") is not None and (problem := naming.branch_problem(defaults["branch"])):
             self.error(defaults.value_nodes["branch"], f"`branch` {defaults['branch']!r}: {problem}")
 
@@ -496,6 +511,8 @@ class _Loader:
             info.path = self.check_repository(kind, repository, repo_node, from_key=repo_node is key_node)
         if "git" in entry:
             self.check_git_url(entry.value_nodes["git"], entry["git"])
+        if "dockerfile" in entry and (problem := localfiles.relative_problem(entry["dockerfile"], "`dockerfile`")):
+            self.error(entry.value_nodes["dockerfile"], problem)
         registry = self.registry_of(label, key_node, entry, defaults, registries, broken)
         info.host = registry.host if registry else None
         if entry.get("rebuild") is not None and (problem := _cron_problem(entry["rebuild"])):
@@ -556,9 +573,27 @@ class _Loader:
         return ref.path
 
     def check_git_url(self, node: Node, url: str) -> None:
-        if _URL_WITH_PASSWORD.match(url):
+        if _URL_CREDENTIALS.search(url):
             self.error(node, "this git URL holds a password or token: remove it from the URL "
                              "and set `jenkins.git_credentials` to the id of a Jenkins credential instead")
+
+    @functools.cached_property
+    def repository(self) -> Path:
+        """The inventory's repository: everything `path` reads stays inside it."""
+        return localfiles.repository_root(self.path)
+
+    def inside_repository(self, node: Node, value: str, dockerfile: Path) -> bool:
+        """Whether `path` ``value`` (and the Dockerfile read there) stays inside the inventory's
+        repository; an error at ``node`` when it does not (see :mod:`jenkins_docker.localfiles`)."""
+        root = self.repository
+        if problem := localfiles.relative_problem(value, "`path`", base=self.path.resolve().parent, root=root):
+            self.error(node, problem)
+            return False
+        if localfiles.outside(root, dockerfile.parent) or localfiles.outside(root, dockerfile):
+            self.error(node, f"`path` {value!r} leads outside the inventory's repository ({root}) through a symlink; "
+                             "only files inside it are read")
+            return False
+        return True
 
     def parents(self, info: _Entry, key_node: Node, entry: _Values, merged: dict[str, Any]) -> None:
         """Read the parents an entry names in `from`, and those its `path` Dockerfile names."""
@@ -577,16 +612,23 @@ class _Loader:
             return
         if "from" in entry:
             info.from_location = self.at(entry.value_nodes["from"])
+        if localfiles.relative_problem(merged.get("dockerfile", "Dockerfile"), "`dockerfile`"):
+            return  # reported where it is written
         directory = self.path.parent / entry["path"]
         dockerfile_name = Path(merged.get("dockerfile", "Dockerfile")).name
         dockerfile = directory / dockerfile_name
         shown = os.path.normpath(os.path.join(os.path.dirname(self.name), entry["path"], dockerfile_name))
         info.dockerfile = shown
+        if not self.inside_repository(entry.value_nodes["path"], entry["path"], dockerfile):
+            return
         if not _exists(dockerfile, directory=False):
             self.error(entry.value_nodes["path"], f"no Dockerfile at {shown}: `path` is the directory holding the Dockerfile, relative to the inventory")
             return
+        if problem := localfiles.size_problem(dockerfile, shown):
+            self.error(entry.value_nodes["path"], problem)
+            return
         try:
-            found = read_parents(dockerfile, merged.get("build_args") or {})
+            found = read_parents(dockerfile, merged.get("build_args") or {}, max_bytes=localfiles.MAX_DOCKERFILE_BYTES)
         except DockerfileError as exc:
             self.error(Location(shown, exc.line, exc.column), str(exc))
             return

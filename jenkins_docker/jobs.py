@@ -82,7 +82,7 @@ Groovy strings, which do not interpolate ``$``).
 |---|---|---|
 | all job templates | `name`, `full_name`, `description` | as above |
 | `freestyle.xml.j2` | `git` | `{url, credentials, branch_spec}`: `credentials` is `None` without `jenkins.git_credentials`; `branch_spec` is `*/<branch>` |
-| | `gitlab` | `{connection, branch}`, or `None` without `jenkins.gitlab_connection` |
+| | `gitlab` | `{connection, branch, secret_token}`, or `None` without `jenkins.gitlab_connection`; `secret_token` is the webhook token (`JENKINS_WEBHOOK_TOKEN`), or `None` |
 | | `timer` | the `rebuild` cron spec, or `None` |
 | | `keep_builds` | builds to keep, or `None` |
 | | `agent` | label expression (the entry's `agent`, else `jenkins.agent`), or `None` |
@@ -90,8 +90,8 @@ Groovy strings, which do not interpolate ``$``).
 | | `builders` | list of shell scripts, one `hudson.tasks.Shell` each: the test (if any), then build and push |
 | | `registry_credentials` | the push registry's credentials id (bound as `REGISTRY_USER` / `REGISTRY_PASSWORD`) |
 | | `registry_logins` | list of `{credentials, username_variable, password_variable}`: one binding per registry the build pushes to or pulls from (:mod:`jenkins_docker.logins`) |
-| | `downstream` | `childProjects`: comma-separated job names relative to the folder, sorted; or `None` |
-| | `deploy_trigger` | `{project, properties}` of the deploy job's trigger, or `None` |
+| | `downstream` | `childProjects`: comma-separated absolute job names (``/folder/name``), sorted; or `None` |
+| | `deploy_trigger` | `{project, properties}` of the deploy job's trigger (``project`` absolute), or `None` |
 | `pipeline.xml.j2` | `gitlab`, `timer`, `keep_builds` | as above |
 | | `parameters` | list of `{type, name, description, default}` (`type` is `"boolean"`, `"string"` or `"text"`): here `CASCADE`, and `WAVES` when the image has dependents |
 | | `script` | the Groovy script: checkout, test, build and push, deploy trigger, cascade (its waves read from `WAVES`) |
@@ -412,8 +412,9 @@ def _block(opening: str, body: list[str]) -> list[str]:
 class _Renderer:
     """Computes each job's view and renders it; one per :func:`render` call."""
 
-    def __init__(self, inventory: Inventory, env: jinja2.Environment) -> None:
+    def __init__(self, inventory: Inventory, env: jinja2.Environment, webhook_token: str | None = None) -> None:
         self.inventory = inventory
+        self.webhook_token = webhook_token
         self.settings = inventory.jenkins
         self.graph = inventory.graph
         self.env = env
@@ -442,9 +443,9 @@ class _Renderer:
     def git(self, url: str, branch: str) -> dict[str, Any]:
         return {"url": url, "credentials": self.settings.git_credentials, "branch_spec": f"*/{branch}"}
 
-    def gitlab(self, branch: str) -> dict[str, str] | None:
+    def gitlab(self, branch: str) -> dict[str, str | None] | None:
         connection = self.settings.gitlab_connection
-        return {"connection": connection, "branch": branch} if connection else None
+        return {"connection": connection, "branch": branch, "secret_token": self.webhook_token} if connection else None
 
     def agent(self, image: Image | None) -> str | None:
         return (image.agent if image is not None else None) or self.settings.agent
@@ -492,8 +493,9 @@ class _Renderer:
             "builders": builders,
             "registry_credentials": image.registry.credentials,
             "registry_logins": [_binding(login) for login in logins],
-            "downstream": ",".join(sorted(triggers)) or None,
-            "deploy_trigger": {"project": image.deploy_job_name, "properties": f"IMAGE_TAG={_BUILD_TAG}"} if image.deploy_job_name else None,
+            "downstream": ",".join(sorted(naming.absolute(self.full(t)) for t in triggers)) or None,
+            "deploy_trigger": {"project": naming.absolute(self.full(image.deploy_job_name)),
+                               "properties": f"IMAGE_TAG={_BUILD_TAG}"} if image.deploy_job_name else None,
         }
         return self.make_job(image.job_name, "freestyle", "build", image.key, "freestyle.xml.j2", context)
 
@@ -524,7 +526,7 @@ class _Renderer:
         if waves:
             # The waves are data, not code: the WAVES parameter's default value. A script's code
             # must not grow with the platform (CPS: "Method too large", see the README).
-            value = waves_parameter(waves)
+            value = waves_parameter([[naming.absolute(name) for name in wave] for wave in waves])
             parameters.append({"type": "text", "name": "WAVES", "default": value, "description": (
                 "The cascade's build waves, written by jenkins-docker: one wave a line, job names separated "
                 "by ';'. Leave it as it is: the cascade refuses any other value.")})
@@ -538,7 +540,7 @@ class _Renderer:
         lines += _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git)]), *_with_env(image.env, stages)])
         if image.deploy_job_name:
             lines += _block("stage('Deploy') {", [
-                f"build job: {groovy_string(self.full(image.deploy_job_name))}, "
+                f"build job: {groovy_string(naming.absolute(self.full(image.deploy_job_name)))}, "
                 "parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER)], wait: false"])
         if waves:
             each = _block("for (name in wave.tokenize(';')) {", ["def job = name", *_block("builds[job] = {", [
@@ -577,13 +579,25 @@ class _Renderer:
         return self.make_job(image.deploy_job_name, "freestyle", "deploy", image.key, "deploy-freestyle.xml.j2", context)
 
     # -- seed, folders, views --------------------------------------------------------------
+    def jenkins_url_argument(self) -> str:
+        """The ``--jenkins`` argument of the seed and watch jobs' shell lines.
+
+        ``$JENKINS_URL`` is set in a build only when Jenkins's root URL is configured: the
+        inventory's ``seed_job.jenkins_url`` comes first, and without either the build stops with
+        a message saying what to set.
+        """
+        seed = self.settings.seed_job
+        if seed is not None and seed.jenkins_url:
+            return shlex.quote(seed.jenkins_url)
+        return '"${JENKINS_URL:?set jenkins.seed_job.jenkins_url in the inventory, or the Jenkins URL in Manage Jenkins > System}"'
+
     def seed_job(self) -> Job:
         seed = self.settings.seed_job
         assert seed is not None
         inventory = shlex.quote(seed.inventory)
         prune = " --prune" if self.owner else ""  # refused without an owner (see ownership.policy)
         command = (f"python3 -m venv .venv && .venv/bin/pip install jenkins-docker && .venv/bin/jenkins-docker validate {inventory} "
-                   f"&& .venv/bin/jenkins-docker sync {inventory} --jenkins \"$JENKINS_URL\"{prune}")
+                   f"&& .venv/bin/jenkins-docker sync {inventory} --jenkins {self.jenkins_url_argument()}{prune}")
         description = self.description(
             f"Re-syncs the jobs generated by jenkins-docker from {seed.inventory} in {seed.git}, branch {seed.branch}, "
             f"on every push: validates the inventory, then runs jenkins-docker sync{prune}.",
@@ -608,7 +622,7 @@ class _Renderer:
 
         inventory = shlex.quote(watch.inventory)
         command = (f"python3 -m venv .venv && .venv/bin/pip install jenkins-docker && "
-                   f".venv/bin/jenkins-docker rebuild --outdated {inventory} --jenkins \"$JENKINS_URL\"")
+                   f".venv/bin/jenkins-docker rebuild --outdated {inventory} --jenkins {self.jenkins_url_argument()}")
         registries = sorted(self.inventory.registries.values(), key=lambda r: r.name)
         bindings = [{"credentials": watch.credentials, "username_variable": "JENKINS_USER", "password_variable": "JENKINS_API_TOKEN"}]
         # Reading needs only pull access: a registry's pull_credentials when it has them.
@@ -683,14 +697,17 @@ class _Renderer:
         return JobSet(self.folders(view) + jobs, views, self.owner)
 
 
-def render(inventory: Inventory, *, templates: str | os.PathLike[str] | None = None) -> JobSet:
+def render(inventory: Inventory, *, templates: str | os.PathLike[str] | None = None,
+           webhook_token: str | None = None) -> JobSet:
     """Render every item of ``inventory``: its folders, build jobs, deploy jobs, seed job, view.
 
     Templates are looked up in ``templates`` (else the inventory's ``templates`` directory), then
-    in the bundled ones. The output is byte-identical for identical input. Raises
+    in the bundled ones. ``webhook_token`` is the secret every GitLab push trigger checks (the one
+    the hooks send); without it the triggers carry none, and a sync keeps a token already set on
+    the live job. The output is byte-identical for identical input. Raises
     :class:`TemplateError` when a template is missing, broken, or uses a variable it is not given.
     """
-    return _Renderer(inventory, _environment(_search_path(inventory, templates))).run()
+    return _Renderer(inventory, _environment(_search_path(inventory, templates)), webhook_token).run()
 
 
 def write_tree(jobs: JobSet, out_dir: str | os.PathLike[str]) -> list[Path]:

@@ -99,6 +99,7 @@ class SeedJob:
     inventory: str = "inventory.yml"
     name: str = naming.DEFAULT_SEED_JOB
     credentials: str = "jenkins-docker-api"
+    jenkins_url: str | None = None   # where the seed job syncs to; else the build's $JENKINS_URL
 
 
 @dataclass(frozen=True)

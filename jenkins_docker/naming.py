@@ -35,6 +35,21 @@ def full_name(folder: str | None, name: str) -> str:
     return f"{folder}/{name}" if folder else name
 
 
+def absolute(full: str) -> str:
+    """How one job names another (``childProjects``, the deploy trigger's ``projects``, ``build
+    job:``): ``/folder/name``, which no item can shadow.
+
+    Jenkins resolves those names relative to the caller's folder first, and gives up when a
+    segment names a job rather than a folder (jenkinsci/jenkins
+    core/src/main/java/jenkins/model/Jenkins.java ``getItem(String, ItemGroup)``): from folder
+    ``docker``, ``docker/x`` means ``docker/docker/x``, and a job called ``docker`` there hides
+    ``docker/x`` for good. A leading ``/`` makes the name absolute in that same method, which
+    BuildTrigger (via ``Items.fromNameList``), parameterized-trigger's ``BuildTriggerConfig`` and
+    pipeline-build-step's ``BuildTriggerStepExecution`` all call.
+    """
+    return "/" + full
+
+
 def name_problem(name: str) -> str | None:
     """Why Jenkins would refuse ``name`` as an item name (or not keep it as written), or ``None``.
 

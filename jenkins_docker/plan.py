@@ -8,12 +8,13 @@ never touched, and one standing where a job must go is reported as a failure nam
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
 
-from jenkins_docker import folders, naming, ownership, xmlcompare
+from jenkins_docker import folders, naming, ownership, plugins, xmlcompare
 from jenkins_docker.errors import JenkinsDockerError, JobError
 from jenkins_docker.jobs import Job, JobSet
 from jenkins_docker.targets import LiveItem, Target, kind_of_xml
@@ -118,6 +119,7 @@ def make_plan(jobs: JobSet, target: Target, *, folder: str | None, prune: bool =
     depth = scan_depth(folder) + (1 if prune else 0)  # prune looks one level into the folders it may delete
     listed = target.list_items(depth)
     live = {naming.collision_key(item.full_name): item for item in listed}
+    plugins.check(jobs.jobs, target.installed_plugins(), target.label)
     unseen = {key for key, item in live.items() if ownership.is_folder(item.kind) and item.full_name.count("/") + 1 >= depth}
     blocked: set[str] = set()   # folders the plan cannot use: nothing is written into them
     to_read: list[tuple[Job, LiveItem]] = []
@@ -210,6 +212,7 @@ def _collect(plan: Plan, policy: ownership.Policy, reads: Iterable[tuple[Job, Li
         if isinstance(live, Exception):
             plan.failed.append(Failure(job.full_name, live.message if isinstance(live, JobError) else str(live)))
             continue
+        job = dataclasses.replace(job, xml=xmlcompare.carry_secrets(job.xml, live))
         new = job.xml
         try:
             live_tag, live_canonical = xmlcompare.tag_and_canonical(live)

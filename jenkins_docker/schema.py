@@ -83,6 +83,8 @@ SEED_JOB = Section("seed_job", {
     "inventory": Key(STR, "path of the inventory inside that repository (default: inventory.yml)"),
     "name": Key(STR, "name of the seed job (default: jenkins-docker-seed)"),
     "credentials": Key(STR, "Jenkins credentials id (username + API token) the seed job syncs with (default: jenkins-docker-api)"),
+    "jenkins_url": Key(STR, "URL of this Jenkins the seed job syncs to (default: the build's $JENKINS_URL, "
+                            "set only when Jenkins's root URL is configured)"),
 }, doc="a job that re-syncs Jenkins when the inventory repository is pushed")
 
 WATCH = Section("watch", {

@@ -15,8 +15,12 @@ import xml.etree.ElementTree as ET
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.S)
 
 #: Fields of type ``hudson.util.Secret``: posted in clear text, returned encrypted, so their
-#: values never compare equal and are left out of the comparison.
+#: values never compare equal. The comparison and the diffs see only whether one is set
+#: (:data:`SECRET_SET`), never its value.
 SECRET_FIELDS = frozenset({"secretToken"})
+
+#: What a set secret reads as in canonical forms and diffs.
+SECRET_SET = "(secret)"
 
 # Primitive fields Jenkins always writes even when they were omitted (false, 0); an absent field
 # and one at its default load as the same job.
@@ -109,7 +113,11 @@ def _normalise(element: ET.Element) -> None:
     element.tail = None
     for child in list(element):
         if child.tag in SECRET_FIELDS:
-            element.remove(child)
+            if (child.text or "").strip():
+                child.text, child.tail = SECRET_SET, None
+                child[:] = []
+            else:
+                element.remove(child)
             continue
         _normalise(child)
         if len(child) == 0 and not child.attrib and (child.text or "") in _DEFAULT_TEXT:
@@ -121,3 +129,39 @@ def _normalise(element: ET.Element) -> None:
 
 def _serialise(element: ET.Element) -> str:
     return control_refs(ET.tostring(element, encoding="unicode"))
+
+
+def carry_secrets(new: str, live: str) -> str:
+    """``new`` with each secret that ``live`` has and ``new`` lacks copied over, encrypted as read.
+
+    Posting a config nulls out every field it omits (jenkinsci/jenkins
+    core/src/main/java/hudson/model/AbstractItem.java updateByXml, XStream2 ``nullOut``), so a
+    token set in the UI would be wiped by the next update that does not carry it. Jenkins takes
+    its own encrypted ``{AQAAAB...}`` form back as is. The secret goes right after the opening
+    tag of the element that holds it (XStream reads fields in any order).
+    """
+    if not any(f"<{name}>" in live for name in SECRET_FIELDS):
+        return new  # the common case, without parsing
+    try:
+        live_root = parse(live)
+        new_root = parse(new)
+    except XMLError:
+        return new
+    out = new
+    for holder in live_root.iter():
+        for field in holder:
+            value = (field.text or "").strip()
+            if field.tag not in SECRET_FIELDS or not value:
+                continue
+            wanted = [h for h in new_root.iter(holder.tag)]
+            if len(wanted) != 1 or (wanted[0].findtext(field.tag) or "").strip():
+                continue  # set by the inventory, or no single place to put it
+            escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            element = f"<{field.tag}>{escaped}</{field.tag}>"
+            empty = re.compile(rf"<{field.tag}\s*/>|<{field.tag}>\s*</{field.tag}>")
+            opening = re.compile(rf"<{re.escape(holder.tag)}(\s[^>]*)?(?<!/)>")
+            if wanted[0].find(field.tag) is not None and (blank := empty.search(out)):
+                out = f"{out[:blank.start()]}{element}{out[blank.end():]}"
+            elif found := opening.search(out):
+                out = f"{out[:found.end()]}{element}{out[found.end():]}"
+    return out

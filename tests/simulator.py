@@ -6,7 +6,9 @@ exactly once, in order:
 
 - a discrete-event loop over simulated time, with a build duration per job and N executors;
 - the queue: scheduling a job that already has a queue item with the same parameters merges into
-  that item; items start in FIFO order once buildable; an item waits out the quiet period;
+  that item, except that an item started by a GitLab push (:meth:`Simulator.push`) never merges
+  with one queued by a trigger (its queue actions differ), so the two build separately; items
+  start in FIFO order once buildable; an item waits out the quiet period;
 - a job never builds twice at once (``concurrentBuild`` false, or
   ``DisableConcurrentBuildsJobProperty``);
 - ``blockBuildWhenUpstreamBuilding``: an item waits while any transitive upstream job (from the
@@ -268,6 +270,7 @@ class _Item:
     queued: float
     ready_at: float
     waiters: list[Callable[[Build], None]] = field(default_factory=list)
+    origin: str = "trigger"          # "push": started by a GitLab push hook
 
 
 class Simulator:
@@ -341,21 +344,26 @@ class Simulator:
 
     # -- the queue ----------------------------------------------------------------------------
     def schedule(self, job: str, params: Mapping[str, str] | None = None,
-                 waiter: Callable[[Build], None] | None = None) -> None:
-        """Put ``job`` in the queue, merging with an item of equal parameters already there."""
+                 waiter: Callable[[Build], None] | None = None, *, origin: str = "trigger") -> None:
+        """Put ``job`` in the queue, merging with an item of equal parameters and origin already there."""
         if job not in self.jobs:
             raise KeyError(f"no job {job!r}")
         params = dict(params or {})
         for item in self._queued.get(job, ()):
-            if item.params == params:
+            if item.params == params and item.origin == origin:
                 if waiter:
                     item.waiters.append(waiter)
                 return
-        item = _Item(next(self._ids), job, params, self.now, self.now + self.quiet_period, [waiter] if waiter else [])
+        item = _Item(next(self._ids), job, params, self.now, self.now + self.quiet_period, [waiter] if waiter else [], origin)
         self.queue.append(item)
         self._queued.setdefault(job, []).append(item)
         if self.quiet_period:
             self.at(item.ready_at, lambda: None)
+
+    def push(self, job: str, params: Mapping[str, str] | None = None) -> None:
+        """A GitLab push starts ``job``: its queue item carries the push's actions, so it never
+        merges with an item an upstream queued (the README's cascade section says so too)."""
+        self.schedule(job, params, origin="push")
 
     def _blocked(self, item: _Item) -> bool:
         spec = self.jobs[item.job]

@@ -169,14 +169,14 @@ def test_a_rebuild_schedule_is_a_timer_trigger_and_keep_builds_a_log_rotator(iii
     assert [text(rotator, f) for f in ("daysToKeep", "numToKeep", "artifactDaysToKeep", "artifactNumToKeep")] == ["-1", "20", "-1", "-1"]
 
 
-def test_build_triggers_are_the_reduced_children_relative_to_the_folder(platform, platform_jobs):
+def test_build_triggers_are_the_reduced_children_by_absolute_name(platform, platform_jobs):
     runtime = platform_jobs["ops/docker/acme-runtime"].find("publishers/hudson.tasks.BuildTrigger")
-    assert text(runtime, "childProjects") == "acme-node,acme-python"
+    assert text(runtime, "childProjects") == "/ops/docker/acme-node,/ops/docker/acme-python"  # absolute: no item can shadow them
     assert [text(runtime, f"threshold/{f}") for f in ("name", "ordinal", "color", "completeBuild")] == ["SUCCESS", "0", "BLUE", "true"]
     for key in platform.images:
         root = platform_jobs[platform.job(key)]
         children = text(root, "publishers/hudson.tasks.BuildTrigger/childProjects")
-        expected = ",".join(sorted(platform.images[c].job_name for c in platform.graph.triggers(key))) or None
+        expected = ",".join(sorted("/" + platform.job(c) for c in platform.graph.triggers(key))) or None
         assert children == expected, key
     # a digest-pinned child is not rebuilt: acme/tools triggers nothing
     assert platform_jobs["ops/docker/acme-tools"].find("publishers/hudson.tasks.BuildTrigger") is None
@@ -244,7 +244,7 @@ def test_a_build_tests_then_logs_in_builds_three_tags_pushes_them_and_logs_out(i
 def test_an_app_build_starts_its_deploy_job_with_the_build_number(iiiepe_jobs):
     config = iiiepe_jobs["docker/website"].find(
         "publishers/hudson.plugins.parameterizedtrigger.BuildTrigger/configs/hudson.plugins.parameterizedtrigger.BuildTriggerConfig")
-    assert text(config, "projects") == "website-deploy"
+    assert text(config, "projects") == "/docker/website-deploy"
     assert text(config, "condition") == "SUCCESS"
     assert text(config, "triggerWithNoParameters") == "false"
     assert text(config, "configs/hudson.plugins.parameterizedtrigger.PredefinedBuildParameters/properties") == "IMAGE_TAG=$BUILD_NUMBER"
@@ -271,7 +271,8 @@ def test_the_seed_job_validates_and_syncs_the_inventory_repository(iiiepe_jobs):
         "jenkins-docker-api", "JENKINS_USER", "JENKINS_API_TOKEN"]
     assert commands(root) == [
         "python3 -m venv .venv && .venv/bin/pip install jenkins-docker && .venv/bin/jenkins-docker validate inventory.yml"
-        " && .venv/bin/jenkins-docker sync inventory.yml --jenkins \"$JENKINS_URL\" --prune\n"]
+        " && .venv/bin/jenkins-docker sync inventory.yml --jenkins \"${JENKINS_URL:?set jenkins.seed_job.jenkins_url in the inventory,"
+        " or the Jenkins URL in Manage Jenkins > System}\" --prune\n"]
 
 
 # -- pipeline jobs ---------------------------------------------------------------------------
@@ -295,8 +296,8 @@ def test_a_pipeline_cascades_its_dependents_in_waves_without_further_cascading(i
     body = script(root)
     waves = root.find("properties/hudson.model.ParametersDefinitionProperty/parameterDefinitions/hudson.model.TextParameterDefinition")
     assert text(waves, "name") == "WAVES"
-    assert text(waves, "defaultValue") == "docker/iiiepe-nginx-drupal6;docker/iiiepe-nginx-drupal7\ndocker/courses;docker/intranet;docker/website"
-    assert split_waves(text(waves, "defaultValue")) == [[iiiepe.job(k) for k in wave] for wave in iiiepe.graph.waves(["iiiepe/nginx-php"])[1:]]
+    assert text(waves, "defaultValue") == "/docker/iiiepe-nginx-drupal6;/docker/iiiepe-nginx-drupal7\n/docker/courses;/docker/intranet;/docker/website"
+    assert split_waves(text(waves, "defaultValue")) == [["/" + iiiepe.job(k) for k in wave] for wave in iiiepe.graph.waves(["iiiepe/nginx-php"])[1:]]
     assert body.startswith("def waves = params.WAVES.replace('\\r', '')\n")
     cascade = body[body.index("if (params.CASCADE) {"):]
     assert "for (wave in waves.tokenize('\\n')) {" in cascade and "for (name in wave.tokenize(';')) {" in cascade
@@ -317,7 +318,7 @@ def test_a_pipeline_builds_with_bound_credentials_and_starts_its_deploy(iiiepe_p
     assert ("withCredentials([usernamePassword(credentialsId: 'registry-push', usernameVariable: 'REGISTRY_USER', passwordVariable: 'REGISTRY_PASSWORD'), "
             "usernamePassword(credentialsId: 'dockerhub-iiiepe', usernameVariable: 'PULL_USER_1', passwordVariable: 'PULL_PASSWORD_1')]) {") in body
     assert "sh 'make test'" in body
-    assert ("build job: 'docker/website-deploy', parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER)], wait: false") in body
+    assert ("build job: '/docker/website-deploy', parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER)], wait: false") in body
     shell = next(s for s in groovy_strings(body) if s.startswith("export DOCKER_CONFIG="))
     assert "docker push registry.iiiepe.net/web/website:latest" in shell.splitlines()
 

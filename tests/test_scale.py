@@ -186,7 +186,7 @@ def test_the_root_job_carries_its_waves_in_the_waves_parameter(platform, platfor
     _, _, root = PLATFORMS[platform]
     spec = read_job(inventory.job(root), jobs.by_name()[inventory.job(root)].xml)
     assert spec is not None and spec.waves_parameter == "WAVES"
-    assert spec.waves == [[inventory.job(key) for key in wave] for wave in inventory.graph.waves([root])[1:]]
+    assert spec.waves == [["/" + inventory.job(key) for key in wave] for wave in inventory.graph.waves([root])[1:]]
     assert spec.waves_guard == (len(spec.defaults["WAVES"]), java_string_hash(spec.defaults["WAVES"]))
 
 

@@ -103,8 +103,9 @@ def test_first_sync_costs_about_one_request_per_job(tmp_path: Path, jenkins: Fak
     target = remote(jenkins)
     plan, result = sync(inventory_file(tmp_path), target, workers=1)
     jobs = len(result.create)
-    # one listing + one write per item: an API token needs no crumb, so none is fetched
-    assert len(jenkins.requests) == jobs + 1, [(r.method, r.path) for r in jenkins.requests]
+    # the plugin list + one listing + one write per item: an API token needs no crumb, so none is fetched
+    assert len(jenkins.requests) == jobs + 2, [(r.method, r.path) for r in jenkins.requests]
+    assert jenkins.count(path="^/pluginManager/api/json$") == 1
     assert not any("crumbIssuer" in r.path for r in jenkins.requests)
 
 
@@ -116,7 +117,7 @@ def test_second_sync_writes_nothing_and_reads_each_job_once(tmp_path: Path, jenk
     assert not plan.has_changes and result.create == result.update == result.delete == []
     assert writes(jenkins) == 0
     assert len(result.unchanged) == 6
-    assert len(jenkins.requests) <= 6 + 1  # one read per managed item + the listing
+    assert len(jenkins.requests) <= 6 + 2  # one read per managed item + the listing + the plugin list
 
 
 def test_a_jenkins_resave_is_not_a_change(tmp_path: Path, jenkins: FakeJenkins) -> None:
@@ -461,7 +462,8 @@ def _sync_with_stderr_on_a_terminal(path: Path, fake: FakeJenkins, *extra: str) 
 
     master, slave = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
-    env.update({"JENKINS_URL": fake.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"})
+    env.update({"JENKINS_URL": fake.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token",
+                "JENKINS_WEBHOOK_TOKEN": "hook-token"})  # else the missing-token warning is on the terminal too
     process = subprocess.Popen([sys.executable, "-m", "jenkins_docker", "sync", str(path), *extra],
                                stdout=subprocess.PIPE, stderr=slave, env=env, text=True)
     os.close(slave)

@@ -44,7 +44,8 @@ def test_the_watch_job_runs_rebuild_outdated_on_its_schedule_with_every_login_bo
     assert root.findtext("scm/userRemoteConfigs/hudson.plugins.git.UserRemoteConfig/url") == "git@gitlab.example.org:ops/inventory.git"
     command = root.findtext("builders/hudson.tasks.Shell/command") or ""
     words = shlex.split(command.split("&&")[-1])
-    assert words == [".venv/bin/jenkins-docker", "rebuild", "--outdated", "platform/inventory.yml", "--jenkins", "$JENKINS_URL"]
+    assert words == [".venv/bin/jenkins-docker", "rebuild", "--outdated", "platform/inventory.yml", "--jenkins",
+                     "${JENKINS_URL:?set jenkins.seed_job.jenkins_url in the inventory, or the Jenkins URL in Manage Jenkins > System}"]
     bindings = [(b.findtext("credentialsId"), b.findtext("usernameVariable"), b.findtext("passwordVariable"))
                 for b in root.findall(BINDING + "org.jenkinsci.plugins.credentialsbinding.impl.UsernamePasswordMultiBinding")]
     assert bindings == [("jenkins-docker-api", "JENKINS_USER", "JENKINS_API_TOKEN"),

@@ -9,7 +9,7 @@ import pytest
 
 from jenkins_docker.inventory import load
 from jenkins_docker.testing.fake_gitlab import FakeGitLab
-from jenkins_docker.webhooks import gitlab_project, hook_url, webhooks
+from jenkins_docker.webhooks import gitlab_project, hook_marker, hook_url, webhooks
 from test_cli import IIIEPE, run, write
 
 JENKINS = "https://jenkins.example.org"
@@ -39,9 +39,16 @@ def gitlab() -> Iterator[FakeGitLab]:
         fake.stop()
 
 
-def apply(gitlab: FakeGitLab, *extra: str, inventory: Path = IIIEPE, secret: str | None = SECRET, fmt: str = "json"):  # type: ignore[no-untyped-def]
-    env = {"GITLAB_TOKEN": GITLAB_TOKEN, **({"JENKINS_WEBHOOK_TOKEN": secret} if secret else {})}
-    return run("webhooks", str(inventory), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab.url, "--format", fmt, *extra, env=env)
+#: The GitLab the example's repositories are on (the fake answers for it, as a proxy on loopback).
+GITLAB = "http://gitlab.iiiepe.net"
+
+
+def apply(gitlab: FakeGitLab, *extra: str, inventory: Path = IIIEPE, secret: str | None = SECRET, fmt: str = "json",  # type: ignore[no-untyped-def]
+          gitlab_url: str | None = None):
+    env = {"GITLAB_TOKEN": GITLAB_TOKEN, **({"JENKINS_WEBHOOK_TOKEN": secret} if secret else {}), **gitlab.proxy_env()}
+    if gitlab_url is None:
+        gitlab_url = GITLAB if inventory == IIIEPE else "http://gitlab.example.org"
+    return run("webhooks", str(inventory), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab_url, "--format", fmt, *extra, env=env)
 
 
 def statuses(stdout: str) -> dict[str, str]:
@@ -174,7 +181,7 @@ def test_apply_finds_an_existing_hook_beyond_the_first_page(gitlab: FakeGitLab) 
         gitlab.add_project(project)
     for index in range(24):
         gitlab.add_hook("web/website", f"https://other.example.org/{index}")
-    gitlab.add_hook("web/website", f"{JENKINS}/project/docker/website")  # the 25th: on page 2 of 20
+    gitlab.add_hook("web/website", f"{JENKINS}/project/docker/website", **MARKED)  # the 25th: on page 2 of 20
     done = apply(gitlab)
     assert statuses(done.stdout)["docker/website"] == "unchanged"
     assert len(gitlab.hooks("web/website")) == 25
@@ -223,8 +230,9 @@ def test_a_refused_gitlab_token_is_one_clear_error(gitlab: FakeGitLab) -> None:
     assert len(gitlab.requests) == 1  # stops at the first 401 instead of failing every project
 
 
-def test_an_unreachable_gitlab_is_one_clear_error() -> None:
-    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", "http://127.0.0.1:9", env={"GITLAB_TOKEN": GITLAB_TOKEN})
+def test_an_unreachable_gitlab_is_one_clear_error(tmp_path: Path) -> None:
+    inventory = write(tmp_path, MONOREPO.replace("gitlab.example.org", "127.0.0.1"))
+    done = run("webhooks", str(inventory), "--jenkins", JENKINS, "--apply", "--gitlab", "http://127.0.0.1:9", env={"GITLAB_TOKEN": GITLAB_TOKEN})
     assert done.returncode == 1
     assert "cannot reach GitLab at http://127.0.0.1:9" in done.stderr and "Traceback" not in done.stderr
 
@@ -247,8 +255,8 @@ def test_tokens_never_appear_in_output_or_logs(gitlab: FakeGitLab) -> None:
     gitlab.add_project("node/api", role="developer")
     outputs = []
     for fmt in ("text", "json"):
-        done = run("-vv", "webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab.url, "--format", fmt,
-                   env={"GITLAB_TOKEN": GITLAB_TOKEN, "JENKINS_WEBHOOK_TOKEN": SECRET})
+        done = run("-vv", "webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", GITLAB, "--format", fmt,
+                   env={"GITLAB_TOKEN": GITLAB_TOKEN, "JENKINS_WEBHOOK_TOKEN": SECRET, **gitlab.proxy_env()})
         outputs.append(done.stdout + done.stderr)
     assert "created" in outputs[0] and "DEBUG" in outputs[0]  # the run did work, and logged
     for output in outputs:
@@ -267,6 +275,11 @@ NOT_OURS = [
     f"{JENKINS}/job/docker/job/iiiepe-nginx-old/build",                 # not the GitLab plugin's endpoint
     "https://chat.example.org/notify",                                  # another service
 ]
+
+
+#: What jenkins-docker writes into the hooks it makes for the example (owner: its folder), so
+#: that --prune knows them as this inventory's.
+MARKED = {"description": hook_marker("docker")}
 
 
 def seed_iiiepe(gitlab: FakeGitLab) -> None:
@@ -293,7 +306,7 @@ def test_a_stale_hook_is_reported_with_its_url_and_kept_without_prune(gitlab: Fa
 
 def test_prune_deletes_a_stale_hook(gitlab: FakeGitLab) -> None:
     seed_iiiepe(gitlab)
-    stale = gitlab.add_hook("docker/nginx", OLD_JOB)
+    stale = gitlab.add_hook("docker/nginx", OLD_JOB, **MARKED)
     done = apply(gitlab, "--prune", fmt="text")
     assert done.returncode == 0, done.stderr
     assert f"- deleted docker/nginx: {OLD_JOB}" in done.stdout
@@ -307,7 +320,7 @@ def test_prune_never_touches_hooks_to_another_jenkins_folder_or_service(gitlab: 
     seed_iiiepe(gitlab)
     for url in NOT_OURS:
         gitlab.add_hook("docker/nginx", url, push_events=False, merge_requests_events=True)
-    gitlab.add_hook("docker/nginx", OLD_JOB)
+    gitlab.add_hook("docker/nginx", OLD_JOB, **MARKED)
     done = apply(gitlab, "--prune")
     assert done.returncode == 0, done.stderr
     results = json.loads(done.stdout)["hooks"]
@@ -346,9 +359,11 @@ def test_without_a_folder_stale_hooks_are_reported_but_never_deleted(gitlab: Fak
 
 def test_a_second_apply_prune_makes_zero_writes(gitlab: FakeGitLab) -> None:
     seed_iiiepe(gitlab)
-    for url in [OLD_JOB, f"{JENKINS}/project/docker/gone", *NOT_OURS]:
+    for url in [OLD_JOB, f"{JENKINS}/project/docker/gone"]:
+        gitlab.add_hook("docker/nginx", url, **MARKED)
+    for url in NOT_OURS:
         gitlab.add_hook("docker/nginx", url)
-    gitlab.add_hook("web/website", f"{JENKINS}/project/docker/website-old")
+    gitlab.add_hook("web/website", f"{JENKINS}/project/docker/website-old", **MARKED)
     first = apply(gitlab, "--prune")
     assert first.returncode == 0, first.stderr
     assert [h["status"] for h in json.loads(first.stdout)["hooks"]].count("deleted") == 3

@@ -133,7 +133,8 @@ def test_the_diff_is_of_readable_canonical_forms() -> None:
     text = xmlcompare.diff(old, new, "docker/x")
     assert text.startswith("--- docker/x (live)\n+++ docker/x (inventory)\n")
     assert "-  <a>1</a>\n" in text and "+  <a>2</a>\n" in text
-    assert "plugin" not in text and "secretToken" not in text
+    assert "plugin" not in text
+    assert "-  <secretToken>(secret)</secretToken>\n" in text and "<secretToken>s<" not in text  # set or not, never its value
     created = xmlcompare.diff(None, new, "docker/x")
     assert "+<project>\n" in created and "+  <b>same</b>\n" in created and "\n-" not in created
     assert xmlcompare.diff(new, new, "docker/x") == ""

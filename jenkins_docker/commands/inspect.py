@@ -16,7 +16,13 @@ from jenkins_docker.inventory import check, load
 
 def validate_command(paths: tuple[str, ...], fmt: str, quiet: bool) -> int:
     """Check each inventory; print problems (text) or the contract's JSON document."""
+    from jenkins_docker.commands.jobs import warn_without_webhook_token, webhook_token
+
     reports = [(path, check(path)) for path in paths]
+    token = webhook_token(None)
+    for _, report in reports:
+        if report.inventory is not None:
+            warn_without_webhook_token(report.inventory, token)
     if fmt == "json":
         if len(reports) == 1:
             document: object = reports[0][1].to_json()

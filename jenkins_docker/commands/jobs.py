@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from jenkins_docker import console
-from jenkins_docker.commands import read_secret
+from jenkins_docker.commands import check_server_url, option_name, read_secret
 from jenkins_docker.errors import UsageError
 
 _SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "replace": ("±", "magenta"), "delete": ("-", "red")}
@@ -41,7 +41,13 @@ def open_target(jenkins_url: str | None, jenkins_home: str | None, user: str | N
         return JenkinsHome(jenkins_home)
     if not jenkins_url:
         raise UsageError("no target: pass --jenkins URL (or set JENKINS_URL)" + ("" if require_remote else ", or --jenkins-home DIR"))
+    from jenkins_docker.redact import IN_USE
+    from jenkins_docker.targets.remote import CREDENTIALS_GO
+
+    check_server_url(jenkins_url, option=option_name("jenkins_url", "--jenkins", "JENKINS_URL"), credentials_go=CREDENTIALS_GO,
+                     what="Jenkins", secret="the API token")
     token = read_secret(token_file, "--token-file", "JENKINS_API_TOKEN")
+    IN_USE.add(token, user=user)  # --user may differ from JENKINS_USER
     if token and not user:
         raise UsageError("an API token needs a user: set JENKINS_USER or pass --user")
     verify: bool | str = False if insecure else (ca_bundle or True)
@@ -62,7 +68,8 @@ def _plan(path: str, opts: dict[str, Any], target: Any) -> Any:
     inventory = load(path, templates=opts.get("templates"))
     for warning in inventory.warnings:
         console.warn(str(warning))
-    jobs = render(inventory)
+    token = webhook_token(opts.get("webhook_token_file"))
+    jobs = render(inventory, webhook_token=token)
     progress = console.Progress("reading", len(jobs.jobs), enabled=opts.get("fmt") != "json")
     try:
         plan = make_plan(jobs, target, folder=inventory.jenkins.folder, prune=opts.get("prune", False),
@@ -72,7 +79,21 @@ def _plan(path: str, opts: dict[str, Any], target: Any) -> Any:
         progress.close()
     for note in plan.notes:
         console.warn(note)
+    warn_without_webhook_token(inventory, token)
     return plan
+
+
+def webhook_token(path: str | None) -> str | None:
+    """The GitLab webhook secret token: ``--webhook-token-file`` or ``JENKINS_WEBHOOK_TOKEN``."""
+    return read_secret(path, "--webhook-token-file", "JENKINS_WEBHOOK_TOKEN")
+
+
+def warn_without_webhook_token(inventory: Any, token: str | None) -> None:
+    """Warn once when the jobs get GitLab push triggers but no secret token to check."""
+    if inventory.jenkins.gitlab_connection and not token:
+        console.warn(f"{inventory.path}: no GitLab webhook token (JENKINS_WEBHOOK_TOKEN or --webhook-token-file): "
+                     "a push trigger without one refuses GitLab's hooks (403) unless anonymous may build; "
+                     "sync keeps a token already set on a job")
 
 
 def print_plan(plan: Any, *, diffs: bool = True) -> None:

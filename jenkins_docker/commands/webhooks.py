@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING
 import click
 
 from jenkins_docker import console
-from jenkins_docker.commands import read_secret
+from jenkins_docker.commands import check_server_url, option_name, read_secret
 from jenkins_docker.errors import UsageError
+from jenkins_docker.redact import IN_USE, redact_url
 
 if TYPE_CHECKING:
     from jenkins_docker.webhooks import HookResult, Webhook
 
 _SYMBOLS = {"created": ("+", "green"), "updated": ("~", "yellow"), "unchanged": ("=", None), "stale": ("?", "yellow"),
+            "skipped": (".", None),
             "deleted": ("-", "red"), "failed": ("!", "red")}
 
 
@@ -27,11 +29,17 @@ def webhooks_command(path: str, *, jenkins_url: str | None, fmt: str, apply_hook
 
     if not jenkins_url:
         raise UsageError("no Jenkins URL: pass --jenkins URL (or set JENKINS_URL), the address GitLab reaches Jenkins at")
+    check_server_url(jenkins_url, option=option_name("jenkins_url", "--jenkins", "JENKINS_URL"),
+                     credentials_go="the hooks' secret token (--secret-token-file or JENKINS_WEBHOOK_TOKEN), which GitLab sends "
+                                    "in a header", what="Jenkins", secret="the hooks' secret token")
     private_token = secret_token = None
     if apply_hooks:
         if not gitlab_url:
             raise UsageError("--apply needs --gitlab URL (or GITLAB_URL)")
+        check_server_url(gitlab_url, option=option_name("gitlab_url", "--gitlab", "GITLAB_URL"), credentials_go="GITLAB_TOKEN",
+                         what="GitLab", secret="GITLAB_TOKEN")
         private_token = os.environ.get("GITLAB_TOKEN")
+        IN_USE.add(private_token)  # never in our logs
         if not private_token:
             raise UsageError("--apply needs a GitLab access token in the GITLAB_TOKEN variable "
                              "(scope api, Maintainer of each project); it is never read from an argument")
@@ -54,7 +62,7 @@ def webhooks_command(path: str, *, jenkins_url: str | None, fmt: str, apply_hook
     assert gitlab_url is not None and private_token is not None
     client = connect_gitlab(gitlab_url, private_token)
     results = apply_webhooks(hooks, client, secret_token=secret_token, rotate_token=rotate_token,
-                             scope=HookScope(jenkins_url, inventory.jenkins.folder), prune=prune)
+                             scope=HookScope(jenkins_url, inventory.jenkins.folder, inventory.jenkins.owner), prune=prune)
     _print_results(results, gitlab_url, fmt)
     return 1 if any(r.status == "failed" for r in results) else 0
 
@@ -84,10 +92,12 @@ def _print_results(results: list[HookResult], gitlab_url: str, fmt: str) -> None
     for result in results:
         symbol, colour = _SYMBOLS[result.status]
         where = f"{result.hook.project or result.hook.repository}: {result.hook.url}"
-        line = f"{symbol} {result.status} {where}" + (f" ({result.error})" if result.error else "")
+        why = result.error or result.note
+        line = f"{symbol} {result.status} {where}" + (f" ({why})" if why else "")
         click.echo(console.style(line, fg=colour, bold=result.status == "failed") if colour else line)
     counts = {s: sum(1 for r in results if r.status == s) for s in _SYMBOLS}
-    click.echo(f"Webhooks on {gitlab_url}: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged"
+    click.echo(f"Webhooks on {redact_url(gitlab_url)}: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged"
                + (f", {counts['stale']} stale (kept; --prune deletes them)" if counts["stale"] else "")
                + (f", {counts['deleted']} deleted" if counts["deleted"] else "")
+               + (f", {counts['skipped']} skipped (repository on another server)" if counts["skipped"] else "")
                + (f", {counts['failed']} failed (run again to retry)" if counts["failed"] else "") + ".")

@@ -6,7 +6,10 @@ do not care which one they talk to.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Mapping, Protocol
+
+if TYPE_CHECKING:
+    from jenkins_docker.plugins import Installed
 
 ItemKind = Literal["folder", "freestyle", "pipeline", "other"]
 
@@ -35,6 +38,9 @@ class Target(Protocol):
     """
 
     label: str
+
+    def installed_plugins(self) -> "Mapping[str, Installed] | None":
+        """The installed plugins by short name, or None when the target cannot tell."""
 
     def list_items(self, depth: int) -> list[LiveItem]:
         """Every item down to ``depth`` folder levels (1 = top level only), in one read where possible."""

@@ -5,7 +5,13 @@ auth state without locks, so every thread gets its own client. Requests go throu
 ``Jenkins.jenkins_request`` (auth, crumbs) but are built here: its convenience methods make
 extra existence checks (about five requests per created job), which this target avoids.
 Transient failures (connection errors, timeouts, 502/503/504) are retried with backoff;
-everything else fails the one job it concerns.
+everything else fails the one job it concerns. Requests that are not safe to send twice (a
+build, a view's creation) are retried only when the connection could not even be made; after a
+lost reply their callers look at Jenkins before deciding.
+
+Every client is pinned to the configured server (:mod:`jenkins_docker.safe_http`), and every
+error text goes through :mod:`jenkins_docker.redact`: status and Jenkins's ``X-Error``, never a
+body as it comes, with the credentials in use masked.
 """
 from __future__ import annotations
 
@@ -14,12 +20,16 @@ import re
 import threading
 import time
 from typing import Any, Callable, Mapping, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit
 
 import jenkins
 import requests
+import urllib3
 
 from jenkins_docker.errors import JobError, TargetError
+from jenkins_docker.plugins import Installed
+from jenkins_docker.redact import Redactor, answer_message, redact_url, refuse_userinfo
+from jenkins_docker.safe_http import RedirectRefused, pin_to_origin
 from jenkins_docker.targets import ItemKind, LiveItem
 
 log = logging.getLogger(__name__)
@@ -32,6 +42,16 @@ _CLASS_KINDS: dict[str, ItemKind] = {
     "com.cloudbees.hudson.plugins.folder.Folder": "folder",
 }
 _TRANSIENT_STATUS = {502, 503, 504}
+#: Where Jenkins credentials go instead of the URL.
+CREDENTIALS_GO = "JENKINS_USER and JENKINS_API_TOKEN (or --user and --token-file)"
+
+
+class _LostReply(Exception):
+    """A request that is not safe to repeat may have reached Jenkins, but its answer was lost."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 #: What every XML POST is sent as (creates, updates, views alike).
 XML_CONTENT_TYPE = "application/xml; charset=UTF-8"
 
@@ -72,10 +92,12 @@ class RemoteJenkins:
                  timeout: float = 30.0, retries: int = 4, backoff: float = 0.25,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         if not url.startswith(("http://", "https://")):
-            raise TargetError(f"--jenkins {url!r} is not an http(s) URL")
+            raise TargetError(f"--jenkins {redact_url(url)!r} is not an http(s) URL")
+        refuse_userinfo(url, "--jenkins", CREDENTIALS_GO)
         self.url = url if url.endswith("/") else url + "/"
-        self.label = self.url
+        self.label = redact_url(self.url)
         self._credentials = credentials or Credentials(None, None)
+        self._redact = Redactor([self._credentials.token], user=self._credentials.user)
         self._verify = verify
         self._timeout = timeout
         self._retries = retries
@@ -92,6 +114,7 @@ class RemoteJenkins:
             creds = self._credentials
             client = jenkins.Jenkins(self.url, creds.user, creds.token, timeout=self._timeout, retries=0)
             client._session.verify = self._verify
+            pin_to_origin(client._session, self.url, what="Jenkins")
             # Requests authenticated with an API token need no crumb: start without one (False
             # means "none needed" to python-jenkins) and fetch it only if Jenkins asks (403).
             client.crumb = False
@@ -101,8 +124,13 @@ class RemoteJenkins:
         return client
 
     def _request(self, method: str, path: str, *, data: bytes | None = None, headers: dict[str, str] | None = None,
-                 what: str = "") -> requests.Response:
-        """One request with retries of transient failures; errors become TargetError/JobError."""
+                 what: str = "", repeatable: bool = True) -> requests.Response:
+        """One request with retries of transient failures; errors become TargetError/JobError.
+
+        A request that is not ``repeatable`` is sent again only when the connection could not
+        be made; when it may have reached Jenkins and the answer was lost, :class:`_LostReply`
+        tells the caller to look before deciding.
+        """
         url = self.url + path
         attempt = 0
         while True:
@@ -111,15 +139,21 @@ class RemoteJenkins:
                 req = requests.Request(method, url, data=data, headers=headers or {})
                 response: requests.Response = self._client().jenkins_request(req)
                 return response
+            except RedirectRefused as exc:
+                raise (JobError(what, str(exc)) if what else TargetError(str(exc))) from None
             except requests.exceptions.SSLError as exc:
-                raise TargetError(f"TLS with {self.url} failed: {_short(exc)}; if Jenkins uses a private CA, "
+                raise TargetError(f"TLS with {self.url} failed: {self._short(exc)}; if Jenkins uses a private CA, "
                                   "pass --ca-bundle FILE") from None
             except (requests.ConnectionError, requests.Timeout, jenkins.TimeoutException) as exc:
                 failure: Exception = exc
                 transient = True
+                if not repeatable and not _never_sent(exc):
+                    raise _LostReply(self._short(exc)) from None
             except requests.HTTPError as exc:
                 failure = exc
                 transient = exc.response is not None and exc.response.status_code in _TRANSIENT_STATUS
+                if transient and not repeatable:  # a proxy's 502/504 may hide a request Jenkins did get
+                    raise _LostReply(self._message(exc)) from None
             except jenkins.NotFoundException:
                 raise
             except jenkins.JenkinsException as exc:
@@ -132,33 +166,38 @@ class RemoteJenkins:
             if not transient or attempt > self._retries:
                 raise self._http_error(failure, what, attempt)
             delay = self._backoff * (2 ** (attempt - 1))
-            log.info("retrying %s %s in %.2fs after %s", method, path, delay, _short(failure))
+            log.info("retrying %s %s in %.2fs after %s", method, self._redact(path), delay, self._short(failure))
             self._sleep(delay)
+
+    def _short(self, exc: Exception) -> str:
+        """An exception's first line, redacted and bounded (requests puts URLs in its texts)."""
+        return self._redact.line(str(exc) or type(exc).__name__)
+
+    def _message(self, exc: Exception) -> str:
+        """How Jenkins answered, as one redacted line: status and X-Error (or the exception line)."""
+        response = exc.response if isinstance(exc, requests.HTTPError) else None
+        if response is None:
+            return self._short(exc)
+        return answer_message(response.status_code, response.headers, response.content, self._redact)
 
     def _http_error(self, exc: Exception, what: str, attempts: int) -> TargetError:
         if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout):
             tries = f", after {attempts} attempts" if attempts > 1 else ""
             reason = f"cannot reach Jenkins at {self.url} ({_connection_reason(exc)}{tries})"
             return JobError(what, reason) if what else TargetError(reason)
-        if isinstance(exc, requests.HTTPError) and exc.response is not None:
-            response = exc.response
-            reason = response.headers.get("X-Error") or f"HTTP {response.status_code} {response.reason}"
-            message = reason + (f" (after {attempts} attempts)" if attempts > 1 else "")
-        else:
-            message = f"{_short(exc)} (after {attempts} attempts)"
+        message = self._message(exc) + (f" (after {attempts} attempts)" if attempts > 1 else "")
         return JobError(what, message) if what else TargetError(f"{self.url}: {message}")
 
     def _jenkins_error(self, exc: jenkins.JenkinsException, what: str) -> TargetError:
-        text = str(exc)
         status = _status(exc)
         if status == 401:
             return TargetError(f"Jenkins at {self.url} refused the credentials (401): check JENKINS_USER and the API token")
         if status == 403:
-            detail = "No valid crumb" if "crumb" in text.lower() else "permission denied"
+            detail = "No valid crumb" if "crumb" in str(exc).lower() else "permission denied"
             return TargetError(f"Jenkins at {self.url} answered 403 ({detail}): the user needs Job/Configure, Job/Create and Job/Delete")
-        body = text.split("\n", 1)[1].strip() if "\n" in text else text
-        summary = _summarise_body(body)
-        return JobError(what, f"Jenkins answered 500: {summary}") if what else TargetError(f"Jenkins answered 500: {summary}")
+        cause = exc.__context__
+        summary = self._message(cause) if isinstance(cause, requests.HTTPError) else self._short(exc)
+        return JobError(what, f"Jenkins answered {summary}") if what else TargetError(f"Jenkins answered {summary}")
 
     def _api_json(self, tree: str) -> requests.Response:
         """``api/json?tree=...`` of the controller, which must answer as Jenkins does."""
@@ -179,6 +218,29 @@ class RemoteJenkins:
     def check(self) -> str:
         """Make sure the URL is a Jenkins we may use; returns its version."""
         return self._api_json("mode").headers["X-Jenkins"]
+
+    def installed_plugins(self) -> dict[str, Installed] | None:
+        """The controller's plugins, in one request; None when this user may not read them.
+
+        The plugin manager's API needs Overall/SystemRead (jenkinsci/jenkins
+        core/src/main/java/hudson/PluginManager.java getApi), which a sync account may lack.
+        """
+        path = "pluginManager/api/json?tree=" + quote("plugins[shortName,version,active]", safe="[],")
+        try:
+            response = self._request("GET", path)
+        except jenkins.NotFoundException:
+            return None
+        except TargetError as exc:
+            if "403" in str(exc):
+                log.warning("cannot read the installed plugins (%s): the jobs' plugins are not checked", exc)
+                return None
+            raise
+        try:
+            plugins = response.json().get("plugins") or []
+        except ValueError:
+            raise TargetError(f"{self.url} answered pluginManager/api/json with something that is not JSON") from None
+        return {p["shortName"]: Installed(str(p.get("version") or ""), bool(p.get("active", True)))
+                for p in plugins if isinstance(p, dict) and p.get("shortName")}
 
     def list_items(self, depth: int) -> list[LiveItem]:
         response = self._api_json(_tree(max(depth, 1)))
@@ -238,8 +300,31 @@ class RemoteJenkins:
         return response.content.decode("utf-8")
 
     def write_view(self, name: str, xml: str, *, create: bool) -> None:
-        path = f"createView?name={quote(name, safe='')}" if create else f"view/{quote(name, safe='')}/config.xml"
-        self._post_xml(path, xml, f"view {name}")
+        if not create:
+            self._post_xml(f"view/{quote(name, safe='')}/config.xml", xml, f"view {name}")
+            return
+        what = f"view {name}"
+        for attempt in range(1, self._retries + 2):
+            try:
+                self._request("POST", f"createView?name={quote(name, safe='')}", data=xml.encode("utf-8"),
+                              headers={"Content-Type": XML_CONTENT_TYPE}, what=what, repeatable=False)
+                return
+            except _LostReply as lost:
+                # A second createView of a view that exists fails ("already exists"): look first.
+                if name in self._view_names():
+                    log.info("the answer to creating view %s was lost, but the view exists: writing its config", name)
+                    self.write_view(name, xml, create=False)
+                    return
+                if attempt > self._retries:
+                    raise JobError(what, f"{lost.reason} (after {attempt} attempts)") from None
+                self._sleep(self._backoff * (2 ** (attempt - 1)))
+
+    def _view_names(self) -> set[str]:
+        """The names of the top-level views, read in one request."""
+        try:
+            return {view.get("name", "") for view in self._request("GET", "api/json?tree=views[name]").json().get("views") or []}
+        except ValueError:
+            raise TargetError(f"{self.url} answered api/json with something that is not JSON") from None
 
     def build(self, full_name: str, parameters: Mapping[str, str] | None = None) -> str | None:
         """Queue a build of a job; returns the queue item URL Jenkins gives, if any.
@@ -252,10 +337,38 @@ class RemoteJenkins:
         else:
             path = job_path(full_name) + "buildWithParameters?" + urlencode(sorted(parameters.items()))
         try:
-            response = self._request("POST", path, what=full_name)
+            response = self._request("POST", path, what=full_name, repeatable=False)
         except jenkins.NotFoundException:
             raise JobError(full_name, "no such job on Jenkins (run sync first)") from None
-        return response.headers.get("Location")
+        except _LostReply as lost:
+            # Sending it again could queue a second build: the queue says whether the first arrived.
+            queued = self._queued(full_name)
+            if queued is not None:
+                log.info("the answer to the build request of %s was lost, but the queue holds it", full_name)
+                return queued
+            raise JobError(full_name, f"the answer to the build request was lost ({lost.reason}) and the queue does not "
+                                      f"hold the build: it was not queued, or has already started; look at "
+                                      f"{self.url}{job_path(full_name)} before asking again") from None
+        location = response.headers.get("Location")
+        return self._redact.line(redact_url(location), limit=300) if location else None  # it is printed
+
+    def _queued(self, full_name: str) -> str | None:
+        """The URL of the queue item waiting to build ``full_name``, if there is one.
+
+        Queue items name their task by URL (absolute, from Jenkins's root URL, whose host may
+        differ from ours behind a proxy), so the job is recognised by that URL's path. A path
+        that differs from ours too finds nothing: the caller then says so rather than guess.
+        """
+        response = self._request("GET", "queue/api/json?tree=items[id,url,task[url]]", what=full_name)
+        try:
+            items = response.json().get("items") or []
+        except ValueError:
+            raise JobError(full_name, "the queue answered with something that is not JSON") from None
+        wanted = unquote(urlsplit(self.url + job_path(full_name)).path)
+        for item in items:
+            if unquote(urlsplit((item.get("task") or {}).get("url") or "").path) == wanted:
+                return urljoin(self.url, str(item.get("url") or f"queue/item/{item.get('id')}/"))
+        return None
 
     def last_builds(self, depth: int) -> dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]]:
         """Every job's last build and last successful build (``number``, ``result``, ``timestamp``
@@ -308,16 +421,10 @@ def _connection_reason(exc: Exception) -> str:
     return "connection failed"
 
 
-def _short(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:200]
-
-
-def _summarise_body(body: str) -> str:
-    """The useful line of a Jenkins error page (its stack traces are long HTML)."""
-    for marker in ("Expecting class", "Unable to read", "XmlPullParserException", "ConversionException"):
-        index = body.find(marker)
-        if index >= 0:
-            return body[index:index + 200].splitlines()[0]
-    text = " ".join(body.split())
-    return (text[:200] + "...") if len(text) > 200 else (text or "internal server error")
+def _never_sent(exc: Exception) -> bool:
+    """Whether a connection failure happened before the request could leave (so it is safe to send again)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)

@@ -139,6 +139,15 @@ class FakeGitLab:
         port = self._server.server_address[1]
         return f"http://127.0.0.1:{port}"
 
+    def proxy_env(self) -> dict[str, str]:
+        """Environment variables that make requests (python-gitlab) reach this fake for *any* host.
+
+        The fake also answers requests sent to it as an HTTP proxy (an absolute URL in the
+        request line), so a test can give ``--gitlab http://gitlab.example.org``, the host its
+        inventory's git URLs name, while every byte stays on loopback.
+        """
+        return {"http_proxy": self.url, "HTTP_PROXY": self.url, "no_proxy": "", "NO_PROXY": ""}
+
     # -- seeding and inspection ----------------------------------------------------------
     def add_project(self, path: str, *, role: str = "maintainer") -> int:
         """Create project ``group/name``; the token's ``role`` below Maintainer can't manage hooks."""

@@ -74,6 +74,7 @@ DEFAULT_PLUGINS: Mapping[str, str] = {
     "mailer": "472.vf7c289a_4b_420",
     "parameterized-trigger": "806.vf6fff3e28c3e",
     "matrix-auth": "3.2.2",
+    "pipeline-build-step": "540.vb_e8849e1a_b_d8",
     "pipeline-model-definition": "2.2214.vb_b_34b_2ea_9b_83",
     "plain-credentials": "183.va_de8f1dd5a_2b_",
     "scm-api": "696.v778d637b_a_762",
@@ -118,6 +119,7 @@ class _Fault:
     drop: bool
     delay: float
     remaining: int
+    drop_reply: bool = False
 
 
 @dataclass
@@ -435,23 +437,25 @@ class FakeJenkins(JenkinsStore):
 
     def inject_fault(self, *, method: str | None = None, path: str | None = None, status: int | None = None,
                      body: str = "", headers: Mapping[str, str] | None = None, drop: bool = False,
-                     delay: float = 0.0, times: int = 1) -> None:
+                     delay: float = 0.0, times: int = 1, drop_reply: bool = False) -> None:
         """Make the next ``times`` matching requests fail.
 
         A request matches when its method equals ``method`` and ``path`` (a regex) is found in its
         URL path (each is optional).  It is first delayed by ``delay`` seconds, then has its
         connection closed without an answer (``drop``), or is answered with ``status``, ``body``
         and ``headers`` instead of being handled, or (with only a delay) is handled normally.
+        With ``drop_reply`` the request is handled as usual and then its connection is closed
+        instead of answered: a reply lost on its way back, after the request took effect.
         Faults are consumed in the order they were injected.
         """
-        if status is None and not drop and delay <= 0:
+        if status is None and not drop and not drop_reply and delay <= 0:
             raise ValueError("a fault needs a status, drop=True or a delay")
         if times < 1:
             raise ValueError("times must be at least 1")
         with self._lock:
             self._faults.append(_Fault(method.upper() if method else None,
                                        re.compile(path) if path is not None else None,
-                                       status, body, dict(headers or {}), drop, delay, times))
+                                       status, body, dict(headers or {}), drop, delay, times, drop_reply))
 
     # -- internals: HTTP ------------------------------------------------------------------------
 
@@ -493,7 +497,10 @@ class FakeJenkins(JenkinsStore):
                                     ("X-Jenkins-Session", self._instance)]
         if response.content_type:
             response.headers.append(("Content-Type", response.content_type))
-        self._record(req, response.status)
+        self._record(req, 0 if fault is not None and fault.drop_reply else response.status)
+        if fault is not None and fault.drop_reply:
+            handler.drop()
+            return
         handler.answer(response.status, response.headers, response.body)
 
     def _respond(self, req: _Request) -> _Response:
@@ -742,6 +749,8 @@ class FakeJenkins(JenkinsStore):
         if name is None:
             raise failure("Query parameter 'name' is required")
         self._check_name(name)
+        # ItemGroupMixIn.createTopLevelItem trims the name before creating (jenkinsci/jenkins
+        # core/src/main/java/hudson/model/ItemGroupMixIn.java): "x " becomes "x".
         name = name.strip()
         assert group.children is not None
         if ci_key(name) in group.children:
@@ -932,6 +941,10 @@ class FakeJenkins(JenkinsStore):
         trigger = self._gitlab_trigger(item)
         if trigger is None:
             return _Response(200)
+        # BuildWebHookAction.TriggerNotifier.run (jenkinsci/gitlab-plugin src/main/java/com/
+        # dabsquared/gitlabjenkins/webhook/build/BuildWebHookAction.java): with a secretToken the
+        # X-Gitlab-Token must match (else 401); without one the caller needs Job/Build, checked
+        # because GitLabConnectionConfig.useAuthenticatedEndpoint is on by default (else 403).
         secret = trigger.values.get("secretToken")
         if secret is not None and secret.plain:
             given = req.headers.get("X-Gitlab-Token")

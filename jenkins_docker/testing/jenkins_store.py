@@ -26,6 +26,7 @@ from jenkins_docker.testing.xstream import (
     Cipher,
     Loader,
     Obj,
+    Raw,
     Writer,
     XmlError,
     all_view,
@@ -419,7 +420,31 @@ class JenkinsStore:
         return "/".join(parts)
 
     def _resolve_name(self, name: str, context: Item) -> Item | None:
-        return self._find(self._full_of(name, context)) or self._find(name)
+        """``Jenkins.getItem(String, ItemGroup)`` (jenkinsci/jenkins
+        core/src/main/java/jenkins/model/Jenkins.java): a leading ``/`` is absolute; otherwise the
+        segments are walked from ``context``, and a segment naming a job (not a folder) while
+        segments remain ends the lookup with nothing (an item shadows the folder of the same
+        name); a missing segment falls back to the name read as a full name."""
+        if name.startswith("/"):
+            return self._find(name)
+        ctx: Item | None = context
+        for segment in [s for s in name.split("/") if s]:
+            if segment == ".":
+                continue
+            if segment == "..":
+                ctx = ctx.parent if ctx is not None and ctx.parent is not None else None
+                if ctx is None:
+                    break
+                continue
+            if ctx is None or not ctx.is_group:
+                return None
+            assert ctx.children is not None
+            ctx = ctx.children.get(ci_key(segment))
+            if ctx is None:
+                break
+        if ctx is not None and ctx.obj is not None:
+            return ctx
+        return self._find(name)
 
     def _resolve(self, name: str, context: Item) -> Item | None:
         return self._resolve_name(name, context) if name else None
@@ -439,18 +464,37 @@ class JenkinsStore:
                 yield c, "upstreamProjects"
 
     def _edges(self) -> list[tuple[Item, Item]]:
-        """The dependency graph: (upstream, downstream), freestyle jobs only, as Jenkins builds it."""
+        """The dependency graph: (upstream, downstream), freestyle jobs only, as Jenkins builds it.
+
+        Every job list is split at commas and each name trimmed (jenkinsci/jenkins
+        core/src/main/java/hudson/model/Items.java ``fromNameList``, which BuildTrigger and
+        ReverseBuildTrigger use; jenkinsci/parameterized-trigger-plugin
+        src/main/java/hudson/plugins/parameterizedtrigger/BuildTriggerConfig.java
+        ``readableItemsFromNameList`` for ``projects``): a comma inside a name makes two names.
+        """
         edges = []
         for job in self._walk(self._root):
             if job.obj is None or job.obj.cls != FREESTYLE or job.parent is None:
                 continue
-            for trigger, attr in self._trigger_lists(job):
-                for n in (trigger.values.get(attr) or "").split(","):
+            lists = [(trigger.values.get(attr) or "", attr) for trigger, attr in self._trigger_lists(job)]
+            lists += [(projects, "childProjects") for projects in self._parameterized_projects(job)]
+            for listing, attr in lists:
+                for n in listing.split(","):
                     other = self._resolve(n.strip(), job.parent)
                     if other is None or other.obj is None or other.obj.cls != FREESTYLE:
                         continue
                     edges.append((job, other) if attr == "childProjects" else (other, job))
         return edges
+
+    @staticmethod
+    def _parameterized_projects(job: Item) -> list[str]:
+        """The ``projects`` of each parameterized-trigger config in the job's publishers (kept as posted)."""
+        assert job.obj is not None
+        out = []
+        for publisher in job.obj.values.get("publishers") or []:
+            if isinstance(publisher, Raw) and publisher.elem.tag == "hudson.plugins.parameterizedtrigger.BuildTrigger":
+                out += [p.text or "" for p in publisher.elem.iter("projects")]
+        return out
 
     # -- internals: views -----------------------------------------------------------------------
 

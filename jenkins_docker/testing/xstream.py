@@ -173,7 +173,13 @@ def _plugin_of(cls: str | None) -> str | None:
 
 
 def _class_exists(cls: str, installed: Mapping[str, str]) -> bool:
-    """Whether Jenkins with these plugins could load a class of this name."""
+    """Whether Jenkins with these plugins could load a class of this name.
+
+    One it cannot load, inside a list (builders, publishers, triggers, properties), is dropped
+    with a log line and the request still succeeds (jenkinsci/jenkins
+    core/src/main/java/hudson/util/RobustCollectionConverter.java: the
+    CannotResolveClassException is recorded with ``RobustReflectionConverter.addErrorInContext``).
+    """
     plugin = _plugin_of(cls)
     if plugin is not None:
         if plugin not in installed:
@@ -667,11 +673,41 @@ def parse_xml(data: bytes | str) -> ET.Element:
     if b"<!DOCTYPE" in raw:
         raise XmlError("java.io.IOException: Failed to persist config.xml\n"
                        "Caused by: org.xml.sax.SAXParseException: DOCTYPE is disallowed")
+    # Jenkins's parser reads XML 1.1, where a reference to a C0 control is legal (it writes them
+    # so itself, see _escape); expat reads 1.0 only, so such references go in as private-use
+    # stand-ins and come back out as the controls once parsed.
+    xml11 = re.match(rb"""\s*<\?xml[^>]*version\s*=\s*["']1\.1["']""", raw) is not None
+    if xml11:
+        raw = re.sub(rb"&#(x[0-9a-fA-F]+|[0-9]+);", _xml11_reference, raw)
     try:
-        return ET.fromstring(raw)
+        root = ET.fromstring(raw)
     except ET.ParseError as e:
         raise XmlError("java.io.IOException: Failed to persist config.xml\n"
                        f"Caused by: org.xml.sax.SAXParseException: {e}") from None
+    if xml11:
+        for el in root.iter():
+            el.text = _from_stand_ins(el.text)
+            el.tail = _from_stand_ins(el.tail)
+            for key, value in el.attrib.items():
+                el.attrib[key] = _from_stand_ins(value) or ""
+    return root
+
+
+_STAND_IN = 0xF0000
+
+
+def _xml11_reference(m: re.Match[bytes]) -> bytes:
+    ref = m.group(1).decode()
+    code = int(ref[1:], 16) if ref[0] in "xX" else int(ref)
+    if 0 < code < 0x20 and code not in (0x9, 0xA, 0xD):
+        return chr(_STAND_IN + code).encode("utf-8")
+    return m.group(0)
+
+
+def _from_stand_ins(text: str | None) -> str | None:
+    if not text:
+        return text
+    return "".join(chr(ord(c) - _STAND_IN) if _STAND_IN < ord(c) < _STAND_IN + 0x20 else c for c in text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -682,7 +718,12 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;
 
 
 def _escape(text: str, attribute: bool = False) -> str:
-    """Text as PrettyPrintWriter writes it: entities, and other control or undefined characters as ``&#x..;``."""
+    """Text as PrettyPrintWriter writes it: entities, and other control or undefined characters as ``&#x..;``.
+
+    Jenkins writes configs in XML 1.1 mode (jenkinsci/jenkins
+    core/src/main/java/hudson/util/XStream2.java: ``PrettyPrintWriter.XML_1_1``), where a control
+    character is a legal character reference (``&#x1b;``) that an XML 1.0 parser (expat) refuses.
+    """
     out = []
     for ch in text:
         o = ord(ch)
