@@ -7,11 +7,13 @@ DEPS   := $(VENV)/.deps-installed
 DEMO   := demo-out
 EXAMPLE := examples/iiiepe/inventory.yml
 
-.PHONY: help install test demo bench mutate clean
+.PHONY: help install test lint typecheck demo bench mutate dist clean
 
 help:
 	@echo "make demo   - validate, graph, render and sync the bundled example into $(DEMO)/"
-	@echo "make test   - run the test suite"
+	@echo "make test   - lint, typecheck, then run the test suite"
+	@echo "make lint   - ruff over the package, tests, tools, benchmarks and examples (pyproject.toml [tool.ruff])"
+	@echo "make typecheck - mypy --strict over the package (pyproject.toml [tool.mypy])"
 	@echo "make dist   - build dist/jenkins_docker-<version>-py3-none-any.whl, to install from a source you control"
 	@echo "make bench  - compare with Jenkins Job Builder (slow; writes docs/benchmarks.md)"
 	@echo "make mutate - mutation testing of plan/sync/xmlcompare/ownership (slow, minutes; writes docs/mutation.md)"
@@ -30,7 +32,14 @@ $(DEPS): setup.cfg setup.py pyproject.toml | $(BIN)/python
 install: $(DEPS)
 	$(BIN)/python -m pip install -q --no-deps --force-reinstall .
 
-test: install
+# The checks read the source tree, so they need the tools but not the reinstalled package.
+lint: $(DEPS)
+	$(BIN)/python -m ruff check .
+
+typecheck: $(DEPS)
+	$(BIN)/python -m mypy
+
+test: install lint typecheck
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 demo: install

@@ -101,7 +101,8 @@ def section(result: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---:|",
         f"| no-op `sync` of {result['jobs']:,} jobs | {full['requests']:,} | {full['config_reads']:,} | {full['writes']} | {full['wall']:.2f} s |",
         f"| no-op `sync --fast` of {result['jobs']:,} jobs | {fast['requests']:,} | {fast['config_reads']:,} | {fast['writes']} | {fast['wall']:.2f} s |",
-        f"| `sync --fast` after one base image's test command changed | {one['requests']:,} | {one['config_reads']:,} | {one['writes']} | {one['wall']:.2f} s |",
+        f"| `sync --fast` after one base image's test command changed | {one['requests']:,} | {one['config_reads']:,} "
+        f"| {one['writes']} | {one['wall']:.2f} s |",
         "",
         f"After the change, {len(one['expected'])} rendered configs differ (the base image's job: its test command is "
         f"in no other job); `--fast` read {one['config_reads']} and updated {len(one['updated'])}: "

@@ -137,7 +137,7 @@ def section(result: dict[str, Any]) -> str:
         f"| budget: 2 per image + 1 per distinct external parent | {result['budget']:,} ({'met' if met else 'MISSED'}) |",
         f"| wall time, median of {len(walls)} (min–max) | {median:.2f} s ({walls[0]:.2f}–{walls[-1]:.2f} s) |",
         f"| pushing the platform first (not part of the command) | {result['push_seconds']:.1f} s |",
-        f"| for scale: one plain `requests` HEAD, serially, same moment | "
+        "| for scale: one plain `requests` HEAD, serially, same moment | "
         + (f"{result['raw_head_ms']:.1f} ms" if "raw_head_ms" in result else "not recorded") + " |",
         f"| load average (1 min) before / after the runs, on {result.get('nproc', '?')} CPUs | "
         + (" / ".join(f"{x:.1f}" for x in result["load"]) if "load" in result else "not recorded") + " (the machine may be shared) |",

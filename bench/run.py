@@ -53,6 +53,7 @@ JD = PYTHON.parent / "jenkins-docker"
 sys.path.insert(0, str(BENCH))
 import generate  # noqa: E402  (bench/generate.py)
 
+
 def _scratch_base() -> Path:
     """Where rendered trees are written: a tmpfs when there is one, else ``bench/out``.
 
@@ -182,8 +183,10 @@ def bench_render(cfg: Config) -> list[dict[str, Any]]:
         out_jd, out_jjb = scratch / "jenkins-docker", scratch / "jjb"
         ini = write_jjb_ini(OUT / "jjb-test.ini", "http://127.0.0.1:9/")
         tools: dict[str, Callable[[], Run]] = {
-            "jenkins-docker": lambda: run([JD, "render", where / "inventory.yml", "-o", out_jd]),
-            "jjb": lambda: run([JJB, "--conf", ini, "-l", "error", "test", "--config-xml", "-o", out_jjb, where / "jjb" / "jobs.yaml"]),
+            # Bound now (default arguments), not when called: each size's runs use that size's paths.
+            "jenkins-docker": lambda where=where, out_jd=out_jd: run([JD, "render", where / "inventory.yml", "-o", out_jd]),
+            "jjb": lambda where=where, ini=ini, out_jjb=out_jjb: run([JJB, "--conf", ini, "-l", "error", "test", "--config-xml", "-o", out_jjb,
+                                                                      where / "jjb" / "jobs.yaml"]),
         }
         outputs = {"jenkins-docker": out_jd, "jjb": out_jjb}
         runs: dict[str, list[Run]] = {"jenkins-docker": [], "jjb": []}
@@ -680,7 +683,8 @@ def report(results: dict[str, Any], cfg: Config) -> str:
         "a hash in its local cache (`~/.cache/jenkins_jobs`) and never notices a change made in Jenkins; with "
         "`--ignore-cache` it re-posts every job.",
         "",
-        "| N jobs | jenkins-docker | requests (reads / writes) | floor | wall / floor | wall − floor | JJB, cache | requests | JJB, `--ignore-cache` | requests (writes) |",
+        "| N jobs | jenkins-docker | requests (reads / writes) | floor | wall / floor | wall − floor "
+        "| JJB, cache | requests | JJB, `--ignore-cache` | requests (writes) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in sync:
@@ -773,7 +777,8 @@ def report(results: dict[str, Any], cfg: Config) -> str:
         "environment variables cleared (as a user's shell has them: bytecode caching on). Each row of the targets "
         "is a ratio of medians from this one run.",
         f"- Render: the two tools alternate run by run (A B, B A, ...); medians of {cfg.render_reps} runs per tool and size"
-        + (f" (JJB at {', '.join(f'{n:,}' for n in cfg.jjb_render_reps)}: {', '.join(str(r) for r in cfg.jjb_render_reps.values())})" if cfg.jjb_render_reps else "")
+        + (f" (JJB at {', '.join(f'{n:,}' for n in cfg.jjb_render_reps)}: {', '.join(str(r) for r in cfg.jjb_render_reps.values())})"
+           if cfg.jjb_render_reps else "")
         + ". Output directories are emptied and `sync(2)` called before each run, outside the timing, and the number of "
         "config.xml files written is checked. "
         + ("The rendered trees are written to a tmpfs (`/dev/shm`): on this machine's disk (ext4 with online `discard`) "

@@ -76,14 +76,43 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     # `X as X` marks each as re-exported: mypy --strict (no implicit re-export) accepts jd.load
-    from jenkins_docker.errors import (InventoryError as InventoryError, JenkinsDockerError as JenkinsDockerError, JobError as JobError, Location as Location, Problem as Problem, TargetError as TargetError, UsageError as UsageError)
-    from jenkins_docker.graph import (ImageGraph as ImageGraph, UnknownImageError as UnknownImageError)
-    from jenkins_docker.inventory import (Report as Report, check as check, load as load)
-    from jenkins_docker.model import (Image as Image, Inventory as Inventory, JenkinsSettings as JenkinsSettings, Parent as Parent, Registry as Registry, SeedJob as SeedJob)
-    from jenkins_docker.plan import (Change as Change, Failure as Failure, Plan as Plan, make_plan as make_plan)
-    from jenkins_docker.reference import (ImageReference as ImageReference, parse_reference as parse_reference)
-    from jenkins_docker.jobs import (MANAGED_MARKER as MANAGED_MARKER, Job as Job, JobSet as JobSet, View as View, render as render, write_tree as write_tree)
-    from jenkins_docker.sync import (SyncResult as SyncResult, apply as apply)
-    from jenkins_docker.targets.home import (JenkinsHome as JenkinsHome)
-    from jenkins_docker.targets.remote import (Credentials as Credentials, RemoteJenkins as RemoteJenkins)
-    from jenkins_docker.webhooks import (HookResult as HookResult, Webhook as Webhook, apply_webhooks as apply_webhooks, connect_gitlab as connect_gitlab, webhooks as webhooks)
+    from jenkins_docker.errors import InventoryError as InventoryError
+    from jenkins_docker.errors import JenkinsDockerError as JenkinsDockerError
+    from jenkins_docker.errors import JobError as JobError
+    from jenkins_docker.errors import Location as Location
+    from jenkins_docker.errors import Problem as Problem
+    from jenkins_docker.errors import TargetError as TargetError
+    from jenkins_docker.errors import UsageError as UsageError
+    from jenkins_docker.graph import ImageGraph as ImageGraph
+    from jenkins_docker.graph import UnknownImageError as UnknownImageError
+    from jenkins_docker.inventory import Report as Report
+    from jenkins_docker.inventory import check as check
+    from jenkins_docker.inventory import load as load
+    from jenkins_docker.jobs import MANAGED_MARKER as MANAGED_MARKER
+    from jenkins_docker.jobs import Job as Job
+    from jenkins_docker.jobs import JobSet as JobSet
+    from jenkins_docker.jobs import View as View
+    from jenkins_docker.jobs import render as render
+    from jenkins_docker.jobs import write_tree as write_tree
+    from jenkins_docker.model import Image as Image
+    from jenkins_docker.model import Inventory as Inventory
+    from jenkins_docker.model import JenkinsSettings as JenkinsSettings
+    from jenkins_docker.model import Parent as Parent
+    from jenkins_docker.model import Registry as Registry
+    from jenkins_docker.model import SeedJob as SeedJob
+    from jenkins_docker.plan import Change as Change
+    from jenkins_docker.plan import Failure as Failure
+    from jenkins_docker.plan import Plan as Plan
+    from jenkins_docker.plan import make_plan as make_plan
+    from jenkins_docker.reference import ImageReference as ImageReference
+    from jenkins_docker.reference import parse_reference as parse_reference
+    from jenkins_docker.sync import SyncResult as SyncResult
+    from jenkins_docker.sync import apply as apply
+    from jenkins_docker.targets.home import JenkinsHome as JenkinsHome
+    from jenkins_docker.targets.remote import Credentials as Credentials
+    from jenkins_docker.targets.remote import RemoteJenkins as RemoteJenkins
+    from jenkins_docker.webhooks import HookResult as HookResult
+    from jenkins_docker.webhooks import Webhook as Webhook
+    from jenkins_docker.webhooks import apply_webhooks as apply_webhooks
+    from jenkins_docker.webhooks import connect_gitlab as connect_gitlab
+    from jenkins_docker.webhooks import webhooks as webhooks

@@ -10,7 +10,6 @@ list view (``jenkins.view``), by name. Everything else stays as Jenkins has it.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-
 from typing import Callable
 
 from jenkins_docker import xmlcompare

@@ -76,7 +76,8 @@ class ImageGraph:
     def job(self, node: str) -> str | None:
         """The full name of the job building ``node`` (``None`` for an external image)."""
         self._check(node)
-        return self.digraph.nodes[node]["job"]
+        job: str | None = self.digraph.nodes[node]["job"]
+        return job
 
     @functools.cached_property
     def _pushed(self) -> dict[str, tuple[str, str]]:
@@ -322,7 +323,8 @@ class ImageGraph:
             "app": {"shape": "box", "style": "filled", "fillcolor": "#e3f2d9"},
             "external": {"shape": "box", "style": "dashed", "color": "#888888", "fontcolor": "#555555"},
         }
-        out = ["digraph images {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];', '  edge [color="#555555", fontname="Helvetica", fontsize=9];']
+        out = ["digraph images {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];',
+               '  edge [color="#555555", fontname="Helvetica", fontsize=9];']
         for node, data in sorted(self.digraph.nodes(data=True)):
             attrs = dict(shapes[data["kind"]])
             if node in marked:

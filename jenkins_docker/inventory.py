@@ -20,8 +20,7 @@ import networkx as nx
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from jenkins_docker import naming, schema
-from jenkins_docker import localfiles
+from jenkins_docker import localfiles, naming, schema
 from jenkins_docker.dockerfile import DockerfileError, read_parents
 from jenkins_docker.errors import InventoryError, Location, Problem
 from jenkins_docker.graph import find_cycles
@@ -498,7 +497,8 @@ class _Loader:
             except ReferenceError as exc:
                 problem = str(exc)
             if problem:
-                self.error(entry.value_nodes["host"], f"registry host {entry['host']!r} is not valid ({problem}); write host[:port], e.g. registry.example.org or localhost:5000, without https://")
+                self.error(entry.value_nodes["host"], f"registry host {entry['host']!r} is not valid ({problem}); "
+                                                      "write host[:port], e.g. registry.example.org or localhost:5000, without https://")
                 broken.add(name)
                 continue
             out[name] = Registry(name, host, entry["credentials"], entry.get("pull_credentials"))
@@ -602,7 +602,8 @@ class _Loader:
 
     def check_git_url(self, node: Node, url: str) -> None:
         if _URL_CREDENTIALS.search(url):
-            self.error(node, "this git URL holds a password or token: remove it from the URL and set `jenkins.git_credentials` to the id of a Jenkins credential instead")
+            self.error(node, "this git URL holds a password or token: remove it from the URL "
+                             "and set `jenkins.git_credentials` to the id of a Jenkins credential instead")
 
     @functools.cached_property
     def repository(self) -> Path:
@@ -726,7 +727,8 @@ class _Loader:
             seen.add(parent.node)
             parents.append(parent)
             if parent.pinned and target is not None:
-                self.warnings.append(Problem(where, f"{text!r} is pinned by digest: rebuilding {target!r} will not rebuild {entry.key!r} (its job pulls that exact digest)"))
+                self.warnings.append(Problem(where, f"{text!r} is pinned by digest: rebuilding {target!r} will not rebuild {entry.key!r} "
+                                                    "(its job pulls that exact digest)"))
         return tuple(parents)
 
     def check_job_names(self, settings: JenkinsSettings, jenkins: _Values | None, entries: dict[str, _Entry]) -> None:
@@ -738,7 +740,8 @@ class _Loader:
             key = naming.collision_key(full)
             clash = owners.get(key)
             if clash:
-                self.error(where, f"{owner} would be the Jenkins job {full!r}, which is already the job of {clash[0]} ({clash[1]}); Jenkins job names ignore case and '/' becomes '-': rename one")
+                self.error(where, f"{owner} would be the Jenkins job {full!r}, which is already the job of {clash[0]} ({clash[1]}); "
+                                  "Jenkins job names ignore case and '/' becomes '-': rename one")
             else:
                 owners[key] = (owner, where)
 

@@ -113,7 +113,7 @@ Groovy strings, which do not interpolate ``$``).
 `_macros.xml.j2` holds the pieces the templates share (GitSCM, triggers, job properties, the
 credentials wrapper, the list view's fields); the filter `xmlbool` writes a boolean as
 `true`/`false`.
-"""
+"""  # noqa: E501  (the template-variable table above: one row a line, as Markdown needs)
 from __future__ import annotations
 
 import dataclasses
@@ -532,8 +532,8 @@ class _Renderer:
         bindings = ", ".join(f"usernamePassword(credentialsId: {groovy_string(login.credentials)}, "
                              f"usernameVariable: {groovy_string(login.username_variable)}, "
                              f"passwordVariable: {groovy_string(login.password_variable)})" for login in logins)
-        stages += _block("stage('Build and push') {", _block(f"withCredentials([{bindings}]) {{",
-                                                               [f"sh {groovy_string(_script(_build_commands(image, logins, provenance.pull_reference(self.inventory, image))))}"]))
+        build_script = _script(_build_commands(image, logins, provenance.pull_reference(self.inventory, image)))
+        stages += _block("stage('Build and push') {", _block(f"withCredentials([{bindings}]) {{", [f"sh {groovy_string(build_script)}"]))
         parameters = [{"type": "boolean", "name": "CASCADE", "default": True,
                        "description": "Also rebuild, in order, every image and app built from this image."}]
         lines = []

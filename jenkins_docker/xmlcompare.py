@@ -160,8 +160,8 @@ def carry_secrets(new: str, live: str) -> str:
             element = f"<{field.tag}>{escaped}</{field.tag}>"
             empty = re.compile(rf"<{field.tag}\s*/>|<{field.tag}>\s*</{field.tag}>")
             opening = re.compile(rf"<{re.escape(holder.tag)}(\s[^>]*)?(?<!/)>")
-            if wanted[0].find(field.tag) is not None and empty.search(out):
-                out = empty.sub(lambda _: element, out, count=1)
+            if wanted[0].find(field.tag) is not None and (blank := empty.search(out)):
+                out = f"{out[:blank.start()]}{element}{out[blank.end():]}"
             elif found := opening.search(out):
                 out = f"{out[:found.end()]}{element}{out[found.end():]}"
     return out

@@ -27,7 +27,7 @@ MAX_EXPANDED_NODES = 2_000_000
 MAX_ALIAS_GROWTH = 50
 
 try:  # libyaml's composer is several times faster; fall back to pure Python where absent
-    _BaseLoader = yaml.CSafeLoader  # type: ignore[attr-defined]
+    _BaseLoader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _BaseLoader = yaml.SafeLoader  # type: ignore[misc,assignment]
 
@@ -171,7 +171,8 @@ def _reader_problem(name: str, text: str, exc: yaml.reader.ReaderError) -> Probl
     if index < 0:  # pragma: no cover - the reader found it in this very text
         index = 0
     line, column = _line_column(text, index)
-    return Problem(Location(name, line, column), f"the control character U+{character:04X} is not allowed in YAML text; remove it (or write it as an escape in a double-quoted string)")
+    return Problem(Location(name, line, column), f"the control character U+{character:04X} is not allowed in YAML text; "
+                                                 "remove it (or write it as an escape in a double-quoted string)")
 
 
 def _children(node: Node) -> list[Node]:
@@ -211,7 +212,8 @@ def _check_expansion(name: str, root: Node) -> None:
     total = sizes[id(root)]
     distinct = len(sizes)
     if total > MAX_EXPANDED_NODES or total > MAX_ALIAS_GROWTH * distinct + 10_000:
-        raise InventoryError([Problem(location(name, root), f"YAML aliases expand this file to {total:,} values from {distinct:,} written (an alias bomb?); refusing to load it")])
+        raise InventoryError([Problem(location(name, root), f"YAML aliases expand this file to {total:,} values from {distinct:,} written "
+                                                            "(an alias bomb?); refusing to load it")])
 
 
 def _check_duplicates(name: str, root: Node, problems: list[Problem]) -> tuple[bool, bool]:
@@ -244,7 +246,8 @@ def _check_duplicates(name: str, root: Node, problems: list[Problem]) -> tuple[b
                     continue
                 if key.value in first:
                     where = first[key.value].start_mark.line + 1
-                    problems.append(Problem(location(name, key), f"duplicate key {key.value!r} (first defined on line {where}); YAML would keep only the last one: remove one"))
+                    problems.append(Problem(location(name, key), f"duplicate key {key.value!r} (first defined on line {where}); "
+                                                                 "YAML would keep only the last one: remove one"))
                 else:
                     first[key.value] = key
         elif isinstance(node, SequenceNode):

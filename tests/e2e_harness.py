@@ -309,7 +309,7 @@ class GitRemotes:
         with tempfile.TemporaryDirectory(dir=self.root) as work:
             tree = Path(work)
             self._git(tree, "init", "-q")
-            self._git(tree, "fetch", "-q", str(bare), f"+refs/heads/*:refs/remotes/origin/*")
+            self._git(tree, "fetch", "-q", str(bare), "+refs/heads/*:refs/remotes/origin/*")
             if self._git(tree, "branch", "-r", "--list", f"origin/{branch}"):
                 self._git(tree, "checkout", "-q", "-B", branch, f"origin/{branch}")
                 self._git(tree, "rm", "-q", "-r", "--ignore-unmatch", ".")

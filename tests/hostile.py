@@ -88,6 +88,10 @@ def jenkins_that_echoes(status: int = 500) -> Callable[[Seen], Answer]:
     def respond(request: Seen) -> Answer:
         if request.method == "GET" and request.path.startswith("/api/json"):
             return 200, {"X-Jenkins": "2.440", "Content-Type": "application/json"}, JENKINS_ROOT
+        if request.method == "GET" and request.path.startswith("/pluginManager/api/json"):
+            # A user without Overall/SystemRead: the plugin check is skipped (jenkins_docker.plugins), so the
+            # echoed failure is the job write's, as before the plugin check existed.
+            return 403, {"X-Jenkins": "2.440", "Content-Type": "text/plain"}, b"Forbidden"
         echo = headers_text(request)
         location = "http://127.0.0.1/queue/item/1/?seen=" + quote(request.headers.get("Authorization", ""))
         return status, {"X-Jenkins": "2.440", "X-Error": echo.replace("\n", " | "), "Content-Type": "text/plain",

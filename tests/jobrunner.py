@@ -36,13 +36,12 @@ bindings and, for a pipeline, the ``sh`` steps of its script inside their ``with
 """
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from simulator import groovy_literal, groovy_value
@@ -239,7 +238,7 @@ class Agent:
         workspace.mkdir(parents=True, exist_ok=True)
         if not (workspace / ".git").is_dir():
             self._git(workspace, "init", "-q")
-        self._git(workspace, "fetch", "-q", "--force", url, f"+refs/heads/*:refs/remotes/origin/*")
+        self._git(workspace, "fetch", "-q", "--force", url, "+refs/heads/*:refs/remotes/origin/*")
         try:
             commit = self._git(workspace, "rev-parse", "--verify", "-q", f"refs/remotes/origin/{branch}^{{commit}}")
         except subprocess.CalledProcessError:

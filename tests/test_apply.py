@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
-from jenkins_docker.plan import Change, Failure, Plan
 from jenkins_docker import sync as sync_module
+from jenkins_docker.plan import Change, Failure, Plan
 from jenkins_docker.sync import SyncResult
 from jenkins_docker.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jenkins_docker.inventory import load
-from jenkins_docker.model import Inventory
 from jenkins_docker.jobs import JobSet, render, write_tree
+from jenkins_docker.model import Inventory
 from simulator import Build, Simulator, read_job, read_jobset, read_tree
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -23,7 +23,7 @@ from jenkins_docker.inventory import check, load
 from jenkins_docker.jobs import render
 from jenkins_docker.model import Inventory
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
-from simulator import Simulator, groovy_strings, read_jobset
+from simulator import Simulator, read_jobset
 
 PLATFORM = """\
 version: 1

@@ -14,8 +14,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
-from jenkins_docker import ownership
+from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, ownership, render
 from jenkins_docker.errors import InventoryError, TargetError, UsageError
 from jenkins_docker.jobs import TemplateError, bundled_templates
 from jenkins_docker.ownership import LEGACY_LINE, ownership_line

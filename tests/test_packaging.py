@@ -34,4 +34,5 @@ def test_wheel_holds_the_templates_the_schema_marker_and_the_entry_points(tmp_pa
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "jenkins-docker = jenkins_docker.cli:main" in text
-    assert "jenkins_docker = jenkins_docker.testing.plugin" in text
+    # The fake Jenkins's pytest plugin is opt-in: installing the package must not load it into every pytest session.
+    assert "pytest11" not in text and "jenkins_docker.testing.plugin" not in text

@@ -23,9 +23,9 @@ import pytest
 
 from jenkins_docker import xmlcompare
 from jenkins_docker.inventory import load
-from jenkins_docker.ownership import ownership_line
 from jenkins_docker.jobs import MANAGED_LINE, MANAGED_MARKER, Job, TemplateError, bundled_templates, render, write_tree
 from jenkins_docker.model import Inventory
+from jenkins_docker.ownership import ownership_line
 from jenkins_docker.testing.fake_jenkins import DEFAULT_PLUGINS, FakeJenkins
 from simulator import groovy_literal, groovy_strings, split_waves
 
@@ -173,7 +173,7 @@ def test_build_triggers_are_the_reduced_children_by_absolute_name(platform, plat
     runtime = platform_jobs["ops/docker/acme-runtime"].find("publishers/hudson.tasks.BuildTrigger")
     assert text(runtime, "childProjects") == "/ops/docker/acme-node,/ops/docker/acme-python"  # absolute: no item can shadow them
     assert [text(runtime, f"threshold/{f}") for f in ("name", "ordinal", "color", "completeBuild")] == ["SUCCESS", "0", "BLUE", "true"]
-    for key, image in platform.images.items():
+    for key in platform.images:
         root = platform_jobs[platform.job(key)]
         children = text(root, "publishers/hudson.tasks.BuildTrigger/childProjects")
         expected = ",".join(sorted("/" + platform.job(c) for c in platform.graph.triggers(key))) or None
@@ -247,7 +247,8 @@ def test_an_app_build_starts_its_deploy_job_with_the_build_number(iiiepe_jobs):
     assert text(config, "projects") == "/docker/website-deploy"
     assert text(config, "condition") == "SUCCESS"
     assert text(config, "triggerWithNoParameters") == "false"
-    assert text(config, "configs/hudson.plugins.parameterizedtrigger.PredefinedBuildParameters/properties") == "IMAGE_TAG=$BUILD_NUMBER\nDEPLOY_COMMIT=$GIT_COMMIT"
+    properties = text(config, "configs/hudson.plugins.parameterizedtrigger.PredefinedBuildParameters/properties")
+    assert properties == "IMAGE_TAG=$BUILD_NUMBER\nDEPLOY_COMMIT=$GIT_COMMIT"
     assert iiiepe_jobs["docker/notifier"].find("publishers/hudson.plugins.parameterizedtrigger.BuildTrigger") is None
 
 

@@ -17,8 +17,7 @@ from urllib.parse import quote
 
 import pytest
 
-from hostile import (Seen, Server, gitlab_that_echoes, gitlab_that_redirects, jenkins_that_echoes, jenkins_that_redirects,
-                     records)
+from hostile import Seen, Server, gitlab_that_echoes, gitlab_that_redirects, jenkins_that_echoes, jenkins_that_redirects, records
 from jenkins_docker.redact import Redactor, answer_message, redact_url
 from jenkins_docker.safe_http import plain_http_warning, same_server
 from jenkins_docker.testing.fake_gitlab import FakeGitLab

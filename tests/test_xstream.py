@@ -8,8 +8,21 @@ from hypothesis import strategies as st
 from jenkins_docker.testing import fake_jenkins, xstream
 from jenkins_docker.testing.fake_jenkins import DEFAULT_PLUGINS
 from jenkins_docker.testing.xstream import (
-    FREESTYLE, MODELLED_CLASSES, Cipher, Loader, Obj, Raw, Writer, XmlError, ci_key, decode_tag, encode_tag,
-    parse_xml, root_class, root_tag, version_tuple,
+    FREESTYLE,
+    MODELLED_CLASSES,
+    Cipher,
+    Loader,
+    Obj,
+    Raw,
+    Writer,
+    XmlError,
+    ci_key,
+    decode_tag,
+    encode_tag,
+    parse_xml,
+    root_class,
+    root_tag,
+    version_tuple,
 )
 
 

@@ -30,14 +30,13 @@ import json
 import os
 import queue
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -323,7 +322,7 @@ def cached_coverage_pass(modules: list[str], tests: list[str], workdir: Path) ->
     if stale:
         lines, durations, failing = coverage_pass(modules, stale, workdir)
         for t in stale:
-            mine = lambda name: name.split("::")[0] == t  # noqa: E731
+            mine = lambda name, t=t: name.split("::")[0] == t  # noqa: E731  (t bound now: used within this iteration)
             files[t] = {"hash": _digest(ROOT / t),
                         "lines": {m: {k: sorted(v) for k, v in lines[m].items() if mine(k)} for m in modules},
                         "durations": {k: v for k, v in durations.items() if mine(k)},

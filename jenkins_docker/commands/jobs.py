@@ -62,8 +62,8 @@ def _open_target(opts: dict[str, Any], *, require_remote: bool = False) -> Any:
 
 def _plan(path: str, opts: dict[str, Any], target: Any) -> Any:
     from jenkins_docker.inventory import load
-    from jenkins_docker.plan import make_plan
     from jenkins_docker.jobs import render
+    from jenkins_docker.plan import make_plan
 
     inventory = load(path, templates=opts.get("templates"))
     for warning in inventory.warnings:

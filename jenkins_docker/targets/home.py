@@ -16,8 +16,8 @@ import threading
 from pathlib import Path
 
 from jenkins_docker.errors import JobError, TargetError
-from jenkins_docker.targets import LiveItem, kind_of_xml
 from jenkins_docker.ownership import classify
+from jenkins_docker.targets import LiveItem, kind_of_xml
 from jenkins_docker.xmlcompare import XMLError, parse
 
 log = logging.getLogger(__name__)

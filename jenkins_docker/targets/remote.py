@@ -30,7 +30,7 @@ from jenkins_docker.errors import JobError, TargetError
 from jenkins_docker.plugins import Installed
 from jenkins_docker.redact import Redactor, answer_message, redact_url, refuse_userinfo
 from jenkins_docker.safe_http import RedirectRefused, pin_to_origin
-from jenkins_docker.targets import LiveItem, ItemKind
+from jenkins_docker.targets import ItemKind, LiveItem
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,8 @@ class RemoteJenkins:
             attempt += 1
             try:
                 req = requests.Request(method, url, data=data, headers=headers or {})
-                return self._client().jenkins_request(req)
+                response: requests.Response = self._client().jenkins_request(req)
+                return response
             except RedirectRefused as exc:
                 raise (JobError(what, str(exc)) if what else TargetError(str(exc))) from None
             except requests.exceptions.SSLError as exc:
@@ -368,7 +369,7 @@ class RemoteJenkins:
         wanted = unquote(urlsplit(self.url + job_path(full_name)).path)
         for item in items:
             if unquote(urlsplit((item.get("task") or {}).get("url") or "").path) == wanted:
-                return urljoin(self.url, item.get("url") or f"queue/item/{item.get('id')}/")
+                return urljoin(self.url, str(item.get("url") or f"queue/item/{item.get('id')}/"))
         return None
 
     def last_builds(self, depth: int) -> dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]]:

@@ -20,5 +20,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from jenkins_docker.testing.fake_gitlab import FakeGitLab as FakeGitLab, GitLabRequest as GitLabRequest
-    from jenkins_docker.testing.fake_jenkins import FakeJenkins as FakeJenkins, RecordedRequest as RecordedRequest
+    from jenkins_docker.testing.fake_gitlab import FakeGitLab as FakeGitLab
+    from jenkins_docker.testing.fake_gitlab import GitLabRequest as GitLabRequest
+    from jenkins_docker.testing.fake_jenkins import FakeJenkins as FakeJenkins
+    from jenkins_docker.testing.fake_jenkins import RecordedRequest as RecordedRequest

@@ -163,7 +163,7 @@ class FakeGitLab:
             raise ValueError(f"unknown hook settings: {sorted(unknown)}")
         with self._lock:
             project = self._project(path)
-            return self._create_hook(project, {"url": url, "token": token, **settings})["id"]
+            return int(self._create_hook(project, {"url": url, "token": token, **settings})["id"])
 
     def hooks(self, path: str) -> list[dict[str, Any]]:
         """The hooks of project ``path`` as stored, secret ``token`` included (the API hides it)."""

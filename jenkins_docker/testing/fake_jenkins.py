@@ -43,8 +43,19 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from jenkins_docker.testing.jenkins_store import Build, HttpError, Item, JenkinsStore, QueueItem, failure, parse_config
 from jenkins_docker.testing.xstream import (
-    DISABLE_CONCURRENT_PROPERTY, FOLDER, FREESTYLE, GITLAB_TRIGGER, ITEM_CLASSES, MODELLED_CLASSES, PIPELINE,
-    PIPELINE_TRIGGERS_PROPERTY, VIEW_CLASSES, Obj, ci_key, decode_tag, root_class,
+    DISABLE_CONCURRENT_PROPERTY,
+    FOLDER,
+    FREESTYLE,
+    GITLAB_TRIGGER,
+    ITEM_CLASSES,
+    MODELLED_CLASSES,
+    PIPELINE,
+    PIPELINE_TRIGGERS_PROPERTY,
+    VIEW_CLASSES,
+    Obj,
+    ci_key,
+    decode_tag,
+    root_class,
 )
 
 __all__ = ["DEFAULT_PLUGINS", "MODELLED_CLASSES", "FakeJenkins", "RecordedRequest"]

@@ -18,8 +18,24 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping
 
 from jenkins_docker.testing.xstream import (
-    FOLDER, FOLDER_VIEWS, FREESTYLE, ITEM_CLASSES, PIPELINE_TRIGGERS_PROPERTY, Cipher, Loader, Obj, Raw, Writer,
-    XmlError, all_view, ci_key, encode_tag, parse_xml, root_class, root_tag, version_tuple,
+    FOLDER,
+    FOLDER_VIEWS,
+    FREESTYLE,
+    ITEM_CLASSES,
+    PIPELINE_TRIGGERS_PROPERTY,
+    Cipher,
+    Loader,
+    Obj,
+    Raw,
+    Writer,
+    XmlError,
+    all_view,
+    ci_key,
+    encode_tag,
+    parse_xml,
+    root_class,
+    root_tag,
+    version_tuple,
 )
 
 __all__ = ["Build", "HttpError", "Item", "JenkinsStore", "QueueItem", "bump_version", "failure", "parse_config"]

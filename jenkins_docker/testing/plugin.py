@@ -1,9 +1,9 @@
 """pytest plugin: the ``fake_jenkins`` fixture, a started :class:`FakeJenkins` for each test.
 
-Registered through the ``pytest11`` entry point ``jenkins_docker``, so any test session where
-jenkins-docker is installed has it; a project that does not install the package can list
-``"jenkins_docker.testing.plugin"`` in ``pytest_plugins`` instead (never both: pytest refuses
-to register the same plugin twice).
+Opt-in: installing jenkins-docker registers no pytest plugin (no ``pytest11`` entry point), so
+other projects' test sessions are left alone. A test suite that wants the fixture loads it with
+``pytest_plugins = ["jenkins_docker.testing.plugin"]`` in its top-level ``conftest.py``, or with
+``-p jenkins_docker.testing.plugin`` on the command line or in ``addopts``.
 """
 from __future__ import annotations
 

@@ -1,0 +1,142 @@
+"""The repository's own habits: ruff clean, mypy --strict configured, pre-commit hooks that work offline,
+the pytest plugin opt-in, package data that exists, a CHANGELOG entry for the version."""
+from __future__ import annotations
+
+import configparser
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+import jenkins_docker
+from test_precommit import clean_env, git, working_tree_files
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_ruff_finds_nothing_in_the_package_tests_tools_benchmarks_and_examples() -> None:
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise", "."],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    checked = PYPROJECT["tool"]["ruff"]["lint"]["select"]
+    assert {"E", "F", "W", "I", "B"} <= set(checked)
+
+
+def test_mypy_configuration_is_strict_over_the_package() -> None:
+    # tests/test_typing.py and `make typecheck` run mypy with no options: these settings are all there is.
+    mypy = PYPROJECT["tool"]["mypy"]
+    assert mypy["strict"] is True
+    assert mypy["files"] == ["jenkins_docker"]
+
+
+def test_make_test_runs_lint_and_typecheck_first() -> None:
+    done = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "MAKEFLAGS": ""})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    lint = next(i for i, line in enumerate(lines) if "-m ruff check" in line)
+    typecheck = next(i for i, line in enumerate(lines) if line.rstrip().endswith("-m mypy"))
+    tests = next(i for i, line in enumerate(lines) if "-m pytest" in line)
+    assert lint < tests and typecheck < tests
+
+
+def test_pre_commit_config_hooks_are_local_and_need_no_download() -> None:
+    done = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+    assert [repo["repo"] for repo in config["repos"]] == ["local"]
+    assert {hook["language"] for hook in hooks.values()} == {"system"}
+    assert {"ruff", "mypy", "validate-examples"} <= set(hooks)
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository holding this working tree, with .venv pointing at the Python running the tests."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed (.ci/run installs it)")
+    repo = tmp_path_factory.mktemp("checkout")
+    for name in working_tree_files():
+        target = repo / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "working tree under test")
+    (repo / ".venv").symlink_to(Path(sys.executable).parent.parent, target_is_directory=True)
+    return repo
+
+
+def pre_commit_run(repo: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pre_commit", "run", *args], cwd=repo, capture_output=True, text=True, timeout=300,
+                          env=clean_env(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"), PRE_COMMIT_COLOR="never"))
+
+
+def test_pre_commit_ruff_hook_passes_the_repository_and_fails_an_unused_import_offline(checkout: Path, tmp_path: Path) -> None:
+    clean = pre_commit_run(checkout, tmp_path, "ruff", "--all-files")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    module = checkout / "jenkins_docker" / "errors.py"
+    original = module.read_text(encoding="utf-8")
+    try:
+        module.write_text(original.replace("from __future__ import annotations\n", "from __future__ import annotations\n\nimport os\n", 1),
+                          encoding="utf-8")
+        git(checkout, "add", "jenkins_docker/errors.py")
+        dirty = pre_commit_run(checkout, tmp_path, "ruff", "--files", "jenkins_docker/errors.py")
+    finally:
+        module.write_text(original, encoding="utf-8")
+        git(checkout, "add", "jenkins_docker/errors.py")
+    assert dirty.returncode == 1, dirty.stdout + dirty.stderr
+    assert "F401" in dirty.stdout and "`os` imported but unused" in dirty.stdout and "jenkins_docker/errors.py" in dirty.stdout
+
+
+def test_pre_commit_validates_the_examples_with_the_checkouts_code(checkout: Path, tmp_path: Path) -> None:
+    done = pre_commit_run(checkout, tmp_path, "validate-examples", "--all-files", "--verbose")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "examples/iiiepe/inventory.yml: ok:" in done.stdout
+
+
+def test_fake_jenkins_fixture_is_opt_in(tmp_path: Path) -> None:
+    (tmp_path / "test_uses_fixture.py").write_text(
+        "def test_it(fake_jenkins):\n    assert fake_jenkins.url.startswith('http://127.0.0.1:')\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
+    pytest_cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)]
+    alone = subprocess.run(pytest_cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert alone.returncode == 1, alone.stdout + alone.stderr
+    assert "fixture 'fake_jenkins' not found" in alone.stdout
+    opted_in = subprocess.run([*pytest_cmd, "-p", "jenkins_docker.testing.plugin"], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120, env=env)
+    assert opted_in.returncode == 0, opted_in.stdout + opted_in.stderr
+    assert "1 passed" in opted_in.stdout
+
+
+def test_every_package_data_pattern_names_files_that_exist() -> None:
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg", encoding="utf-8")
+    where = {"jenkins_docker": ROOT / "jenkins_docker", "jenkins_docker.job_templates": ROOT / "job_templates"}
+    for package, patterns in cfg["options.package_data"].items():
+        for pattern in re.split(r"[,\s]+", patterns.strip()):
+            assert list(where[package].glob(pattern)), f"package_data {package} = {pattern}: no such file"
+
+
+def test_package_data_covers_every_file_in_job_templates() -> None:
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg", encoding="utf-8")
+    patterns = re.split(r"[,\s]+", cfg["options.package_data"]["jenkins_docker.job_templates"].strip())
+    data = [p.name for p in (ROOT / "job_templates").iterdir() if p.is_file() and p.suffix != ".py"]
+    assert data
+    missing = [name for name in data if not any(fnmatch.fnmatch(name, pattern) for pattern in patterns)]
+    assert missing == [], "not in the wheel (add to [options.package_data] in setup.cfg)"
+
+
+def test_changelog_has_a_section_for_this_version() -> None:
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"\n## {jenkins_docker.__version__}" in text
