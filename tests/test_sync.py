@@ -243,10 +243,12 @@ def test_a_dead_server_is_one_clear_error(tmp_path: Path) -> None:
 
 
 def test_cli_reports_a_dead_server_in_one_clear_line(tmp_path: Path) -> None:
+    # The port stays bound (not listening) during the call: a connection is refused, and no other
+    # process can take the port meanwhile (a closed probe socket would race them).
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    done = cli("plan", str(inventory_file(tmp_path)), "--jenkins", f"http://127.0.0.1:{port}/")
+        done = cli("plan", str(inventory_file(tmp_path)), "--jenkins", f"http://127.0.0.1:{port}/")
     assert done.returncode == 1
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert f"cannot reach Jenkins at http://127.0.0.1:{port}/" in done.stderr
