@@ -135,7 +135,9 @@ class JenkinsSettings:
     @property
     def identity(self) -> str | None:
         """The inventory's owner on a shared Jenkins: ``owner``, else the folder path, else None."""
-        return self.owner or self.folder
+        from jenkins_docker.ownership import owner_of  # the one home of the owner rule
+
+        return owner_of(self.owner, self.folder)
 
 
 @dataclass
