@@ -645,6 +645,7 @@ def test_stamp_puts_the_digest_into_the_description_s_ownership_line_only(tmp_pa
     assert ownership.stamp(xml.replace("Builds it.", "Builds it!"), "docker")[1] != digest
     with_secret = xml.replace("<views>", "<secretToken>a</secretToken><views>")
     assert ownership.stamp(with_secret, "docker")[1] == ownership.stamp(with_secret.replace(">a<", ">b<"), "docker")[1]
+    assert ownership.stamp(with_secret, "docker")[1] != digest   # a secret added (or removed) is a change
 
 
 # -- the policy's answers without flags, and why it refuses a delete ----------------------------------
@@ -688,3 +689,40 @@ def test_prune_deletes_deepest_first_then_by_name(tmp_path: Path, jenkins: FakeJ
     assert plan.names("delete") == ["docker/s/b", "docker/a-rather-long-name", "docker/zz"]
     assert sorted(result.delete) == ["docker/a-rather-long-name", "docker/s/b", "docker/zz"]
     assert any(note.startswith("kept folder docker/s: it holds docker/s/keep (not managed") for note in plan.notes)
+
+
+class ReversedHome(JenkinsHome):
+    """A JENKINS_HOME target that lists its items in reverse order (the Target protocol promises no order)."""
+
+    def list_items(self, depth: int) -> list[Any]:
+        return list(reversed(super().list_items(depth)))
+
+
+def test_a_kept_folder_s_note_lists_what_it_holds_by_name_whatever_the_listing_order(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    sync(inventory(tmp_path), JenkinsHome(home))
+    ours = ownership_line("docker")
+    home_put(home, "docker/old", folder_xml(ours))
+    home_put(home, "docker/old/a", job_xml("made by hand"))
+    home_put(home, "docker/old/b", job_xml(ownership_line("team-b")))
+    plan, result = sync(inventory(tmp_path), ReversedHome(home), prune=True)
+    assert result.delete == [] and result.ok
+    assert [note for note in plan.notes if note.startswith("kept folder")] == [
+        "kept folder docker/old: it holds docker/old/a (not managed by jenkins-docker (hand-made)), docker/old/b "
+        "(owned by another inventory (owner 'team-b', see jenkins.owner)); prune deletes a folder only when "
+        "everything in it is this inventory's and goes too"]
+
+
+def test_kept_folders_are_noted_deepest_first_then_by_name(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    client = remote(jenkins)
+    sync(inventory(tmp_path), client)
+    ours = ownership_line("docker")
+    jenkins.put_folder("docker/a-rather-long-folder", folder_xml(ours))   # depth 1, a long name
+    jenkins.put_job("docker/a-rather-long-folder/h", job_xml("made by hand"))
+    jenkins.put_folder("docker/s", folder_xml(ours))
+    jenkins.put_folder("docker/s/t", folder_xml(ours))                     # depth 2, a short name
+    jenkins.put_job("docker/s/t/h", job_xml("made by hand"))
+    plan, result = sync(inventory(tmp_path), client, prune=True)
+    kept = [note.split(":")[0] for note in plan.notes if note.startswith("kept folder")]
+    assert kept == ["kept folder docker/s/t", "kept folder docker/a-rather-long-folder", "kept folder docker/s"]
+    assert result.delete == []

@@ -316,17 +316,17 @@ def _digest(*paths: Path) -> str:
 def cached_coverage_pass(modules: list[str], tests: list[str], workdir: Path) -> tuple[dict[str, dict[str, set[int]]], dict[str, float], list[str]]:
     """:func:`coverage_pass`, re-tracing only the test files that changed since the last run
     (or all of them when any source file of the package changed)."""
-    source = _digest(*sorted((ROOT / "jenkins_docker").rglob("*.py")), *sorted((ROOT / "job_templates").glob("*")))
+    source = _digest(*sorted((workdir / "jenkins_docker").rglob("*.py")), *sorted((workdir / "job_templates").glob("*")))
     cache = json.loads(CACHE.read_text(encoding="utf-8")) if CACHE.exists() else {}
     files = cache.get("files", {}) if cache.get("source") == source else {}
-    stale = [t for t in tests if t not in files or files[t]["hash"] != _digest(ROOT / t) or not set(modules) <= set(files[t]["lines"])]
+    stale = [t for t in tests if t not in files or files[t]["hash"] != _digest(workdir / t) or not set(modules) <= set(files[t]["lines"])]
     if stale:
         # trace every known module at once (tracing costs little more), so one pass serves them all
         traced = sorted(set(modules) | {m for m in MODULES if (ROOT / m).exists()})
         lines, durations, failing = coverage_pass(traced, stale, workdir)
         for t in stale:
             mine = lambda name, t=t: name.split("::")[0] == t  # noqa: E731  (t bound now: used within this iteration)
-            files[t] = {"hash": _digest(ROOT / t),
+            files[t] = {"hash": _digest(workdir / t),
                         "lines": {m: {k: sorted(v) for k, v in lines[m].items() if mine(k)} for m in traced},
                         "durations": {k: v for k, v in durations.items() if mine(k)},
                         "failing": [k for k in failing if mine(k)]}
@@ -429,9 +429,11 @@ def load_verdicts() -> dict[str, str]:
 
 def mutate_module(module: str, tests: list[str], coverage: dict[str, set[int]], durations: dict[str, float],
                   workers: list[Worker], only: set[int] | None, log: Callable[[str], None]) -> dict[str, Any]:
-    source = (ROOT / module).read_text(encoding="utf-8")
+    # Everything from the copy made when the run started: the worktree may change meanwhile.
+    copy = workers[0].workdir
+    source = (copy / module).read_text(encoding="utf-8")
     started = time.monotonic()
-    tests = [t for t in tests if (ROOT / t).exists()]
+    tests = [t for t in tests if (copy / t).exists()]
     lines_by_test = {t: lines for t, lines in coverage.items() if t.split("::")[0] in tests and t in durations}
     covering = set(lines_by_test)
     mutants = mutants_of(module, source)
@@ -478,7 +480,7 @@ def mutate_module(module: str, tests: list[str], coverage: dict[str, set[int]], 
     killed = sum(m.status in ("killed", "timeout") for m in results)
     return {
         "module": module,
-        "commit": _commit(),
+        "commit": RUN_COMMIT[0] or _commit(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "tests": tests,
         "unused_failing_tests": [t for t in coverage if t not in durations],
@@ -510,8 +512,15 @@ def merge_rerun(previous: dict[str, Any], rerun: dict[str, Any]) -> dict[str, An
 
 
 def _commit() -> str:
+    """HEAD, with " + uncommitted changes" when the package, templates, tests or tools differ from it."""
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return done.stdout.strip() or "unknown"
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "jenkins_docker", "job_templates", "tests", "tools"],
+                           cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return (done.stdout.strip() or "unknown") + (" + uncommitted changes" if dirty else "")
+
+
+#: The commit measured (taken when the source is copied, before any mutant runs).
+RUN_COMMIT: list[str] = [""]
 
 
 # -- report -------------------------------------------------------------------------------------------
@@ -588,6 +597,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         modules = []
     with tempfile.TemporaryDirectory(prefix="jd-mutate-") as tmp:
+        RUN_COMMIT[0] = _commit()
         copies = [make_copy(Path(tmp) / f"w{i}") for i in range(max(1, args.workers))] if modules else []
         all_tests = sorted({t for m in modules for t in known[m] if (ROOT / t).exists()})
         coverage: dict[str, dict[str, set[int]]] = {}
