@@ -687,3 +687,23 @@ def test_our_top_level_view_is_updated_and_a_hand_made_one_is_refused_by_name(tm
     failed = plan_for(path, remote(fake_jenkins)).failed
     assert [(f.job, f.error) for f in failed] == [("view Docker images", "view Docker images exists and is not managed by jenkins-docker "
                                                    "(hand-made); rename or delete it, or pass --adopt to take it over")]
+
+
+def test_a_first_release_view_in_our_folder_is_taken_over_by_the_rendered_view(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    import xml.etree.ElementTree as ET
+
+    path = write_inventory(tmp_path, app("portal"))
+    path.write_text(path.read_text().replace("  folder: docker\n", "  folder: docker\n  view: Images\n"), encoding="utf-8")
+    sync(path, remote(fake_jenkins))
+    root = ET.fromstring(fake_jenkins.get_config("docker").split("?>", 1)[-1])
+    view = root.find("folderViews/views/hudson.model.ListView")
+    assert view is not None and view.findtext("name") == "Images"
+    description = view.find("description")
+    if description is None:
+        description = ET.SubElement(view, "description")
+    description.text = f"Images built here.\n{LEGACY_LINE}"     # as the first release wrote it
+    remote(fake_jenkins).update("docker", ET.tostring(root, encoding="unicode"))
+    plan, result = sync(path, remote(fake_jenkins))
+    assert not [note for note in plan.notes if "left alone" in note]
+    assert plan.names("update") == ["docker"] and result.ok
+    assert LEGACY_LINE not in fake_jenkins.get_config("docker")
