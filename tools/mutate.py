@@ -501,8 +501,11 @@ def merge_rerun(previous: dict[str, Any], rerun: dict[str, Any]) -> dict[str, An
     results = [fresh.pop((m["line"], m["original"], m["mutated"]), m) for m in previous["results"]]
     results.extend(fresh.values())
     killed = sum(m["status"] in ("killed", "timeout") for m in results)
+    # The full run's commit stays; each re-run is recorded with its own (the report says which is which).
+    again = {"commit": rerun["commit"], "date": rerun["date"], "lines": sorted({m["line"] for m in rerun["results"]}),
+             "mutants": len(rerun["results"]), "killed": rerun["killed"], "tests": rerun["tests"]}
     return previous | {
-        "commit": rerun["commit"], "date": rerun["date"], "results": results, "mutants": len(results), "killed": killed,
+        "reruns": [*previous.get("reruns", []), again], "results": results, "mutants": len(results), "killed": killed,
         "timeout": sum(m["status"] == "timeout" for m in results),
         "survived": sum(m["status"] == "survived" for m in results),
         "uncovered": sum(m["status"] == "uncovered" for m in results),
@@ -534,6 +537,7 @@ def write_report(reports: list[dict[str, Any]], intro: str) -> None:
            "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in reports:
         partial = f" (partial: {r['mutants']} of {r['partial_of']} run)" if r.get("partial_of") else ""
+        partial += " (full run + re-runs, see below)" if r.get("reruns") else ""
         out.append(f"| `{r['module']}`{partial} | {r['mutants']} | {r['killed']} | {r['timeout']} | {r['survived']} | {r['uncovered']} "
                    f"| **{r['score']} %** | {r['seconds']:.0f} s |")
     out.append("")
@@ -541,6 +545,12 @@ def write_report(reports: list[dict[str, Any]], intro: str) -> None:
         survivors = [m for m in r["results"] if m["status"] in ("survived", "uncovered")]
         out.append(f"## `{r['module']}`: {len(survivors)} surviving (commit {r['commit']}, {r['date']})")
         out.append("")
+        for again in r.get("reruns", []):
+            lines = ", ".join(str(n) for n in again["lines"])
+            out.append(f"Not all from one run: the {again['mutants']} mutants on line(s) {lines} were re-run alone at commit "
+                       f"{again['commit']} ({again['date']}) with {', '.join(Path(t).name for t in again['tests'])}: "
+                       f"{again['killed']} killed. The table counts their new outcome.")
+            out.append("")
         out.append("Tests used: " + ", ".join(f"`{Path(t).name}`" for t in r["tests"]) + ".")
         out.append("")
         if not survivors:

@@ -77,8 +77,8 @@ def apply(plan: Plan, target: Target, *, workers: int = 8, progress: Callable[[i
         """The change and its error (``None``: written), or ``None`` when a stop kept it from starting."""
         try:
             # Changes are submitted in plan order and a change only waits for earlier ones,
-            # which a first-in-first-out pool has already started: this cannot deadlock. A stop
-            # wakes every waiter (see below), so none waits for a write that will never come.
+            # which a first-in-first-out pool has already started: this cannot deadlock. After a
+            # stop each change still to start returns at once, so every wait ends.
             for name in change.after:
                 if name in finished:
                     finished[name].wait()
@@ -107,12 +107,9 @@ def apply(plan: Plan, target: Target, *, workers: int = 8, progress: Callable[[i
                     if progress:
                         progress(1)
         except BaseException:
-            # Interrupted (Ctrl-C, SIGTERM): start no more writes; the ones in flight finish, each
-            # whole. Workers waiting for an upstream are woken and see the stop.
+            # Interrupted (Ctrl-C, SIGTERM): start no more writes. Leaving the pool waits for the
+            # writes in flight, each finishing whole; every change not started sees the stop.
             stop.set()
-            for event in finished.values():
-                event.set()
-            pool.shutdown(cancel_futures=True)
             raise
     return result
 
