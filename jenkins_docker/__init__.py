@@ -44,6 +44,9 @@ _EXPORTS = {
     "Change": "jenkins_docker.sync.plan",
     "Failure": "jenkins_docker.sync.plan",
     "apply": "jenkins_docker.sync.apply",
+    "plan_inventory": "jenkins_docker.pipeline",
+    "sync_inventory": "jenkins_docker.pipeline",
+    "Planned": "jenkins_docker.pipeline",
     "SyncResult": "jenkins_docker.sync.apply",
     "JenkinsHome": "jenkins_docker.sync.targets.home",
     "RemoteJenkins": "jenkins_docker.sync.targets.remote",
@@ -91,6 +94,9 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from jenkins_docker.loading.loader import load as load
     from jenkins_docker.loading.reference import ImageReference as ImageReference
     from jenkins_docker.loading.reference import parse_reference as parse_reference
+    from jenkins_docker.pipeline import Planned as Planned
+    from jenkins_docker.pipeline import plan_inventory as plan_inventory
+    from jenkins_docker.pipeline import sync_inventory as sync_inventory
     from jenkins_docker.rendering.renderer import MANAGED_MARKER as MANAGED_MARKER
     from jenkins_docker.rendering.renderer import Item as Item
     from jenkins_docker.rendering.renderer import ItemSet as ItemSet

@@ -62,19 +62,17 @@ def _open_target(opts: dict[str, Any], *, require_remote: bool = False) -> Any:
 
 def _plan(path: str, opts: dict[str, Any], target: Any) -> Any:
     from jenkins_docker.loading.loader import load
-    from jenkins_docker.rendering.renderer import render
-    from jenkins_docker.sync.plan import make_plan
+    from jenkins_docker.pipeline import plan_inventory
 
     inventory = load(path, templates=opts.get("templates"))
     for warning in inventory.warnings:
         console.warn(str(warning))
     token = webhook_token(opts.get("webhook_token_file"))
-    jobs = render(inventory, webhook_token=token)
-    progress = console.Progress("reading", len(jobs.jobs), enabled=opts.get("fmt") != "json")
+    progress = console.Progress("reading", 0, enabled=opts.get("fmt") != "json")
     try:
-        plan = make_plan(jobs, target, folder=inventory.jenkins.folder, prune=opts.get("prune", False),
-                         adopt=opts.get("adopt", False), workers=opts.get("workers", 8), progress=progress.advance,
-                         fast=opts.get("fast", False))
+        plan = plan_inventory(inventory, target, webhook_token=token, prune=opts.get("prune", False),
+                              adopt=opts.get("adopt", False), fast=opts.get("fast", False), workers=opts.get("workers", 8),
+                              progress=progress.advance, on_items=progress.expect).plan
     finally:
         progress.close()
     for note in plan.notes:
