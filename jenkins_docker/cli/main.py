@@ -1,7 +1,7 @@
 """The ``jenkins-docker`` command line: argument parsing only.
 
 Each command parses its options here and calls a plain function in
-a command module beside this one (``inspect``, ``jobs``, ``webhooks``, ``freshness``) that returns an exit code; :func:`main` turns every expected
+the command's own module beside this one (``validate``, ``plan``, ``sync``, ...) that returns an exit code; :func:`main` turns every expected
 error into one clean line and the documented exit code (0 ok, 1 inventory/target problem,
 2 usage). Heavy modules are imported inside the commands, so ``--version`` and ``--help`` start
 fast.
@@ -96,7 +96,7 @@ def validate(inventories: tuple[str, ...], fmt: str, quiet: bool, strict: bool) 
       jenkins-docker validate inventory.yml --format json | jq .errors
     Exit code: 0 valid (warnings allowed unless --strict), 1 problems found.
     """
-    from jenkins_docker.cli.inspect import validate_command
+    from jenkins_docker.cli.validate import validate_command
 
     return validate_command(inventories, fmt, quiet, strict=strict)
 
@@ -116,7 +116,7 @@ def graph(inventory: str, fmt: str, output: str | None, highlight: tuple[str, ..
       jenkins-docker graph inventory.yml --format svg --highlight acme/nginx -o graph.svg
       jenkins-docker graph inventory.yml --format json | jq '.edges | length'
     """
-    from jenkins_docker.cli.inspect import graph_command
+    from jenkins_docker.cli.graph import graph_command
 
     return graph_command(inventory, fmt, output, highlight)
 
@@ -136,7 +136,7 @@ def impact(inventory: str, images: tuple[str, ...], fmt: str) -> int:
       jenkins-docker impact inventory.yml acme/nginx
       jenkins-docker impact inventory.yml debian:bookworm --format json | jq .jobs
     """
-    from jenkins_docker.cli.inspect import impact_command
+    from jenkins_docker.cli.impact import impact_command
 
     return impact_command(inventory, images, fmt)
 
@@ -153,7 +153,7 @@ def render(inventory: str, out_dir: str, templates: str | None) -> int:
       jenkins-docker render inventory.yml -o out/
       jenkins-docker render inventory.yml -o out/ --templates my-templates/
     """
-    from jenkins_docker.cli.jobs import render_command
+    from jenkins_docker.cli.render import render_command
 
     return render_command(inventory, out_dir, templates)
 
@@ -178,7 +178,7 @@ def plan(inventory: str, **options: Any) -> int:
       JENKINS_URL=https://jenkins.example.org JENKINS_USER=ci JENKINS_API_TOKEN=... \\
         jenkins-docker plan inventory.yml --detailed-exitcode
     """
-    from jenkins_docker.cli.jobs import plan_command
+    from jenkins_docker.cli.plan import plan_command
 
     return plan_command(inventory, **options)
 
@@ -209,7 +209,7 @@ def sync(inventory: str, **options: Any) -> int:
       jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --webhook-token-file hook-token
       jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --fast   # CI on every push
     """
-    from jenkins_docker.cli.jobs import sync_command
+    from jenkins_docker.cli.sync import sync_command
 
     return sync_command(inventory, **options)
 
@@ -242,7 +242,7 @@ def outdated(inventory: str, fmt: str, detailed_exitcode: bool, workers: int, in
     Exit code: 0 fresh (or outdated without --detailed-exitcode), 1 a registry could not be asked,
     2 something is outdated (--detailed-exitcode).
     """
-    from jenkins_docker.cli.freshness import outdated_command
+    from jenkins_docker.cli.outdated import outdated_command
 
     return outdated_command(inventory, fmt, detailed_exitcode, workers, insecure_registries)
 
@@ -263,13 +263,13 @@ def rebuild(inventory: str, images: tuple[str, ...], outdated_only: bool, worker
       jenkins-docker rebuild inventory.yml acme/nginx --jenkins https://jenkins.example.org
       jenkins-docker rebuild --outdated inventory.yml --jenkins https://jenkins.example.org
     """
-    from jenkins_docker.cli.jobs import rebuild_command
+    from jenkins_docker.cli.rebuild import rebuild_command
 
     if outdated_only:
         if images:
             raise click.UsageError("give IMAGE... or --outdated, not both")
-        from jenkins_docker.cli.freshness import rebuild_outdated_command
-        from jenkins_docker.cli.jobs import open_target
+        from jenkins_docker.cli.options import open_target
+        from jenkins_docker.cli.rebuild import rebuild_outdated_command
 
         target = open_target(options["jenkins_url"], options["jenkins_home"], options["user"], options["token_file"],
                              options["ca_bundle"], options["insecure"], require_remote=True)
@@ -294,8 +294,8 @@ def status(inventory: str, fmt: str, **options: Any) -> int:
       jenkins-docker status inventory.yml --jenkins https://jenkins.example.org
       jenkins-docker status inventory.yml --format json | jq -r '.images[] | select(.behind != []) | .image'
     """
-    from jenkins_docker.cli.freshness import status_command
-    from jenkins_docker.cli.jobs import open_target
+    from jenkins_docker.cli.options import open_target
+    from jenkins_docker.cli.status import status_command
 
     target = open_target(options["jenkins_url"], options["jenkins_home"], options["user"], options["token_file"],
                          options["ca_bundle"], options["insecure"], require_remote=True)
