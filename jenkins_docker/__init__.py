@@ -60,6 +60,10 @@ _EXPORTS = {
     "UsageError": "jenkins_docker.errors",
     "webhooks": "jenkins_docker.sync.webhooks",
     "apply_webhooks": "jenkins_docker.sync.webhooks",
+    "plan_webhooks": "jenkins_docker.sync.webhooks",
+    "apply_hook_plan": "jenkins_docker.sync.webhooks",
+    "HookPlan": "jenkins_docker.sync.webhooks",
+    "HookChange": "jenkins_docker.sync.webhooks",
     "connect_gitlab": "jenkins_docker.sync.webhooks",
     "Webhook": "jenkins_docker.sync.webhooks",
     "HookResult": "jenkins_docker.sync.webhooks",
@@ -114,8 +118,12 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from jenkins_docker.sync.targets.home import JenkinsHome as JenkinsHome
     from jenkins_docker.sync.targets.remote import Credentials as Credentials
     from jenkins_docker.sync.targets.remote import RemoteJenkins as RemoteJenkins
+    from jenkins_docker.sync.webhooks import HookChange as HookChange
+    from jenkins_docker.sync.webhooks import HookPlan as HookPlan
     from jenkins_docker.sync.webhooks import HookResult as HookResult
     from jenkins_docker.sync.webhooks import Webhook as Webhook
+    from jenkins_docker.sync.webhooks import apply_hook_plan as apply_hook_plan
     from jenkins_docker.sync.webhooks import apply_webhooks as apply_webhooks
     from jenkins_docker.sync.webhooks import connect_gitlab as connect_gitlab
+    from jenkins_docker.sync.webhooks import plan_webhooks as plan_webhooks
     from jenkins_docker.sync.webhooks import webhooks as webhooks

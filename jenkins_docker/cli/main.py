@@ -313,6 +313,7 @@ def status(inventory: str, fmt: str, **options: Any) -> int:
                    "the same token sync writes into the jobs' push triggers.")
 @click.option("--rotate-token", is_flag=True, help="Also rewrite the secret token of hooks that are otherwise up to date (GitLab never shows it).")
 @click.option("--prune", is_flag=True, help="With --apply, delete stale hooks: those calling a job of the inventory's folder that no job needs.")
+@click.option("--dry-run", is_flag=True, help="With --apply, read GitLab and show what would change (create, update, delete); write nothing.")
 def webhooks(inventory: str, **options: Any) -> int:
     """List the GitLab webhook of each repository's jobs; --apply creates or updates them.
 
@@ -327,6 +328,8 @@ def webhooks(inventory: str, **options: Any) -> int:
       jenkins-docker webhooks inventory.yml --jenkins https://jenkins.example.org --format json | jq -r '.hooks[].url'
       GITLAB_TOKEN=... jenkins-docker webhooks inventory.yml --jenkins https://jenkins.example.org \\
         --apply --gitlab https://gitlab.example.org --secret-token-file hook-token --prune
+      GITLAB_TOKEN=... jenkins-docker webhooks inventory.yml --jenkins https://jenkins.example.org \\
+        --apply --gitlab https://gitlab.example.org --prune --dry-run --format json
     Exit code: 0 ok, 1 a hook failed (the others are still applied), 2 bad usage.
     """
     from jenkins_docker.cli.webhooks import webhooks_command
