@@ -15,7 +15,6 @@ from jenkins_docker.loading.loader import load
 
 def rebuild_command(path: str, images: tuple[str, ...], **opts: Any) -> int:
     """Queue the jobs of the topmost of ``images``; the cascade rebuilds the rest, each once."""
-
     inventory = load(path)
     graph = inventory.graph
     nodes = [graph.resolve(name) for name in images]
@@ -26,21 +25,7 @@ def rebuild_command(path: str, images: tuple[str, ...], **opts: Any) -> int:
             raise UsageError(f"{graph.job(node)} is disabled in the inventory (disabled: true): it builds nothing; enable it first")
     queue = graph.topmost(nodes)
     jobs = [str(graph.job(node)) for node in queue]
-    target = target_from(opts, require_remote=True)
-    failed = 0
-    try:
-        # Pipeline build jobs take the CASCADE parameter (see rendering/renderer.py); a rebuild asked for by
-        # hand cascades like a push does.
-        parameters = {"CASCADE": "true"} if inventory.jenkins.job_type == "pipeline" else None
-        for job in jobs:
-            try:
-                where = target.build(job, parameters)
-                click.echo(f"queued {job}" + (f" ({where})" if where else ""))
-            except JenkinsDockerError as exc:
-                failed += 1
-                console.error(str(exc))
-    finally:
-        target.close()
+    failed = _queue(inventory, jobs, target_from(opts, require_remote=True))
     for node in sorted(set(nodes) - set(queue)):
         click.echo(f"not queued {graph.job(node)}: it is built from {', '.join(sorted(graph.ancestors(node) & set(queue)))}, "
                    "so the cascade rebuilds it (once, after its parents)")
@@ -54,16 +39,31 @@ def rebuild_command(path: str, images: tuple[str, ...], **opts: Any) -> int:
 
 def rebuild_outdated_command(path: str, workers: int, insecure: tuple[str, ...], target: Any) -> int:
     """Queue the outdated images that are not below another outdated one; the cascade does the rest."""
-
     inventory, report = check_outdated(path, workers, insecure)
     print_report(report, err=True)
     graph = inventory.graph
-    roots = graph.topmost(item.image for item in report.outdated)
-    failed = 0
+    outdated = [item.image for item in report.outdated]
+    for key in outdated:
+        if graph.disabled(key):
+            click.echo(f"not queued {inventory.job(key)}: disabled in the inventory (disabled: true)", err=True)
+    roots = graph.topmost(key for key in outdated if not graph.disabled(key))
+    failed = _queue(inventory, [inventory.job(key) for key in roots], target)
+    if not roots:
+        click.echo("nothing outdated: nothing queued", err=True)
+    else:
+        click.echo(f"{len(roots) - failed} build{'s' * (len(roots) - failed != 1)} queued; the cascade rebuilds "
+                   f"{len(graph.dependents(roots))} dependent images after them.", err=True)
+    return 1 if failed or report.errors else 0
+
+
+def _queue(inventory: Any, jobs: list[str], target: Any) -> int:
+    """Queue each of ``jobs`` on ``target`` (then close it); the number that could not be queued."""
+    # Pipeline build jobs take the CASCADE parameter (see rendering/renderer.py); a rebuild asked
+    # for by hand cascades like a push does.
     parameters = {"CASCADE": "true"} if inventory.jenkins.job_type == "pipeline" else None
+    failed = 0
     try:
-        for key in roots:
-            job = inventory.job(key)
+        for job in jobs:
             try:
                 where = target.build(job, parameters)
                 click.echo(f"queued {job}" + (f" ({where})" if where else ""))
@@ -72,9 +72,4 @@ def rebuild_outdated_command(path: str, workers: int, insecure: tuple[str, ...],
                 console.error(str(exc))
     finally:
         target.close()
-    if not roots:
-        click.echo("nothing outdated: nothing queued", err=True)
-    else:
-        click.echo(f"{len(roots) - failed} build{'s' * (len(roots) - failed != 1)} queued; the cascade rebuilds "
-                   f"{len(graph.dependents(roots))} dependent images after them.", err=True)
-    return 1 if failed or report.errors else 0
+    return failed
