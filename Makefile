@@ -17,7 +17,7 @@ help:
 	@echo "make dist   - build dist/jenkins_docker-<version>-py3-none-any.whl, to install from a source you control"
 	@echo "make bench  - compare with Jenkins Job Builder (slow; writes docs/benchmarks.md)"
 	@echo "make mutate - mutation testing of plan/sync/xmlcompare/ownership (slow, minutes; writes docs/mutation.md)"
-	@echo "              one module: make mutate MUTATE=jenkins_docker/plan.py"
+	@echo "              one module: make mutate MUTATE=jenkins_docker/sync/plan.py"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -26,7 +26,6 @@ def bench_fast(n: int, *, run: Callable[..., Any], jd: Path, workload: Callable[
                fake_jenkins: Callable[[], Any], clean_env: Callable[..., dict[str, str]], user: str, token: str,
                workers: int, reps: int = 5) -> dict[str, Any]:
     from jenkins_docker import load, render
-
     where, _ = workload(n)
     inventory = where / "inventory.yml"
     env = clean_env(JENKINS_USER=user, JENKINS_API_TOKEN=token)

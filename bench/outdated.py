@@ -45,9 +45,9 @@ def _inventory(host: str, n: int) -> tuple[str, list[str]]:
 
 def bench_outdated(n: int = 1000, python: Path = Path(sys.executable)) -> dict[str, Any]:
     """Push the platform, move two parents, run ``outdated``; wall time and request counts."""
-    from jenkins_docker import provenance
-    from jenkins_docker.inventory import load
-    from jenkins_docker.reference import parse_reference
+    from jenkins_docker.loading.loader import load
+    from jenkins_docker.loading.reference import parse_reference
+    from jenkins_docker.rendering import provenance
     from registry_harness import head_digest, start_registry
 
     with tempfile.TemporaryDirectory(prefix="bench-outdated-") as tmp:

@@ -31,7 +31,6 @@ def main() -> None:
 
     import jenkins_docker
     from jenkins_docker import load, render
-
     if command == "render":
         from jenkins_docker import write_tree
     else:

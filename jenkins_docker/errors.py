@@ -1,7 +1,7 @@
 """The exceptions jenkins-docker raises, and the located problems an inventory can have.
 
 Every expected failure is a :class:`JenkinsDockerError`; the command line turns each into one
-clean line and an exit code (see :mod:`jenkins_docker.cli`), so no command prints a traceback.
+clean line and an exit code (see :mod:`jenkins_docker.cli.main`), so no command prints a traceback.
 """
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ updated when this inventory renders it (it then gets our line), never deleted or
 ``--adopt`` says so, as pre-commit's ``is_our_script`` knows its older markers.
 
 This module is the one place that answers "is it ours?" and "may sync update, replace, delete or
-adopt it?"; :mod:`jenkins_docker.plan` asks it and nothing else decides.
+adopt it?"; :mod:`jenkins_docker.sync.plan` asks it and nothing else decides.
 """
 from __future__ import annotations
 
@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from typing import Iterable, Literal, Mapping
 from urllib.parse import quote, unquote
 
-from jenkins_docker import naming, xmlcompare
+from jenkins_docker import naming
 from jenkins_docker.errors import UsageError
-from jenkins_docker.targets import LiveItem
+from jenkins_docker.sync import xmlcompare
+from jenkins_docker.sync.targets import LiveItem
 
 #: The tool's name in the ownership line.
 TOOL = "jenkins-docker"

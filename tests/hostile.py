@@ -89,7 +89,7 @@ def jenkins_that_echoes(status: int = 500) -> Callable[[Seen], Answer]:
         if request.method == "GET" and request.path.startswith("/api/json"):
             return 200, {"X-Jenkins": "2.440", "Content-Type": "application/json"}, JENKINS_ROOT
         if request.method == "GET" and request.path.startswith("/pluginManager/api/json"):
-            # A user without Overall/SystemRead: the plugin check is skipped (jenkins_docker.plugins), so the
+            # A user without Overall/SystemRead: the plugin check is skipped (jenkins_docker.sync.plugins), so the
             # echoed failure is the job write's, as before the plugin check existed.
             return 403, {"X-Jenkins": "2.440", "Content-Type": "text/plain"}, b"Forbidden"
         echo = headers_text(request)

@@ -237,7 +237,7 @@ def _file_written(root: ET.Element, path: str) -> tuple[str | None, dict[str, st
 
 
 def read_jobset(jobset: Any) -> dict[str, JobSpec]:
-    """The jobs of a rendered :class:`~jenkins_docker.jobs.JobSet` (its XML only)."""
+    """The jobs of a rendered :class:`~jenkins_docker.rendering.renderer.JobSet` (its XML only)."""
     specs = (read_job(job.full_name, job.xml) for job in jobset.jobs)
     return {spec.name: spec for spec in specs if spec is not None}
 

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
-from jenkins_docker import sync as sync_module
-from jenkins_docker.plan import Change, Failure, Plan
-from jenkins_docker.sync import SyncResult
-from jenkins_docker.targets.remote import Credentials
+from jenkins_docker.sync import apply as sync_module
+from jenkins_docker.sync.apply import SyncResult
+from jenkins_docker.sync.plan import Change, Failure, Plan
+from jenkins_docker.sync.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
 # One job (and its folder): a job type change replaces exactly one job.
@@ -86,7 +86,7 @@ def test_a_type_change_that_cannot_create_nor_restore_says_so(tmp_path: Path, fa
                                                               caplog: pytest.LogCaptureFixture) -> None:
     sync(inventory(tmp_path), remote(fake_jenkins))
     fake_jenkins.inject_fault(method="POST", path="createItem", status=500, body=BOOM, times=20)
-    with caplog.at_level(logging.ERROR, logger="jenkins_docker.sync"):
+    with caplog.at_level(logging.ERROR, logger="jenkins_docker.sync.apply"):
         plan, result = sync(inventory(tmp_path, "pipeline"), remote(fake_jenkins))
     assert [f.job for f in result.failed] == ["docker/acme-base"]
     error = result.failed[0].error

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from jenkins_docker.inventory import load
-from jenkins_docker.jobs import render
+from jenkins_docker.loading.loader import load
+from jenkins_docker.rendering.renderer import render
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 

@@ -18,9 +18,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jenkins_docker.inventory import load
-from jenkins_docker.jobs import JobSet, render, write_tree
-from jenkins_docker.model import Inventory
+from jenkins_docker.loading.inventory import Inventory
+from jenkins_docker.loading.loader import load
+from jenkins_docker.rendering.renderer import ItemSet, render, write_tree
 from simulator import Build, Simulator, read_job, read_jobset, read_tree
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -59,9 +59,9 @@ def check_cascade(inventory: Inventory, changed: str, builds: list[Build]) -> No
             assert by_job[job].start >= by_job[parent].pushed, f"{job} started before its parent {parent} had pushed"
 
 
-def simulate(jobs: JobSet | dict, changed_job: str, **options) -> list[Build]:
+def simulate(jobs: ItemSet | dict, changed_job: str, **options) -> list[Build]:
     """Build ``changed_job`` by hand (no parameters: a push, a timer or Build Now) and replay."""
-    specs = read_jobset(jobs) if isinstance(jobs, JobSet) else jobs
+    specs = read_jobset(jobs) if isinstance(jobs, ItemSet) else jobs
     simulator = Simulator(specs, **options)
     simulator.schedule(changed_job)
     return simulator.run()

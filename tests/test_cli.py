@@ -166,7 +166,6 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
 
 def test_version_prints_the_version() -> None:
     from jenkins_docker import __version__
-
     done = run("--version")
     assert done.returncode == 0 and __version__ in done.stdout
 

@@ -17,8 +17,8 @@ from typing import Any, Iterator
 import pytest
 
 from jenkins_docker import RemoteJenkins, apply, load, make_plan, render
-from jenkins_docker.jobs import MANAGED_MARKER, bundled_templates
-from jenkins_docker.targets.remote import Credentials
+from jenkins_docker.rendering.renderer import MANAGED_MARKER, bundled_templates
+from jenkins_docker.sync.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 from test_sync import EXTRA_APP, SMALL, inventory_file
 
@@ -226,7 +226,6 @@ def test_validate_several_files_at_once_reports_each_and_exits_1_if_any_is_inval
 
 def test_python_dash_m_jenkins_docker_runs_the_cli_from_outside_the_source_tree(tmp_path: Path) -> None:
     from jenkins_docker import __version__
-
     version = subprocess.run([sys.executable, "-m", "jenkins_docker", "--version"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert version.returncode == 0, version.stderr
     assert version.stdout.strip() == f"jenkins-docker, version {__version__}"

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jenkins_docker.dockerfile import (
+from jenkins_docker.errors import JenkinsDockerError
+from jenkins_docker.loading.dockerfile import (
     INSTRUCTION_COPY,
     INSTRUCTION_FROM,
     INSTRUCTION_MOUNT,
@@ -17,7 +18,6 @@ from jenkins_docker.dockerfile import (
     parse_parents,
     read_parents,
 )
-from jenkins_docker.errors import JenkinsDockerError
 
 
 def images(text: str, build_args: dict[str, str] | None = None) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Iterator
 import pytest
 
 from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, ownership, render
-from jenkins_docker.targets.remote import Credentials
+from jenkins_docker.sync.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
 INVENTORY = """\

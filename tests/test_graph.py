@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jenkins_docker.graph import ImageGraph, UnknownImageError, find_cycles
-from jenkins_docker.inventory import check, load
-from jenkins_docker.model import Inventory
+from jenkins_docker.graph.imagegraph import ImageGraph, UnknownImageError, find_cycles
+from jenkins_docker.loading.inventory import Inventory
+from jenkins_docker.loading.loader import check, load
 from strategies import Plan, build_plan, large_plan, plans
 
 DIGEST = "sha256:" + "ab" * 32

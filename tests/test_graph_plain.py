@@ -15,8 +15,8 @@ import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jenkins_docker.graph import ImageGraph
-from jenkins_docker.inventory import load
+from jenkins_docker.graph.imagegraph import ImageGraph
+from jenkins_docker.loading.loader import load
 from strategies import Plan, plans
 
 

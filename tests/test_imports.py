@@ -24,7 +24,7 @@ EXAMPLE = ROOT / "examples" / "iiiepe"
 # Runs the command line in-process, then writes the names of every module imported to a file.
 _PROBE = """
 import json, sys
-from jenkins_docker.cli import main
+from jenkins_docker.cli.main import main
 try:
     main(sys.argv[2:])
 except SystemExit as exc:

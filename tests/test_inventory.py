@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jenkins_docker.errors import InventoryError, Problem
-from jenkins_docker.inventory import Report, check, load
+from jenkins_docker.loading.loader import Report, check, load
 from strategies import mutated_documents, mutated_texts
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

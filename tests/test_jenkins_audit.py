@@ -12,8 +12,9 @@ from typing import Iterator
 import pytest
 import requests
 
-from jenkins_docker import RemoteJenkins, apply, load, make_plan, render, xmlcompare
-from jenkins_docker.targets.remote import XML_CONTENT_TYPE, Credentials
+from jenkins_docker import RemoteJenkins, apply, load, make_plan, render
+from jenkins_docker.sync import xmlcompare
+from jenkins_docker.sync.targets.remote import XML_CONTENT_TYPE, Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -363,7 +364,7 @@ def test_a_controller_without_parameterized_trigger_fails_the_sync_before_any_wr
 
 
 def test_an_old_or_disabled_plugin_is_named_with_its_installed_version() -> None:
-    from jenkins_docker import plugins
+    from jenkins_docker.sync import plugins
     needed = [r for r in plugins.requirements() if r.plugin in ("gitlab-plugin", "git")]
     found = plugins.problems(needed, {"gitlab-plugin": plugins.Installed("1.2.0", True),
                                       "git": plugins.Installed("5.5.2", False)})
@@ -372,15 +373,14 @@ def test_an_old_or_disabled_plugin_is_named_with_its_installed_version() -> None
 
 
 def test_plugin_versions_compare_by_their_leading_numbers() -> None:
-    from jenkins_docker.plugins import version_key
+    from jenkins_docker.sync.plugins import version_key
     assert version_key("806.vf6fff3e28c3e") > version_key("2.36")
     assert version_key("1.10") > version_key("1.9.7")
     assert version_key("2.0") == (2, 0)
 
 
 def test_only_the_plugins_the_rendered_jobs_use_are_required(tmp_path: Path) -> None:
-    from jenkins_docker import plugins
-
+    from jenkins_docker.sync import plugins
     def needed(text: str) -> set[str]:
         return {r.plugin for r in plugins.required(render(load(write(tmp_path, text))).jobs)}
 
@@ -557,7 +557,7 @@ def test_without_a_url_the_seed_job_uses_jenkins_url_and_stops_clearly_when_it_i
 
 
 def test_a_seed_job_url_with_credentials_or_no_scheme_is_refused_at_its_line(tmp_path: Path) -> None:
-    from jenkins_docker.inventory import check
+    from jenkins_docker.loading.loader import check
     for url in ("https://admin:t@ci.example.org/", "ci.example.org"):
         text = SMALL.format(job_type="freestyle").replace(
             '  seed_job: {git: "git@gitlab.example.org:ops/inventory.git"}',

@@ -9,8 +9,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from jenkins_docker.inventory import check
-from jenkins_docker.localfiles import MAX_DOCKERFILE_BYTES, repository_root
+from jenkins_docker.loading.loader import check
+from jenkins_docker.loading.localfiles import MAX_DOCKERFILE_BYTES, repository_root
 
 INVENTORY = """\
 version: 1

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from jenkins_docker.errors import JobError
-from jenkins_docker.targets.remote import Credentials, RemoteJenkins
+from jenkins_docker.sync.targets.remote import Credentials, RemoteJenkins
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 from test_cli import run, write
 

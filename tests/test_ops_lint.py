@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jenkins_docker.inventory import check
+from jenkins_docker.loading.loader import check
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from jenkins_docker.graph import UnknownImageError
-from jenkins_docker.inventory import check, load
-from jenkins_docker.jobs import render
-from jenkins_docker.model import Inventory
+from jenkins_docker.graph.imagegraph import UnknownImageError
+from jenkins_docker.loading.inventory import Inventory
+from jenkins_docker.loading.loader import check, load
+from jenkins_docker.rendering.renderer import render
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 from simulator import Simulator, read_jobset
 

@@ -14,16 +14,16 @@ from typing import Any, Iterator
 
 import pytest
 
-from jenkins_docker import provenance
-from jenkins_docker.inventory import load
-from jenkins_docker.jobs import render
-from jenkins_docker.model import Inventory
-from jenkins_docker.outdated import NEVER_BUILT, NO_RECORD, find_outdated
-from jenkins_docker.plan import make_plan
-from jenkins_docker.reference import parse_reference
-from jenkins_docker.registry import RegistryClient, RegistryCredentials
-from jenkins_docker.sync import apply
-from jenkins_docker.targets.remote import Credentials, RemoteJenkins
+from jenkins_docker.freshness.outdated import NEVER_BUILT, NO_RECORD, find_outdated
+from jenkins_docker.freshness.registry import RegistryClient, RegistryCredentials
+from jenkins_docker.loading.inventory import Inventory
+from jenkins_docker.loading.loader import load
+from jenkins_docker.loading.reference import parse_reference
+from jenkins_docker.rendering import provenance
+from jenkins_docker.rendering.renderer import render
+from jenkins_docker.sync.apply import apply
+from jenkins_docker.sync.plan import make_plan
+from jenkins_docker.sync.targets.remote import Credentials, RemoteJenkins
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 from registry_harness import PASSWORD, USER, Registries, Registry, head_digest, namespace, registries  # noqa: F401 - fixtures
 

@@ -16,11 +16,11 @@ import pytest
 
 from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, ownership, render
 from jenkins_docker.errors import InventoryError, TargetError, UsageError
-from jenkins_docker.jobs import TemplateError, bundled_templates
 from jenkins_docker.ownership import LEGACY_LINE, ownership_line
-from jenkins_docker.targets.remote import Credentials
+from jenkins_docker.rendering.renderer import TemplateError, bundled_templates
+from jenkins_docker.sync.targets.remote import Credentials
+from jenkins_docker.sync.xmlcompare import parse
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
-from jenkins_docker.xmlcompare import parse
 
 TEAM = """\
 version: 1

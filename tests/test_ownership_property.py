@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
 from jenkins_docker.naming import collision_key
 from jenkins_docker.ownership import LEGACY_LINE, ownership_line
-from jenkins_docker.targets.remote import Credentials
+from jenkins_docker.sync.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
 FOLDER_CLASS = "com.cloudbees.hudson.plugins.folder.Folder"

@@ -18,8 +18,8 @@ import pytest
 from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
 from jenkins_docker.errors import UsageError
 from jenkins_docker.ownership import LEGACY_LINE, classify, ownership_line
-from jenkins_docker.plan import Change, Plan, scan_depth
-from jenkins_docker.targets.remote import Credentials
+from jenkins_docker.sync.plan import Change, Plan, scan_depth
+from jenkins_docker.sync.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
 INVENTORY = """\

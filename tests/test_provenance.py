@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from jenkins_docker import provenance
-from jenkins_docker.inventory import load
-from jenkins_docker.jobs import render
+from jenkins_docker.loading.loader import load
+from jenkins_docker.rendering import provenance
+from jenkins_docker.rendering.renderer import render
 
 INVENTORY = """\
 version: 1

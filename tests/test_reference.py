@@ -6,7 +6,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from jenkins_docker.errors import JenkinsDockerError
-from jenkins_docker.reference import ImageReference, ReferenceError, parse_reference
+from jenkins_docker.loading.reference import ImageReference, ReferenceError, parse_reference
 
 F64 = "f" * 64
 SHA = "sha256:" + F64

@@ -9,8 +9,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from jenkins_docker.reference import parse_reference
-from jenkins_docker.registry import RegistryClient, RegistryCredentials, RegistryError, is_loopback
+from jenkins_docker.freshness.registry import RegistryClient, RegistryCredentials, RegistryError, is_loopback
+from jenkins_docker.loading.reference import parse_reference
 
 CONFIG_DIGEST = "sha256:" + "c" * 64
 

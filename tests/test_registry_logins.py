@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from jenkins_docker.inventory import load
-from jenkins_docker.jobs import render
-from jenkins_docker.logins import pull_registries, registry_logins
-from jenkins_docker.model import Inventory
+from jenkins_docker.loading.inventory import Inventory
+from jenkins_docker.loading.loader import load
+from jenkins_docker.rendering.logins import pull_registries, registry_logins
+from jenkins_docker.rendering.renderer import render
 from simulator import groovy_strings
 
 BINDING = ("buildWrappers/org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper/bindings/"

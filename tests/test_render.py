@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from jenkins_docker import xmlcompare
-from jenkins_docker.inventory import load
-from jenkins_docker.jobs import MANAGED_LINE, MANAGED_MARKER, Job, TemplateError, bundled_templates, render, write_tree
-from jenkins_docker.model import Inventory
+from jenkins_docker.loading.inventory import Inventory
+from jenkins_docker.loading.loader import load
 from jenkins_docker.ownership import ownership_line
+from jenkins_docker.rendering.renderer import MANAGED_LINE, MANAGED_MARKER, Item, TemplateError, bundled_templates, render, write_tree
+from jenkins_docker.sync import xmlcompare
 from jenkins_docker.testing.fake_jenkins import DEFAULT_PLUGINS, FakeJenkins
 from simulator import groovy_literal, groovy_strings, split_waves
 
@@ -129,7 +129,7 @@ def test_jobs_come_folders_first_then_each_after_what_it_depends_on(platform):
 
 def test_job_records_say_what_each_job_is(iiiepe):
     jobs = render(iiiepe).by_name()
-    assert jobs["docker"] == Job("docker", "docker", None, "folder", "folder", None, jobs["docker"].xml, digest=jobs["docker"].digest)
+    assert jobs["docker"] == Item("docker", "docker", None, "folder", "folder", None, jobs["docker"].xml, digest=jobs["docker"].digest)
     assert (jobs["docker/website"].kind, jobs["docker/website"].role, jobs["docker/website"].image) == ("freestyle", "build", "website")
     assert (jobs["docker/website-deploy"].role, jobs["docker/website-deploy"].image) == ("deploy", "website")
     assert (jobs["docker/jenkins-docker-seed"].role, jobs["docker/jenkins-docker-seed"].image) == ("seed", None)
@@ -368,7 +368,7 @@ def test_rendering_is_byte_identical_across_runs_and_processes(platform, tmp_pat
     first, second = render(platform), render(platform)
     assert [(j.full_name, j.xml) for j in first.jobs] == [(j.full_name, j.xml) for j in second.jobs]
     assert [v.xml for v in first.views] == [v.xml for v in second.views]
-    code = ("import hashlib, sys; from jenkins_docker.inventory import load; from jenkins_docker.jobs import render; "
+    code = ("import hashlib, sys; from jenkins_docker.loading.loader import load; from jenkins_docker.rendering.renderer import render; "
             "js = render(load(sys.argv[1])); print(hashlib.sha256(''.join(j.full_name + j.xml for j in js.jobs).encode()).hexdigest())")
     digests = {subprocess.run([sys.executable, "-c", code, str(EXAMPLES / "platform" / "inventory.yml")], check=True,
                               capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
@@ -449,7 +449,7 @@ def test_hostile_values_survive_groovy_exactly(hostile):
 
 
 def test_groovy_literals_decode_back_to_the_text(hostile):
-    from jenkins_docker.jobs import groovy_string
+    from jenkins_docker.rendering.renderer import groovy_string
 
     for value in [HOSTILE, HOSTILE_TEST, "'", "''", "'''", "a'''\n'", "\\\n\\", "x\n", "\ttab\n'", ""]:
         assert groovy_literal(groovy_string(value), 0) == (value, len(groovy_string(value)))

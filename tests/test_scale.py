@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from jenkins_docker.inventory import load
-from jenkins_docker.jobs import DESCRIPTION_LISTS, JobSet, java_string_hash, render
-from jenkins_docker.model import Inventory
+from jenkins_docker.loading.inventory import Inventory
+from jenkins_docker.loading.loader import load
+from jenkins_docker.rendering.renderer import DESCRIPTION_LISTS, ItemSet, java_string_hash, render
 from simulator import Build, Simulator, groovy_literal, read_job, read_jobset, split_waves
 from test_cascade import expected_builds, with_job_type
 
@@ -75,7 +75,7 @@ def _load(tmp_path_factory: pytest.TempPathFactory, platform: str, size: int) ->
 
 
 @pytest.fixture(scope="module")
-def platforms(tmp_path_factory) -> dict[tuple[str, str], tuple[Inventory, JobSet]]:
+def platforms(tmp_path_factory) -> dict[tuple[str, str], tuple[Inventory, ItemSet]]:
     """(platform, job type) -> (inventory, rendered jobs), at full size."""
     out = {}
     for platform, (_, size, _) in PLATFORMS.items():
@@ -87,7 +87,7 @@ def platforms(tmp_path_factory) -> dict[tuple[str, str], tuple[Inventory, JobSet
 
 
 @pytest.fixture(scope="module")
-def small_pipelines(tmp_path_factory) -> dict[str, JobSet]:
+def small_pipelines(tmp_path_factory) -> dict[str, ItemSet]:
     """The same platforms with three images, as pipeline jobs."""
     return {platform: render(with_job_type(_load(tmp_path_factory, platform, 2), "pipeline"))
             for platform in PLATFORMS}
@@ -108,7 +108,7 @@ def shapes(scripts) -> dict[str, dict[str, str]]:
     return {platform: {skeleton(script): script for script in by_name.values()} for platform, by_name in scripts.items()}
 
 
-def pipeline_scripts(jobs: JobSet) -> dict[str, str]:
+def pipeline_scripts(jobs: ItemSet) -> dict[str, str]:
     """Full name -> Groovy script of every pipeline job (read from the XML text: parsing 10,000
     configs with an XML parser would take seconds)."""
     out = {}

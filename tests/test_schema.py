@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from jenkins_docker import schema
+from jenkins_docker.loading import schema
 
 jsonschema = pytest.importorskip("jsonschema")
 

@@ -257,7 +257,7 @@ base_images:
 
 
 def check_entry(tmp_path: Path, *, git: str = "git@gitlab.example.org:docker/base.git", env: str = "{}", args: str = "{}") -> list[str]:
-    from jenkins_docker.inventory import check
+    from jenkins_docker.loading.loader import check
 
     path = write(tmp_path, ENTRY.replace("GIT", git).replace("ENV_MAP", env).replace("ARGS_MAP", args))
     return [str(problem).replace(str(tmp_path) + "/", "") for problem in check(path).errors]
@@ -284,8 +284,8 @@ def test_secret_looking_names_in_env_are_errors_with_the_fix(tmp_path: Path) -> 
 
 
 def test_the_not_secret_tag_lets_one_value_through_and_renders_it(tmp_path: Path) -> None:
-    from jenkins_docker.inventory import load
-    from jenkins_docker.jobs import render
+    from jenkins_docker.loading.loader import load
+    from jenkins_docker.rendering.renderer import render
 
     assert check_entry(tmp_path, env='{DATABASE_URL: !not-secret "postgres://app:pw@db/app", PASSWORD_MIN_LENGTH: !not-secret 8}') == []
     inventory = load(tmp_path / "inventory.yml")
@@ -333,7 +333,7 @@ def test_hooks_go_only_to_projects_on_the_gitlab_of_the_git_url(tmp_path: Path) 
 
 
 def test_prune_keeps_the_hook_of_a_hand_made_job_in_the_folder(tmp_path: Path) -> None:
-    from jenkins_docker.webhooks import hook_marker
+    from jenkins_docker.sync.webhooks import hook_marker
 
     path = write(tmp_path, HOSTS)
     with FakeGitLab(tokens=[GITLAB_TOKEN]) as gitlab:
@@ -445,7 +445,7 @@ def test_a_gitlab_pagination_link_to_another_host_is_not_followed(tmp_path: Path
 
 
 def test_without_a_folder_prune_deletes_only_hooks_marked_with_the_inventory_owner(tmp_path: Path) -> None:
-    from jenkins_docker.webhooks import hook_marker
+    from jenkins_docker.sync.webhooks import hook_marker
 
     path = write(tmp_path, HOSTS.replace("folder: docker", "owner: team-a"))
     with FakeGitLab(tokens=[GITLAB_TOKEN]) as gitlab:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import requests
 
-from jenkins_docker.inventory import load
-from jenkins_docker.jobs import render
-from jenkins_docker.plan import make_plan
-from jenkins_docker.status import image_status
-from jenkins_docker.sync import apply
-from jenkins_docker.targets.remote import Credentials, RemoteJenkins
+from jenkins_docker.freshness.status import image_status
+from jenkins_docker.loading.loader import load
+from jenkins_docker.rendering.renderer import render
+from jenkins_docker.sync.apply import apply
+from jenkins_docker.sync.plan import make_plan
+from jenkins_docker.sync.targets.remote import Credentials, RemoteJenkins
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
 INVENTORY = """\

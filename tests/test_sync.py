@@ -16,8 +16,8 @@ import pytest
 
 from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
 from jenkins_docker.errors import TargetError
-from jenkins_docker.jobs import MANAGED_MARKER
-from jenkins_docker.targets.remote import Credentials
+from jenkins_docker.rendering.renderer import MANAGED_MARKER
+from jenkins_docker.sync.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
 ROOT = Path(__file__).resolve().parent.parent

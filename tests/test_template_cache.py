@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from jenkins_docker import load, render
-from jenkins_docker.jobs import bundled_templates, write_tree
+from jenkins_docker.rendering.renderer import bundled_templates, write_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 IIIEPE = ROOT / "examples" / "iiiepe" / "inventory.yml"
@@ -63,8 +63,7 @@ def test_a_corrupt_or_unwritable_cache_costs_a_compile_not_a_render(tmp_path: Pa
 
 
 def test_a_cache_directory_others_can_write_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from jenkins_docker import template_cache
-
+    from jenkins_docker.rendering import template_cache
     monkeypatch.delenv("JENKINS_DOCKER_NO_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert template_cache.open_cache({"a": 1}) is not None

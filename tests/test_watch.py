@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from jenkins_docker import xmlcompare
 from jenkins_docker.errors import InventoryError
-from jenkins_docker.inventory import load
-from jenkins_docker.jobs import render
+from jenkins_docker.loading.loader import load
+from jenkins_docker.rendering.renderer import render
+from jenkins_docker.sync import xmlcompare
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
 BASE = """\

@@ -7,9 +7,9 @@ from typing import Iterator
 
 import pytest
 
-from jenkins_docker.inventory import load
+from jenkins_docker.loading.loader import load
+from jenkins_docker.sync.webhooks import gitlab_project, hook_marker, hook_url, webhooks
 from jenkins_docker.testing.fake_gitlab import FakeGitLab
-from jenkins_docker.webhooks import gitlab_project, hook_marker, hook_url, webhooks
 from test_cli import IIIEPE, run, write
 
 JENKINS = "https://jenkins.example.org"

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render, xmlcompare
-from jenkins_docker.targets.remote import Credentials
+from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
+from jenkins_docker.sync import xmlcompare
+from jenkins_docker.sync.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
 BASE = "<project><description>d</description><keepDependencies>false</keepDependencies><builders>" \

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from yaml.nodes import MappingNode, ScalarNode
 
-from jenkins_docker import yamlfile
 from jenkins_docker.errors import InventoryError, Problem
-from jenkins_docker.yamlfile import compose, compose_text, location, read_text
+from jenkins_docker.loading import yamlfile
+from jenkins_docker.loading.yamlfile import compose, compose_text, location, read_text
 
 
 def problems_of(text: str) -> list[Problem]:

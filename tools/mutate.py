@@ -51,9 +51,9 @@ _DECIDE = ["tests/test_plan.py", "tests/test_apply.py", "tests/test_ownership.py
            "tests/test_contract_behaviours.py", "tests/test_ownership_property.py", "tests/test_cli.py", "tests/test_api_example.py"]
 MODULES: dict[str, list[str]] = {
     "jenkins_docker/ownership.py": _DECIDE,
-    "jenkins_docker/plan.py": _DECIDE,
-    "jenkins_docker/sync.py": _DECIDE,
-    "jenkins_docker/xmlcompare.py": ["tests/test_xmlcompare.py", *_DECIDE],
+    "jenkins_docker/sync/plan.py": _DECIDE,
+    "jenkins_docker/sync/apply.py": _DECIDE,
+    "jenkins_docker/sync/xmlcompare.py": ["tests/test_xmlcompare.py", *_DECIDE],
 }
 
 COPY_IGNORE = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis",
@@ -561,7 +561,7 @@ is written by `make mutate`; the JSON with every mutant is in build/mutation/.""
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("modules", nargs="*", help="modules to mutate, e.g. jenkins_docker/plan.py (default: all)")
+    parser.add_argument("modules", nargs="*", help="modules to mutate, e.g. jenkins_docker/sync/plan.py (default: all)")
     parser.add_argument("--workers", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--only", type=int, action="append", help="only mutants on this line (repeatable; for a quick check)")
     parser.add_argument("--tests", action="append", help="only these test files (repeatable; for a quick check)")

@@ -1,0 +1,764 @@
+"""Rendering: an inventory in, every Jenkins item's ``config.xml`` out.
+
+Each job's XML comes from a Jinja2 template (``job_templates/`` at the top of the repository,
+installed as ``jenkins_docker.job_templates``). A directory of the user's own templates, given to
+:func:`render` or as the inventory's ``templates:``, is searched first, so one file there replaces
+one bundled template. Templates hold no logic beyond loops and simple conditionals: this module
+computes a plain, ready view of each job (names, shell lines already quoted, trigger lists, the
+Groovy script of a pipeline) and the templates lay it out as XML. All template output is
+XML-escaped (autoescape is on for every template), and a variable a template names but does not
+get is an error, never an empty string. Values are escaped the way Jenkins (XStream) writes
+them, ``&amp; &lt; &gt; &quot; &apos;``, so rendered and returned configs read alike.
+
+How a base-image rebuild cascades
+=================================
+
+A rebuild of an image must rebuild every image and app built from it, directly or not,
+**exactly once**, and each one **after all of its rebuilt parents**; siblings run in parallel.
+
+Freestyle jobs (the default) use Jenkins's own dependency graph:
+
+- each job's ``hudson.tasks.BuildTrigger`` publisher triggers the jobs of its children in the
+  *transitive reduction* of the graph (:meth:`ImageGraph.triggers`), on SUCCESS, with no
+  parameters. In a diamond (A -> B -> C and A -> C), A does not trigger C: B does.
+- every job with more than one upstream in the reduction has ``blockBuildWhenUpstreamBuilding``:
+  it waits in the queue while any of its transitive upstream jobs is building or queued. The
+  second parent's trigger then finds it still waiting and merges into that queue item (items
+  merge only when their parameters are equal, hence triggers without parameters): one build,
+  after both parents. Jobs with a single upstream need no blocking: their one parent builds once.
+- no job builds concurrently with itself (``concurrentBuild`` false).
+
+Pipeline jobs (``job_type: pipeline``) are not in that dependency graph and cannot block on
+upstreams, so the cascade is driven by the job where it starts:
+
+- every build job has a boolean parameter ``CASCADE`` (default true: a push, a timer or a click
+  starts a cascade);
+- after its own build and push, a job whose build ran with ``CASCADE`` true runs, as its last
+  stage and outside any ``node`` (so it holds no executor while it waits), the build waves of
+  everything built from its image (:meth:`ImageGraph.waves` minus wave 0): each wave's jobs in
+  ``parallel``, each ``build job: NAME, parameters: [booleanParam(name: 'CASCADE', value: false)],
+  wait: true, propagate: true``. Wave n+1 starts when wave n has finished, and an image sits in
+  the wave after all of its rebuilt parents; the children, run with CASCADE false, cascade no
+  further. A failure stops the waves after it.
+- the waves are data, not code: the default value of a text parameter ``WAVES`` (one wave a
+  line, full job names separated by ``;``), which the script splits with ``tokenize``. The CPS
+  transformer turns every constant of a script into code, and a method over 64 KB of bytecode
+  fails the build ("Method too large"), so a list literal of a base image's thousands of
+  dependents would break exactly the job at the root of the platform; the script's size no
+  longer depends on how many images there are. Before building, a cascading build checks the
+  value's length and ``hashCode()`` against the generated one, so an edit in the "Build with
+  Parameters" form cannot make the cascade build other jobs.
+
+Either way an app with a ``deploy`` command has a deploy job, started after each successful build
+of the app with ``IMAGE_TAG`` set to the build number (freestyle: the parameterized-trigger
+plugin; pipeline: ``build job: ..., wait: false``) and runnable by hand with any tag.
+
+What a build runs
+=================
+
+The ``test`` command (as written), then one shell script: ``docker login --password-stdin`` with
+the registry's credentials bound to ``REGISTRY_USER``/``REGISTRY_PASSWORD`` (the XML holds only
+credentials ids), and one more login per other registry the build pulls a parent from
+(:mod:`jenkins_docker.rendering.logins`), a ``docker pull`` of each parent whose resolved digest is recorded
+as labels (:mod:`jenkins_docker.rendering.provenance`), ``docker build`` (without ``--pull``: it uses the
+parents just pulled) tagged ``$BUILD_NUMBER``, the short commit and
+``latest``, a push of each tag, and ``docker logout`` from an ``EXIT`` trap, so it runs on
+failure too. ``DOCKER_CONFIG`` points into the build's own temporary directory
+(``$WORKSPACE_TMP``, else ``$WORKSPACE@tmp``): the logout of one build cannot log out another
+running on the same agent, which parallel siblings of a cascade often do.
+
+Template variables
+==================
+
+Every job template gets ``name`` (the job's name), ``full_name`` (``folder/name``) and
+``description`` (text whose last line is the ownership line, see :mod:`jenkins_docker.ownership`:
+a template must keep ``{{ description }}`` as the last text of ``<description>``, which the
+renderer checks after every template). Shell text arrives final: every
+inventory value in it is quoted with ``shlex.quote``, except ``test`` and ``deploy``, which are
+the user's shell and run as written. Groovy text arrives final too (values as single-quoted
+Groovy strings, which do not interpolate ``$``).
+
+| template | variable | value |
+|---|---|---|
+| all job templates | `name`, `full_name`, `description` | as above |
+| `freestyle.xml.j2` | `git` | `{url, credentials, branch_spec}`: `credentials` is `None` without `jenkins.git_credentials`; `branch_spec` is `*/<branch>` |
+| | `gitlab` | `{connection, branch, secret_token}`, or `None` without `jenkins.gitlab_connection`; `secret_token` is the webhook token (`JENKINS_WEBHOOK_TOKEN`), or `None` |
+| | `timer` | the `rebuild` cron spec, or `None` |
+| | `keep_builds` | builds to keep, or `None` |
+| | `agent` | label expression (the entry's `agent`, else `jenkins.agent`), or `None` |
+| | `block_upstream` | bool: the job has more than one upstream in the reduction |
+| | `builders` | list of shell scripts, one `hudson.tasks.Shell` each: the test (if any), then build and push |
+| | `registry_credentials` | the push registry's credentials id (bound as `REGISTRY_USER` / `REGISTRY_PASSWORD`) |
+| | `registry_logins` | list of `{credentials, username_variable, password_variable}`: one binding per registry the build pushes to or pulls from (:mod:`jenkins_docker.rendering.logins`) |
+| | `downstream` | `childProjects`: comma-separated absolute job names (``/folder/name``), sorted; or `None` |
+| | `deploy_trigger` | `{project, properties}` of the deploy job's trigger (``project`` absolute), or `None` |
+| `pipeline.xml.j2` | `gitlab`, `timer`, `keep_builds` | as above |
+| | `parameters` | list of `{type, name, description, default}` (`type` is `"boolean"`, `"string"` or `"text"`): here `CASCADE`, and `WAVES` when the image has dependents |
+| | `script` | the Groovy script: checkout, test, build and push, deploy trigger, cascade (its waves read from `WAVES`) |
+| `deploy-freestyle.xml.j2` | `git`, `keep_builds`, `agent` | as above (the app's repository) |
+| | `parameters` | `IMAGE_TAG` (default `latest`) |
+| | `builders` | one shell script: `export` lines (the app's `env` and `IMAGE`), then the deploy command |
+| `deploy-pipeline.xml.j2` | `keep_builds`, `parameters` | as above |
+| | `script` | the Groovy script: checkout, then the deploy command with `IMAGE` in `withEnv` |
+| `seed.xml.j2` | `git`, `gitlab`, `keep_builds`, `builders` | as above (the inventory's repository) |
+| | `agent` | `jenkins.agent`, or `None` |
+| | `api_credentials` | credentials id bound as `JENKINS_USER` / `JENKINS_API_TOKEN` |
+| `watch.xml.j2` | `git`, `keep_builds`, `agent`, `builders` | as above (the inventory's repository): `rebuild --outdated` |
+| | `timer` | the watch's schedule |
+| | `bindings` | list of `{credentials, username_variable, password_variable}`: the Jenkins API login, then each registry's (``REGISTRY_<NAME>_USER``/``_PASSWORD``) |
+| `folder.xml.j2` | `name`, `full_name`, `description` | the folder's |
+| | `views` | list of views (as below) shown in the folder besides "All" |
+| `view.xml.j2` | `view` | `{name, description, jobs}`: `jobs` sorted case-insensitively, relative to the view's folder |
+
+`_macros.xml.j2` holds the pieces the templates share (GitSCM, triggers, job properties, the
+credentials wrapper, the list view's fields); the filter `xmlbool` writes a boolean as
+`true`/`false`.
+"""  # noqa: E501  (the template-variable table above: one row a line, as Markdown needs)
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib.resources
+import os
+import re
+import shlex
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import jinja2
+
+from jenkins_docker import naming, ownership
+from jenkins_docker.errors import JenkinsDockerError
+from jenkins_docker.loading.inventory import Image, Inventory
+from jenkins_docker.rendering import deploys, provenance
+from jenkins_docker.rendering.logins import RegistryLogin, registry_logins
+
+#: How every ownership line starts (see :mod:`jenkins_docker.ownership` for the exact line
+#: that makes an item this inventory's; containing this text does not).
+MANAGED_MARKER = "Managed by jenkins-docker"
+
+#: The line the first release wrote at the end of every description (items ending with it are
+#: *legacy*, see :mod:`jenkins_docker.ownership`); descriptions now end with
+#: :func:`~jenkins_docker.ownership.ownership_line`.
+MANAGED_LINE = ownership.LEGACY_LINE
+
+#: Tags every build pushes, besides the short commit.
+_BUILD_TAG = "$BUILD_NUMBER"
+_COMMIT_TAG = "$SHORT_COMMIT"
+_LATEST_TAG = "latest"
+
+
+class TemplateError(JenkinsDockerError):
+    """A job template is missing, does not parse, or names a variable it is not given."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Item:
+    """One rendered Jenkins item: a folder or a job, with its config.xml."""
+
+    full_name: str          # "docker/acme-nginx"; a folder's own full name ("ops/docker")
+    name: str
+    folder: str | None      # the folder holding it, or None at the top level
+    kind: str               # "folder" | "freestyle" | "pipeline"
+    role: str               # "folder" | "build" | "deploy" | "seed" | "watch"
+    image: str | None       # the inventory key of the image or app (build and deploy jobs)
+    xml: str                # config.xml, UTF-8 text, identical for identical input
+    after: tuple[str, ...] = ()   # full names of the items to write first: its folder and the
+                                  # jobs that trigger it (sync writes a job once these exist)
+    digest: str = ""        # the digest in its ownership line (ownership.stamp): what --fast compares
+
+
+@dataclasses.dataclass(frozen=True)
+class View:
+    """A ``hudson.model.ListView`` listing the jobs; ``folder`` is where it lives (None: top level)."""
+
+    name: str
+    folder: str | None
+    xml: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ItemSet:
+    """Everything rendered from an inventory.
+
+    ``jobs`` holds folders first (outer before inner), then jobs so that each job's upstreams
+    come before it; ``views`` the list view, if the inventory asks for one (a view inside a folder
+    is also part of the folder's config.xml).
+    """
+
+    jobs: list[Item]
+    views: list[View]
+    owner: str | None = None      # the inventory's identity (jenkins.owner, else its folder)
+
+    def by_name(self) -> dict[str, Item]:
+        """The jobs keyed by full name."""
+        return {job.full_name: job for job in self.jobs}
+
+
+#: The first release's names for :class:`Item` and :class:`ItemSet`, kept for scripts that import them.
+Job = Item
+JobSet = ItemSet
+
+
+# -- templates ---------------------------------------------------------------------------------
+def bundled_templates() -> Path:
+    """The directory of the templates shipped with jenkins-docker.
+
+    Installed, they are the package ``jenkins_docker.job_templates``; in a source checkout that
+    package does not exist and they sit in ``job_templates/`` next to the ``jenkins_docker``
+    directory.
+    """
+    try:
+        installed = importlib.resources.files("jenkins_docker.job_templates")
+    except ModuleNotFoundError:
+        installed = None
+    if isinstance(installed, Path) and installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / "job_templates"
+
+
+def _xstream_entities(xml: str) -> str:
+    """Use the entities XStream writes (``&apos;`` ``&quot;``) where markupsafe wrote numeric ones.
+
+    Autoescape escapes every value as ``&#39;`` and ``&#34;``; a literal ``&#39;`` typed in a value
+    was itself escaped (``&amp;#39;``), so only escaped quotes match. One pass over the finished
+    text costs far less than a finalize hook on every expression.
+    """
+    return xml.replace("&#39;", "&apos;").replace("&#34;", "&quot;")
+
+
+#: How templates are compiled (the bytecode cache is keyed by these too).
+_TEMPLATE_OPTIONS: dict[str, Any] = {
+    "autoescape": True,
+    "undefined": jinja2.StrictUndefined,
+    "keep_trailing_newline": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+}
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
+    from jenkins_docker.rendering.template_cache import open_cache
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(list(search_path)),
+                             bytecode_cache=open_cache(_TEMPLATE_OPTIONS), **_TEMPLATE_OPTIONS)
+    env.filters["xmlbool"] = lambda value: "true" if value else "false"
+    return env
+
+
+def _search_path(inventory: Inventory, templates: str | os.PathLike[str] | None) -> tuple[str, ...]:
+    user = templates if templates is not None else inventory.templates
+    dirs = [os.fspath(user)] if user is not None else []
+    return (*dirs, os.fspath(bundled_templates()))
+
+
+def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
+    try:
+        return _xstream_entities(env.get_template(name).render(context))
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template {exc.name!r} not found in {', '.join(env.loader.searchpath)}") from None  # type: ignore[union-attr]
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"template {name}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"template {name}: {exc}") from None
+
+
+# -- quoting -----------------------------------------------------------------------------------
+#: In a '''...''' string, a quote that could end the string: one before another quote, or the last.
+_QUOTE_TO_ESCAPE = re.compile(r"'(?='|\Z)")
+
+
+def groovy_string(text: str) -> str:
+    """``text`` as a Groovy string literal that does not interpolate ``$``.
+
+    One line: ``'...'``. Several lines: ``'''...'''`` with the lines as written, which keeps
+    a shell script readable; a quote is escaped where it could end the string (before another
+    quote, or last).
+    """
+    escaped = text.replace("\\", "\\\\").replace("\r", "\\r")
+    if "\n" not in text:
+        return "'" + escaped.replace("'", "\\'").replace("\t", "\\t") + "'"
+    return "'''" + _QUOTE_TO_ESCAPE.sub(r"\\'", escaped) + "'''"
+
+
+def _groovy_list(items: Iterable[str]) -> str:
+    """A Groovy list literal of strings."""
+    return "[" + ", ".join(groovy_string(item) for item in items) + "]"
+
+
+def java_string_hash(text: str) -> int:
+    """``text.hashCode()`` as Java computes it (over UTF-16 code units, as a signed 32-bit int).
+
+    The cascade compares its ``WAVES`` parameter with the generated value through this hash:
+    a script constant whose size does not depend on the value's.
+    """
+    units = text.encode("utf-16-be")
+    value = 0
+    for index in range(0, len(units), 2):
+        value = (31 * value + (units[index] << 8 | units[index + 1])) & 0xFFFFFFFF
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
+def _java_length(text: str) -> int:
+    """``text.length()`` in Java: UTF-16 code units."""
+    return len(text.encode("utf-16-be")) // 2
+
+
+#: Between two waves, and between two job names of a wave, in the ``WAVES`` parameter. Neither
+#: can be part of a job's full name: Jenkins refuses control characters and ``;`` in names.
+WAVE_SEPARATOR = "\n"
+NAME_SEPARATOR = ";"
+
+#: How many dependents a description names before it only counts the rest.
+DESCRIPTION_LISTS = 30
+
+
+def waves_parameter(waves: list[list[str]]) -> str:
+    """The waves as the text the ``WAVES`` parameter carries: one wave a line, names joined by ``;``."""
+    return WAVE_SEPARATOR.join(NAME_SEPARATOR.join(wave) for wave in waves)
+
+
+def _listing(groups: list[list[str]], image: str, group_separator: str) -> str:
+    """The names of ``groups``, at most :data:`DESCRIPTION_LISTS` of them, then how many more.
+
+    Descriptions are read by people on the job's page; a base image with thousands of dependents
+    names the first few dozen and points to ``jenkins-docker impact`` for the rest.
+    """
+    shown: list[str] = []
+    left = DESCRIPTION_LISTS
+    for group in groups:
+        if left <= 0:
+            break
+        if group[:left]:
+            shown.append(", ".join(group[:left]))
+        left -= len(group)
+    more = sum(len(group) for group in groups) - DESCRIPTION_LISTS
+    text = group_separator.join(shown)
+    return f"{text}, ... and {more:,} more; see jenkins-docker impact {image}" if more > 0 else text
+
+
+def _exports(env: Mapping[str, str]) -> list[str]:
+    """``export NAME=value`` lines; names are checked identifiers, values are quoted."""
+    return [f"export {name}={shlex.quote(value)}" for name, value in sorted(env.items())]
+
+
+# -- the pieces of a job -----------------------------------------------------------------------
+def _build_commands(image: Image, logins: list[RegistryLogin], parents: list[str]) -> list[str]:
+    """Log in, pull and record the parents, build, tag, push and log out: the shell lines of a
+    build, values quoted.
+
+    ``logins`` are the registries the build pushes to and pulls from (:mod:`jenkins_docker.rendering.logins`),
+    each one's credentials bound to its own variables; ``parents`` the references pulled (see
+    :mod:`jenkins_docker.rendering.provenance`).
+    """
+    name = shlex.quote(image.push_name)
+    tags = [f"{name}:{tag}" for tag in (_BUILD_TAG, _COMMIT_TAG, _LATEST_TAG)]
+    # No --pull: the build uses the parents just pulled, whose digests the labels record.
+    record, labels = provenance.record_commands(parents)
+    build = ["docker", "build", "-f", shlex.quote(image.dockerfile), *labels]
+    for arg, value in sorted(image.build_args.items()):
+        build += ["--build-arg", shlex.quote(f"{arg}={value}")]
+    for tag in tags:
+        build += ["-t", tag]
+    build.append(shlex.quote(image.context))
+    logouts = "; ".join(f"docker logout {shlex.quote(login.host)}" for login in logins)
+    return [
+        'export DOCKER_CONFIG="${WORKSPACE_TMP:-$WORKSPACE@tmp}/docker-config"',
+        f"trap {shlex.quote(logouts)} EXIT",
+        *(f"printf '%s\\n' \"${login.password_variable}\" | docker login --username \"${login.username_variable}\" "
+          f"--password-stdin {shlex.quote(login.host)}" for login in logins),
+        "SHORT_COMMIT=$(git rev-parse --short HEAD)",
+        *record,
+        " ".join(build),
+        *(f"docker push {tag}" for tag in tags),
+    ]
+
+
+def _binding(login: RegistryLogin) -> dict[str, str]:
+    """A registry login as the template's credentials binding: an id and the two variables."""
+    return {"credentials": login.credentials, "username_variable": login.username_variable,
+            "password_variable": login.password_variable}
+
+
+def _script(lines: list[str]) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def _checkout(git: Mapping[str, Any], branch: str | None = None) -> str:
+    """A ``checkout`` step of ``git``; ``branch`` is a Groovy expression for the branch spec
+    (default: the branch spec as a literal)."""
+    remote = f"url: {groovy_string(git['url'])}"
+    if git["credentials"]:
+        remote += f", credentialsId: {groovy_string(git['credentials'])}"
+    return f"checkout([$class: 'GitSCM', branches: [[name: {branch or groovy_string(git['branch_spec'])}]], userRemoteConfigs: [[{remote}]]])"
+
+
+def _node(agent: str | None) -> str:
+    return f"node({groovy_string(agent)}) {{" if agent else "node {"
+
+
+def _with_env(env: Mapping[str, str], body: list[str]) -> list[str]:
+    """``body`` inside ``withEnv([...])``, or as it is when there is no variable to set."""
+    if not env:
+        return body
+    return _block(f"withEnv({_groovy_list(f'{k}={v}' for k, v in sorted(env.items()))}) {{", body)
+
+
+def _block(opening: str, body: list[str]) -> list[str]:
+    """``opening``, the ``body`` statements indented, ``}``.
+
+    A statement holding a multi-line string is one item, so only its first line is indented and
+    the string's own lines stay exactly as they are.
+    """
+    return [opening, *(f"    {line}" if line else line for line in body), "}"]
+
+
+class _Renderer:
+    """Computes each job's view and renders it; one per :func:`render` call."""
+
+    def __init__(self, inventory: Inventory, env: jinja2.Environment, webhook_token: str | None = None) -> None:
+        self.inventory = inventory
+        self.webhook_token = webhook_token
+        self.settings = inventory.jenkins
+        self.graph = inventory.graph
+        self.env = env
+        self.folder = self.settings.folder
+        self.owner = self.settings.identity
+        self.line = ownership.ownership_line(self.owner)
+
+    # -- names -----------------------------------------------------------------------------
+    def full(self, name: str) -> str:
+        return naming.full_name(self.folder, name)
+
+    def make_job(self, name: str, kind: str, role: str, image: str | None, template: str, context: dict[str, Any]) -> Item:
+        context = {"name": name, "full_name": self.full(name), "disabled": self.inventory.images[image].disabled if image else False, **context}
+        xml, digest = ownership.stamp(self.render(template, context), self.owner)
+        return Item(self.full(name), name, self.folder, kind, role, image, xml, digest=digest)
+
+    def render(self, template: str, context: Mapping[str, Any]) -> str:
+        """A template's output, checked to end its description with the ownership line."""
+        xml = _render_template(self.env, template, context)
+        problem = ownership.check_rendered(xml, self.line, template)
+        if problem:
+            raise TemplateError(problem)
+        return xml
+
+    # -- shared views ----------------------------------------------------------------------
+    def git(self, url: str, branch: str) -> dict[str, Any]:
+        return {"url": url, "credentials": self.settings.git_credentials, "branch_spec": f"*/{branch}"}
+
+    def gitlab(self, branch: str) -> dict[str, str | None] | None:
+        connection = self.settings.gitlab_connection
+        return {"connection": connection, "branch": branch, "secret_token": self.webhook_token} if connection else None
+
+    def agent(self, image: Image | None) -> str | None:
+        return (image.agent if image is not None else None) or self.settings.agent
+
+    def description(self, *paragraphs: str) -> str:
+        return "\n".join([*paragraphs, self.line])
+
+    # -- build jobs ------------------------------------------------------------------------
+    def build_description(self, image: Image, cascade: str) -> str:
+        parents = []
+        for parent in image.parents:
+            text = f"{parent.image} ({self.inventory.job(parent.image)})" if parent.image else f"{parent.normalized} (external)"
+            if parent.pinned:
+                text += " (pinned by digest: its rebuilds do not rebuild this image)"
+            parents.append(text)
+        lines = [
+            f"Builds {image.push_name} from {image.git}, branch {image.branch}, and pushes it "
+            "tagged with the build number, the short commit and latest.",
+            f"Built from: {', '.join(parents)}.",
+            cascade,
+        ]
+        if image.deploy_job_name:
+            lines.append(f"{deploys.describe(image).capitalize()} starts the deploy job {self.full(image.deploy_job_name)} "
+                         "with the tag and the commit it built.")
+        if image.rebuild:
+            lines.append(f"Rebuilds on the schedule {image.rebuild}, which cascades like any rebuild.")
+        if image.disabled:
+            lines.append("Disabled in the inventory (disabled: true): it builds nothing, and a cascade stops here.")
+        return self.description(*lines)
+
+    def build_job(self, image: Image) -> Item:
+        if self.settings.job_type == "pipeline":
+            return self.build_pipeline(image)
+        triggers = [self.inventory.images[child].job_name for child in self.graph.triggers(image.key)]
+        cascade = (f"Triggers: {_listing([[self.full(t) for t in triggers]], image.key, '; ')}." if triggers
+                   else "Triggers no other image job.")
+        logins = registry_logins(self.inventory, image)
+        builders = [_script(_exports(image.env) + [image.test])] if image.test else []
+        first, last = deploys.shell_lines(image) if image.deploy_job_name else ([], [])
+        builders.append(_script(_exports(image.env) + first + _build_commands(image, logins, provenance.pull_reference(self.inventory, image)) + last))
+        context = {
+            "description": self.build_description(image, cascade),
+            "git": self.git(image.git, image.branch),
+            "gitlab": self.gitlab(image.branch),
+            "timer": image.rebuild,
+            "keep_builds": self.settings.keep_builds,
+            "agent": self.agent(image),
+            "block_upstream": len(self.graph.upstreams(image.key)) > 1,
+            "builders": builders,
+            "registry_credentials": image.registry.credentials,
+            "registry_logins": [_binding(login) for login in logins],
+            "downstream": ",".join(sorted(naming.absolute(self.full(t)) for t in triggers)) or None,
+            "deploy_trigger": self.deploy_trigger(image),
+        }
+        return self.make_job(image.job_name, "freestyle", "build", image.key, "freestyle.xml.j2", context)
+
+    def deploy_trigger(self, image: Image) -> dict[str, Any] | None:
+        """The freestyle deploy trigger: predefined parameters, or the file a qualifying build writes."""
+        if not image.deploy_job_name:
+            return None
+        if deploys.condition(image) is None:
+            return {"project": naming.absolute(self.full(image.deploy_job_name)), "file": None,
+                    "properties": f"IMAGE_TAG={_BUILD_TAG}\n{deploys.COMMIT_PARAMETER}=$GIT_COMMIT"}
+        return {"project": naming.absolute(self.full(image.deploy_job_name)), "file": deploys.PROPERTIES_FILE, "properties": None}
+
+    def cascade_waves(self, image: Image) -> list[list[str]]:
+        if not self.graph.rebuild_children(image.key):
+            return []   # nothing rebuilds after it: most images of a large platform are such leaves
+        return [[self.inventory.job(key) for key in wave] for wave in self.graph.waves([image.key])[1:]]
+
+    def build_pipeline(self, image: Image) -> Item:
+        waves = self.cascade_waves(image)
+        if waves:
+            cascade = f"After a build with CASCADE checked, rebuilds in waves: {_listing(waves, image.key, '; then ')}."
+        else:
+            cascade = "Nothing is built from this image: no cascade."
+        git = self.git(image.git, image.branch)
+        stages = []
+        if image.test:
+            stages += _block("stage('Test') {", [f"sh {groovy_string(image.test)}"])
+        logins = registry_logins(self.inventory, image)
+        bindings = ", ".join(f"usernamePassword(credentialsId: {groovy_string(login.credentials)}, "
+                             f"usernameVariable: {groovy_string(login.username_variable)}, "
+                             f"passwordVariable: {groovy_string(login.password_variable)})" for login in logins)
+        build_script = _script(_build_commands(image, logins, provenance.pull_reference(self.inventory, image)))
+        stages += _block("stage('Build and push') {", _block(f"withCredentials([{bindings}]) {{", [f"sh {groovy_string(build_script)}"]))
+        parameters = [{"type": "boolean", "name": "CASCADE", "default": True,
+                       "description": "Also rebuild, in order, every image and app built from this image."}]
+        lines = []
+        if waves:
+            # The waves are data, not code: the WAVES parameter's default value. A script's code
+            # must not grow with the platform (CPS: "Method too large", see the README).
+            value = waves_parameter([[naming.absolute(name) for name in wave] for wave in waves])
+            parameters.append({"type": "text", "name": "WAVES", "default": value, "description": (
+                "The cascade's build waves, written by jenkins-docker: one wave a line, job names separated "
+                "by ';'. Leave it as it is: the cascade refuses any other value.")})
+            lines += [
+                "def waves = params.WAVES.replace('\\r', '')",
+                *_block(f"if (params.CASCADE && (waves.length() != {_java_length(value)} || "
+                        f"waves.hashCode() != {java_string_hash(value)})) {{", [
+                            "error 'WAVES is not the value jenkins-docker generated: build with its default value'"]),
+                "",
+            ]
+        checkout = _checkout(git)
+        if image.deploy_job_name:
+            lines += ["def built = [:]", ""]
+            checkout = f"built = {checkout}"
+        lines += _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [checkout]), *_with_env(image.env, stages)])
+        if image.deploy_job_name:
+            deploy = [f"build job: {groovy_string(naming.absolute(self.full(image.deploy_job_name)))}, "
+                      "parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER), "
+                      f"string(name: '{deploys.COMMIT_PARAMETER}', value: built.GIT_COMMIT)], wait: false"]
+            if (condition := deploys.groovy_condition(image, "built")) is not None:
+                deploy = _block(f"if ({condition}) {{", deploy)
+            lines += _block("stage('Deploy') {", deploy)
+        if waves:
+            each = _block("for (name in wave.tokenize(';')) {", ["def job = name", *_block("builds[job] = {", [
+                "build job: job, parameters: [booleanParam(name: 'CASCADE', value: false)], wait: true, propagate: true"])])
+            lines += _block("if (params.CASCADE) {", _block("stage('Cascade') {", _block("for (wave in waves.tokenize('\\n')) {", [
+                "def builds = [:]", *each, "parallel builds"])))
+        context = {
+            "description": self.build_description(image, cascade),
+            "gitlab": self.gitlab(image.branch),
+            "timer": image.rebuild,
+            "keep_builds": self.settings.keep_builds,
+            "parameters": parameters,
+            "script": _script(lines),
+        }
+        return self.make_job(image.job_name, "pipeline", "build", image.key, "pipeline.xml.j2", context)
+
+    # -- deploy jobs -----------------------------------------------------------------------
+    def deploy_job(self, image: Image) -> Item:
+        assert image.deploy is not None and image.deploy_job_name is not None
+        commit = deploys.COMMIT_PARAMETER
+        description = self.description(
+            f"Deploys {image.push_name}:$IMAGE_TAG by running, in a checkout of {image.git} at ${commit}: {image.deploy}",
+            f"Started after {deploys.describe(image)} of {self.full(image.job_name)}, with IMAGE_TAG set to its build number "
+            f"and {commit} to the commit it built; run it by hand with another tag and commit to roll back.",
+        )
+        git = {**self.git(image.git, image.branch), "branch_spec": f"${{{commit}}}"}
+        env = {**image.env, "IMAGE": image.push_name}
+        parameters = [{"type": "string", "name": "IMAGE_TAG", "default": _LATEST_TAG,
+                       "description": f"Tag of {image.push_name} to deploy."},
+                      {"type": "string", "name": commit, "default": image.branch,
+                       "description": f"Commit (or branch) of {image.git} to check out: the one the image was built from."}]
+        context: dict[str, Any] = {"description": description, "keep_builds": self.settings.keep_builds, "parameters": parameters}
+        if self.settings.job_type == "pipeline":
+            stage = _block("stage('Deploy') {", [f"sh {groovy_string(image.deploy)}"])
+            lines = _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git, f"params.{commit}")]),
+                                                       *_with_env(env, stage)])
+            context["script"] = _script(lines)
+            return self.make_job(image.deploy_job_name, "pipeline", "deploy", image.key, "deploy-pipeline.xml.j2", context)
+        context.update(git=git, agent=self.agent(image), builders=[_script(_exports(env) + [image.deploy])])
+        return self.make_job(image.deploy_job_name, "freestyle", "deploy", image.key, "deploy-freestyle.xml.j2", context)
+
+    # -- seed, folders, views --------------------------------------------------------------
+    def jenkins_url_argument(self) -> str:
+        """The ``--jenkins`` argument of the seed and watch jobs' shell lines.
+
+        ``$JENKINS_URL`` is set in a build only when Jenkins's root URL is configured: the
+        inventory's ``seed_job.jenkins_url`` comes first, and without either the build stops with
+        a message saying what to set.
+        """
+        seed = self.settings.seed_job
+        if seed is not None and seed.jenkins_url:
+            return shlex.quote(seed.jenkins_url)
+        return '"${JENKINS_URL:?set jenkins.seed_job.jenkins_url in the inventory, or the Jenkins URL in Manage Jenkins > System}"'
+
+    def seed_job(self) -> Item:
+        seed = self.settings.seed_job
+        assert seed is not None
+        inventory = shlex.quote(seed.inventory)
+        prune = " --prune" if self.owner else ""  # refused without an owner (see ownership.policy)
+        command = (f"python3 -m venv .venv && .venv/bin/pip install {shlex.quote(self.settings.install)} && .venv/bin/jenkins-docker validate {inventory} "
+                   f"&& .venv/bin/jenkins-docker sync {inventory} --jenkins {self.jenkins_url_argument()}{prune}")
+        description = self.description(
+            f"Re-syncs the jobs generated by jenkins-docker from {seed.inventory} in {seed.git}, branch {seed.branch}, "
+            f"on every push: validates the inventory, then runs jenkins-docker sync{prune}.",
+            f"Signs in to Jenkins with the credentials {seed.credentials} (username and API token).",
+        )
+        context = {
+            "description": description,
+            "git": self.git(seed.git, seed.branch),
+            "gitlab": self.gitlab(seed.branch),
+            "keep_builds": self.settings.keep_builds,
+            "agent": self.agent(None),
+            "builders": [_script([command])],
+            "api_credentials": seed.credentials,
+        }
+        return self.make_job(seed.name, "freestyle", "seed", None, "seed.xml.j2", context)
+
+    def watch_job(self) -> Item:
+        """The watcher: ``rebuild --outdated`` on a schedule, with the API and registry logins bound by id."""
+        watch = self.settings.watch
+        assert watch is not None
+        from jenkins_docker.freshness.registry import env_name
+
+        inventory = shlex.quote(watch.inventory)
+        command = (f"python3 -m venv .venv && .venv/bin/pip install {shlex.quote(self.settings.install)} && "
+                   f".venv/bin/jenkins-docker rebuild --outdated {inventory} --jenkins {self.jenkins_url_argument()}")
+        registries = sorted(self.inventory.registries.values(), key=lambda r: r.name)
+        bindings = [{"credentials": watch.credentials, "username_variable": "JENKINS_USER", "password_variable": "JENKINS_API_TOKEN"}]
+        # Reading needs only pull access: a registry's pull_credentials when it has them.
+        bindings += [{"credentials": r.pull_credentials or r.credentials, "username_variable": f"{env_name(r.name)}_USER",
+                      "password_variable": f"{env_name(r.name)}_PASSWORD"} for r in registries]
+        description = self.description(
+            f"Checks on the schedule {watch.schedule} which images are built on a parent that has moved since "
+            f"(jenkins-docker outdated, asking the registries), and queues the topmost of them; the cascade rebuilds the rest. "
+            f"Inventory: {watch.inventory} in {watch.git}, branch {watch.branch}.",
+            f"Queues builds as the credentials {watch.credentials}; reads the registries with "
+            + ", ".join(f"{r.pull_credentials or r.credentials} ({r.host})" for r in registries) + ".",
+        )
+        context = {
+            "description": description,
+            "git": self.git(watch.git, watch.branch),
+            "timer": watch.schedule,
+            "keep_builds": self.settings.keep_builds,
+            "agent": self.agent(None),
+            "builders": [_script([command])],
+            "bindings": bindings,
+        }
+        return self.make_job(watch.name, "freestyle", "watch", None, "watch.xml.j2", context)
+
+    def view(self, job_names: list[str]) -> dict[str, Any]:
+        assert self.settings.view is not None
+        return {
+            "name": self.settings.view,
+            "description": self.description(f"The jobs generated from {self.inventory.path.name} by jenkins-docker."),
+            "jobs": sorted(job_names, key=lambda n: (n.casefold(), n)),
+        }
+
+    def folders(self, view: dict[str, Any] | None) -> list[Item]:
+        if not self.folder:
+            return []
+        parts = self.folder.split("/")
+        out = []
+        for depth, name in enumerate(parts, start=1):
+            parent = "/".join(parts[:depth - 1]) or None
+            full_name = naming.full_name(parent, name)
+            innermost = depth == len(parts)
+            what = (f"The Docker image jobs generated by jenkins-docker from {self.inventory.path.name}." if innermost
+                    else f"Holds {'/'.join(parts[:depth + 1])}, created by jenkins-docker.")
+            context = {
+                "name": name,
+                "full_name": full_name,
+                "description": self.description(what),
+                "views": [view] if innermost and view else [],
+            }
+            xml, digest = ownership.stamp(self.render("folder.xml.j2", context), self.owner)
+            out.append(Item(full_name, name, parent, "folder", "folder", None, xml, (parent,) if parent else (), digest))
+        return out
+
+    # -- everything ------------------------------------------------------------------------
+    def run(self) -> ItemSet:
+        images = self.inventory.images
+        order = self.graph.topological_order(images.keys(), key=lambda key: images[key].job_name)
+        folder = (self.folder,) if self.folder else ()
+        jobs = [dataclasses.replace(self.build_job(images[key]),
+                                    after=folder + tuple(self.inventory.job(u) for u in self.graph.upstreams(key)))
+                for key in order]
+        jobs += [dataclasses.replace(self.deploy_job(images[key]), after=folder + (self.inventory.job(key),))
+                 for key in sorted(order, key=lambda k: images[k].job_name) if images[key].deploy]
+        if self.settings.seed_job is not None:
+            jobs.append(dataclasses.replace(self.seed_job(), after=folder))
+        if self.settings.watch is not None:
+            jobs.append(dataclasses.replace(self.watch_job(), after=folder))
+        view = self.view([job.name for job in jobs]) if self.settings.view else None
+        views = []
+        if view is not None:
+            views.append(View(view["name"], self.folder, self.render("view.xml.j2", {"view": view})))
+        return ItemSet(self.folders(view) + jobs, views, self.owner)
+
+
+def render(inventory: Inventory, *, templates: str | os.PathLike[str] | None = None,
+           webhook_token: str | None = None) -> ItemSet:
+    """Render every item of ``inventory``: its folders, build jobs, deploy jobs, seed job, view.
+
+    Templates are looked up in ``templates`` (else the inventory's ``templates`` directory), then
+    in the bundled ones. ``webhook_token`` is the secret every GitLab push trigger checks (the one
+    the hooks send); without it the triggers carry none, and a sync keeps a token already set on
+    the live job. The output is byte-identical for identical input. Raises
+    :class:`TemplateError` when a template is missing, broken, or uses a variable it is not given.
+    """
+    return _Renderer(inventory, _environment(_search_path(inventory, templates)), webhook_token).run()
+
+
+def write_tree(jobs: ItemSet, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write every item's config.xml in the layout of a JENKINS_HOME and return the paths written.
+
+    A file that already holds exactly the rendered bytes is not rewritten (nor returned), so
+    rendering again into the same directory writes only what changed. Each file is replaced atomically (written to a temporary file, then renamed), so a reader
+    never sees half a config. A top-level view has no file of its own in JENKINS_HOME (it lives
+    in Jenkins's own config.xml) and is not written; a view inside a folder is part of the
+    folder's config.xml.
+    """
+    from jenkins_docker.sync.targets.home import item_dir, write_atomically
+
+    written = []
+    for job in jobs.jobs:
+        path = item_dir(Path(out_dir), job.full_name) / "config.xml"
+        data = job.xml.encode("utf-8")
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                continue  # already right: leave the file (and its mtime) alone
+        except OSError:
+            pass
+        write_atomically(path, job.xml)
+        written.append(path)
+    return written

@@ -1,0 +1,206 @@
+"""Applying a plan: the writes, concurrently, in an order Jenkins is happy with.
+
+Folders are written before what they hold and a job after its upstreams: each write waits only
+for the writes it depends on (``Change.after``), so ``workers`` requests stay in flight without a
+barrier between levels of the graph. A write that fails fails its item only: the others go on,
+and the result lists what failed and why. Each write replaces a whole config in
+one request (or one rename on disk), so every item ends either old or new; running the sync
+again converges.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from jenkins_docker.errors import JenkinsDockerError, JobError
+from jenkins_docker.sync.plan import Change, Failure, Plan
+from jenkins_docker.sync.targets import Target
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncResult:
+    """What a sync did: the items written, by action, and the ones that failed."""
+
+    create: list[str] = field(default_factory=list)
+    update: list[str] = field(default_factory=list)
+    delete: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    views: dict[str, list[str]] = field(default_factory=dict)
+    replace: list[str] = field(default_factory=list)   # also in ``update``: re-created, build history lost
+    orphans: list[str] = field(default_factory=list)   # ours, left the inventory, kept (no --prune)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.failed
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``sync --format json`` document (CONTRACT sections 3 and 5), plus ``replace`` and ``views``."""
+        return {
+            "create": sorted(self.create),
+            "update": sorted(self.update),
+            "delete": sorted(self.delete),
+            "unchanged": sorted(self.unchanged),
+            "failed": [f.to_json() for f in sorted(self.failed, key=lambda f: f.job)],
+            "orphans": sorted(self.orphans),
+            "replace": sorted(self.replace),
+            "views": self.views,
+        }
+
+
+def apply(plan: Plan, target: Target, *, workers: int = 8, progress: Callable[[int], None] | None = None,
+          stop: threading.Event | None = None) -> SyncResult:
+    """Make the writes of ``plan`` on ``target``; never raises for one item's failure.
+
+    Setting ``stop`` (or an interruption, Ctrl-C or SIGTERM, in the calling thread) starts no
+    new write: writes in flight finish whole, and the changes not yet started are left out.
+    """
+    result = SyncResult(unchanged=list(plan.unchanged), failed=list(plan.failed), orphans=list(plan.orphans))
+    writes = [c for c in plan.changes if c.action != "delete"]
+    deletes = [c for c in plan.changes if c.action == "delete"]
+    finished = {c.name: threading.Event() for c in writes if c.what != "view"}
+    failed_folders: set[str] = set()
+    stop = stop or threading.Event()
+
+    def run(change: Change) -> tuple[Change, str | None]:
+        try:
+            # Changes are submitted in plan order and a change only waits for earlier ones,
+            # which a first-in-first-out pool has already started: this cannot deadlock. A stop
+            # wakes every waiter (see below), so none waits for a write that will never come.
+            for name in change.after:
+                if name in finished:
+                    finished[name].wait()
+            if stop.is_set():
+                return change, _NOT_STARTED
+            blocked = next((name for name in change.after if name in failed_folders), None)
+            if blocked:
+                return change, f"not written: its folder {blocked} could not be written"
+            _write(target, change)
+            return change, None
+        except JenkinsDockerError as exc:
+            if change.what == "folder":
+                failed_folders.add(change.name)
+            return change, exc.message if isinstance(exc, JobError) else str(exc)
+        finally:
+            if change.name in finished and change.what != "view":
+                finished[change.name].set()
+
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        for batch in (writes, deletes):
+            if stop.is_set():
+                break
+            for future in as_completed([pool.submit(run, change) for change in batch]):
+                change, error = future.result()
+                if error is not _NOT_STARTED:
+                    _record(result, change, error)
+                if progress:
+                    progress(1)
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM): start no more writes; the ones in flight finish, each
+        # whole. Workers waiting for an upstream are woken and see the stop.
+        stop.set()
+        for event in finished.values():
+            event.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return result
+
+
+#: What a change that a stop kept from starting returns instead of an error.
+_NOT_STARTED = "not started: the sync was stopped"
+
+
+def _write(target: Target, change: Change) -> None:
+    if change.what == "view":
+        target.write_view(change.name, change.new or "", create=change.action == "create")
+    elif change.action == "create":
+        target.create(change.name, change.new or "")
+    elif change.action == "update":
+        target.update(change.name, change.new or "")
+    elif change.action == "delete":
+        target.delete(change.name)
+    elif change.action == "replace":
+        _replace(target, change)
+
+
+#: How often a replaced job's old config is posted back before sync gives up on it.
+RESTORE_ATTEMPTS = 3
+
+
+def saved_configs_dir() -> Path:
+    """Where the old config of each job being replaced is kept until the replace has succeeded."""
+    return Path(tempfile.gettempdir()) / "jenkins-docker-replaced"
+
+
+def _replace(target: Target, change: Change) -> None:
+    """Another job type: Jenkins refuses to change a job's class in place, so delete + create.
+
+    Restore or fail loud: the old config is saved on disk first; if the create fails, the old
+    job is put back (tried :data:`RESTORE_ATTEMPTS` times), and if that fails too the error
+    says the job is missing and where its old config.xml is. The build history is lost either
+    way (Jenkins keeps it per job), which the plan says.
+    """
+    saved = _save_old_config(change)
+    target.delete(change.name)
+    try:
+        target.create(change.name, change.new or "")
+    except JenkinsDockerError as exc:
+        problem = exc.message if isinstance(exc, JobError) else str(exc)
+        restore = _restore(target, change)
+        if restore is None:
+            saved.unlink(missing_ok=True)
+            raise JobError(change.name, f"could not change the job type, old job restored: {problem}") from None
+        log.error("%s is missing: restoring it failed: %s; its old config.xml is saved at %s", change.name, restore, saved)
+        raise JobError(change.name, f"MISSING: the job was deleted to change its type, the new job could not be created "
+                                    f"({problem}), and restoring the old one failed {RESTORE_ATTEMPTS} times ({restore}); "
+                                    f"its old config.xml is saved at {saved}: create the job from it "
+                                    "(or run sync again)") from None
+    saved.unlink(missing_ok=True)
+
+
+def _save_old_config(change: Change) -> Path:
+    directory = saved_configs_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=change.name.replace("/", "_") + ".", suffix=".config.xml", dir=directory)
+    with os.fdopen(handle, "wb") as out:
+        out.write((change.old or "").encode("utf-8"))
+    return Path(name)
+
+
+def _restore(target: Target, change: Change) -> str | None:
+    """Post the old config back; ``None`` once it is back, else the last error."""
+    error = "no old config"
+    for _ in range(RESTORE_ATTEMPTS if change.old is not None else 0):
+        try:
+            target.create(change.name, change.old or "")
+            return None
+        except JenkinsDockerError as exc:
+            error = exc.message if isinstance(exc, JobError) else str(exc)
+    return error
+
+
+def _record(result: SyncResult, change: Change, error: str | None) -> None:
+    if error is not None:
+        result.failed.append(Failure(change.name if change.what != "view" else f"view {change.name}", error))
+        return
+    if change.what == "view":
+        result.views.setdefault(change.action, []).append(change.name)
+    elif change.action == "create":
+        result.create.append(change.name)
+    elif change.action in ("update", "replace"):
+        result.update.append(change.name)
+        if change.action == "replace":
+            result.replace.append(change.name)
+    else:
+        result.delete.append(change.name)
