@@ -19,16 +19,18 @@ def read_secret(path: str | None, option: str, variable: str) -> str | None:
     Secrets never come from a plain command-line argument, where ``ps`` and shell history would
     show them; an empty file is a usage error rather than an empty password.
     """
-    from jenkins_docker.redact import IN_USE
-
     if path:
         secret = Path(path).read_text(encoding="utf-8").strip()
         if not secret:
             raise UsageError(f"{option} {path} is empty")
     else:
         secret = os.environ.get(variable) or ""
+    if not secret:
+        return None
+    from jenkins_docker.redact import IN_USE
+
     IN_USE.add(secret, user=os.environ.get("JENKINS_USER"))  # never in our logs, in any form
-    return secret or None
+    return secret
 
 
 def check_server_url(url: str, *, option: str, credentials_go: str, what: str, secret: str) -> None:
@@ -56,20 +58,23 @@ def option_name(parameter: str, option: str, variable: str) -> str:
 
 def open_target(jenkins_url: str | None, jenkins_home: str | None, user: str | None, token_file: str | None,
                 ca_bundle: str | None, insecure: bool, *, require_remote: bool = False) -> Any:
-    """The target chosen on the command line; a usage error when it is missing or ambiguous."""
-    from jenkins_docker.sync.targets.home import JenkinsHome
-    from jenkins_docker.sync.targets.remote import Credentials, RemoteJenkins
+    """The target chosen on the command line; a usage error when it is missing or ambiguous.
 
+    Each target's module is imported only when chosen: the remote one brings requests and
+    python-jenkins, a large share of a command's start-up.
+    """
     ctx = click.get_current_context(silent=True)
     url_from_env = ctx is not None and ctx.get_parameter_source("jenkins_url") == click.core.ParameterSource.ENVIRONMENT
     if jenkins_home and not require_remote:
         if jenkins_url and not url_from_env:
             raise UsageError("give either --jenkins or --jenkins-home, not both")
+        from jenkins_docker.sync.targets.home import JenkinsHome
+
         return JenkinsHome(jenkins_home)
     if not jenkins_url:
         raise UsageError("no target: pass --jenkins URL (or set JENKINS_URL)" + ("" if require_remote else ", or --jenkins-home DIR"))
     from jenkins_docker.redact import IN_USE
-    from jenkins_docker.sync.targets.remote import CREDENTIALS_GO
+    from jenkins_docker.sync.targets.remote import CREDENTIALS_GO, Credentials, RemoteJenkins
 
     check_server_url(jenkins_url, option=option_name("jenkins_url", "--jenkins", "JENKINS_URL"), credentials_go=CREDENTIALS_GO,
                      what="Jenkins", secret="the API token")
