@@ -13,6 +13,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import parse
 from jenkins_docker.testing import FakeJenkins
 from jenkins_docker.testing.plugin import ADMIN_PASSWORD, ADMIN_TOKEN, ADMIN_USER
 
@@ -99,11 +100,6 @@ def http(server: FakeJenkins, method: str, path: str, *, secret: str = ADMIN_TOK
 def xml_post(server: FakeJenkins, path: str, xml: str, **kwargs) -> requests.Response:
     headers = {"Content-Type": "application/xml", **kwargs.pop("headers", {})}
     return http(server, "POST", path, data=xml.encode("utf-8"), headers=headers, **kwargs)
-
-
-def parse(xml: str) -> ET.Element:
-    """A config Jenkins returned, parsed."""
-    return ET.fromstring(xml.encode("utf-8"))
 
 
 def meaning(xml: str) -> ET.Element:
@@ -527,3 +523,16 @@ def test_the_pytest_fixture_is_a_started_fake_with_the_admin_account(fake_jenkin
     client = jenkins.Jenkins(fake_jenkins.url, "admin", "admin-password")
     client.create_job("x", "<project/>")
     assert jenkins.Jenkins(fake_jenkins.url, "admin", "admin-token").job_exists("x")
+
+
+# -- shell commands: CRLF comes back as LF ---------------------------------------------------------
+
+def test_fake_jenkins_answers_a_shell_commands_crlf_as_lf_even_when_the_cr_is_a_character_reference(jenkins: FakeJenkins) -> None:
+    """JENKINS-FACTS: "Shell commands: CRLF comes back as LF" (Shell converts EOLs when it is loaded).
+
+    An XML parser already turns a literal CRLF into LF; a CR written as ``&#13;`` reaches the
+    model, and Jenkins's Shell still converts it."""
+    jenkins.put_job("crlf", "<project><builders><hudson.tasks.Shell><command>make test&#13;\nmake lint&#13;\n</command>"
+                            "</hudson.tasks.Shell></builders></project>")
+    live = jenkins.get_config("crlf")
+    assert "<command>make test\nmake lint\n</command>" in live
