@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from helpers import parse
 from jenkins_docker.testing import FakeJenkins
+from jenkins_docker.testing.jenkins_store import JenkinsStore
 from jenkins_docker.testing.plugin import ADMIN_PASSWORD, ADMIN_TOKEN, ADMIN_USER
 
 FREESTYLE = """<?xml version='1.0' encoding='UTF-8'?>
@@ -536,3 +537,23 @@ def test_fake_jenkins_answers_a_shell_commands_crlf_as_lf_even_when_the_cr_is_a_
                             "</hudson.tasks.Shell></builders></project>")
     live = jenkins.get_config("crlf")
     assert "<command>make test\nmake lint\n</command>" in live
+
+
+# -- the fake holds its store ---------------------------------------------------------------------------
+
+def test_the_fake_holds_its_store_and_its_seeding_and_inspection_methods_act_on_it(jenkins: FakeJenkins) -> None:
+    assert not isinstance(jenkins, JenkinsStore) and isinstance(jenkins.store, JenkinsStore)
+    jenkins.put_folder("team")
+    jenkins.put_job("team/x", "<project><description>seeded</description></project>")
+    assert jenkins.store.job_names() == jenkins.job_names() == ["team/x"]
+    assert jenkins.store.folder_names() == jenkins.folder_names() == ["team"]
+    served = requests.get(jenkins.url + "job/team/job/x/config.xml", auth=(ADMIN_USER, ADMIN_TOKEN))
+    assert served.text == jenkins.get_config("team/x") == jenkins.store.get_config("team/x")
+    assert jenkins.add_build("team/x", "SUCCESS", 1_700_000_000_000) == 1
+    item = jenkins.store.find("team/x")
+    assert item is not None and [b.number for b in item.builds] == [1]
+    requests.post(jenkins.url + "job/team/job/x/build", auth=(ADMIN_USER, ADMIN_TOKEN)).raise_for_status()
+    assert jenkins.queue() == jenkins.store.queue() == ["team/x"]
+    assert jenkins.plugins == jenkins.store.plugins and jenkins.version == jenkins.store.version == "2.462.3"
+    jenkins.store.put_job("y", "<project/>")          # what a test seeds in the store, the fake serves
+    assert requests.get(jenkins.url + "job/y/config.xml", auth=(ADMIN_USER, ADMIN_TOKEN)).status_code == 200

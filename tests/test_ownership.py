@@ -396,7 +396,7 @@ def test_8_a_live_xml_1_1_config_is_updated_in_place_not_replaced(tmp_path: Path
     client = remote(jenkins)
     path = inventory(tmp_path)
     sync(path, client)
-    item = jenkins._find("docker/portal")
+    item = jenkins.store.find("docker/portal")
     assert item is not None and item.obj is not None
     # Edited in the UI, the line kept: Jenkins writes the escape character as &#x1b; under XML 1.1.
     item.obj.values["description"] = "edited in the UI \x1b[1mbold\x1b[0m\n" + ownership_line("docker")
