@@ -110,6 +110,16 @@ def many_apps(tmp_path: Path, count: int) -> Path:
     return inventory_file(tmp_path, extra=extra)
 
 
+def home_put(home: Path, full_name: str, xml: str) -> Path:
+    """A config written into the JENKINS_HOME ``home`` by hand (``jobs/<part>/...``, folders made); its path."""
+    directory = home
+    for part in full_name.split("/"):
+        directory = directory / "jobs" / part
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "config.xml").write_text(xml, encoding="utf-8")
+    return directory / "config.xml"
+
+
 def load_text(tmp_path: Path, text: str) -> Inventory:
     """The inventory ``text``, written to ``tmp_path/inventory.yml`` and loaded."""
     return load(write(tmp_path, text))

@@ -14,36 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from helpers import BASE_IMAGES, REGISTRY, braced, plan_for, remote, sync, write
+from helpers import inventory_file, plan_for, remote, sync, write
 from jenkins_docker import JenkinsHome, ownership
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
-
-INVENTORY = """\
-version: 1
-jenkins:
-  folder: docker
-  job_type: {job_type}
-  gitlab_connection: gitlab
-""" + braced(REGISTRY) + BASE_IMAGES + """\
-    test: {base_test}
-  acme/web:
-    git: git@gitlab.example.org:docker/web.git
-    from: acme/base
-apps:
-  portal:
-    git: git@gitlab.example.org:web/portal.git
-    from: acme/web
-    deploy: ./deploy.sh portal
-  shop:
-    git: git@gitlab.example.org:web/shop.git
-    from: acme/base
-"""
 
 CONFIG_READS = r"/config\.xml$"
 
 
 def write_inventory(tmp_path: Path, *, job_type: str = "freestyle", base_test: str = "make test") -> Path:
-    return write(tmp_path, INVENTORY.format(job_type=job_type, base_test=base_test))
+    """The small inventory (portal with a deploy, shop), acme/base with a test command of its own."""
+    text = inventory_file(tmp_path, job_type=job_type).read_text(encoding="utf-8")
+    return write(tmp_path, text.replace("    from: debian:bookworm\n", f"    from: debian:bookworm\n    test: {base_test}\n", 1))
 
 
 @pytest.mark.parametrize("job_type", ["freestyle", "pipeline"])

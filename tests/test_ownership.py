@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers import BASE_IMAGES, REGISTRY, braced, cli, env_for, remote, sync, write
+from helpers import BASE_IMAGES, REGISTRY, braced, cli, env_for, home_put, remote, sync, write
 from jenkins_docker import JenkinsHome, load, ownership, render
 from jenkins_docker.errors import InventoryError, TargetError, UsageError
 from jenkins_docker.ownership import LEGACY_LINE, ownership_line
@@ -63,14 +63,6 @@ def folder_xml(description: str = "made by hand") -> str:
 
 
 # -- a JENKINS_HOME on disk, seeded by hand ---------------------------------------------------------
-
-def home_put(home: Path, full_name: str, xml: str) -> Path:
-    directory = home
-    for part in full_name.split("/"):
-        directory = directory / "jobs" / part
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "config.xml").write_text(xml, encoding="utf-8")
-    return directory / "config.xml"
 
 
 def home_config(home: Path, full_name: str) -> str:

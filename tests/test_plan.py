@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from helpers import BASE_IMAGES, REGISTRY, braced, cli, plan_for, remote, sync, write
+from helpers import BASE_IMAGES, REGISTRY, braced, cli, home_put, plan_for, remote, sync, write
 from helpers import app as shared_app
 from jenkins_docker import JenkinsHome, apply, load, make_plan, render
 from jenkins_docker.errors import UsageError
@@ -421,13 +421,6 @@ def test_a_folder_whose_contents_the_listing_did_not_show_is_kept(tmp_path: Path
 
 
 # -- what each planned item says about itself ----------------------------------------------------------
-
-def home_put(home: Path, full_name: str, xml: str) -> None:
-    directory = home
-    for part in full_name.split("/"):
-        directory = directory / "jobs" / part
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "config.xml").write_text(xml, encoding="utf-8")
 
 
 def test_unchanged_items_are_listed_by_name_not_in_rendered_order(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:

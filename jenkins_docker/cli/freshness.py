@@ -62,25 +62,13 @@ def outdated_command(path: str, fmt: str, detailed_exitcode: bool, workers: int,
 
 def rebuild_outdated_command(path: str, workers: int, insecure: tuple[str, ...], target: Any) -> int:
     """Queue the outdated images that are not below another outdated one; the cascade does the rest."""
-    from jenkins_docker.errors import JenkinsDockerError
+    from jenkins_docker.cli.jobs import queue_builds
 
     inventory, report = check_outdated(path, workers, insecure)
     print_report(report, err=True)
     graph = inventory.graph
     roots = graph.topmost(item.image for item in report.outdated)
-    failed = 0
-    parameters = {"CASCADE": "true"} if inventory.jenkins.job_type == "pipeline" else None
-    try:
-        for key in roots:
-            job = inventory.job(key)
-            try:
-                where = target.build(job, parameters)
-                click.echo(f"queued {job}" + (f" ({where})" if where else ""))
-            except JenkinsDockerError as exc:
-                failed += 1
-                console.error(str(exc))
-    finally:
-        target.close()
+    failed = queue_builds(target, [inventory.job(key) for key in roots], inventory.jenkins.job_type)
     if not roots:
         click.echo("nothing outdated: nothing queued", err=True)
     else:

@@ -179,9 +179,30 @@ def sync_command(path: str, **opts: Any) -> int:
     return 0 if result.ok else 1
 
 
+def queue_builds(target: Any, jobs: list[str], job_type: str) -> int:
+    """Queue a build of each job (printing ``queued JOB``), then close ``target``; how many failed.
+
+    Pipeline build jobs take the CASCADE parameter (see rendering/renderer.py): a rebuild asked
+    for by hand cascades like a push does."""
+    from jenkins_docker.errors import JenkinsDockerError
+
+    parameters = {"CASCADE": "true"} if job_type == "pipeline" else None
+    failed = 0
+    try:
+        for job in jobs:
+            try:
+                where = target.build(job, parameters)
+                click.echo(f"queued {job}" + (f" ({where})" if where else ""))
+            except JenkinsDockerError as exc:
+                failed += 1
+                console.error(str(exc))
+    finally:
+        target.close()
+    return failed
+
+
 def rebuild_command(path: str, images: tuple[str, ...], **opts: Any) -> int:
     """Queue the jobs of the topmost of ``images``; the cascade rebuilds the rest, each once."""
-    from jenkins_docker.errors import JenkinsDockerError
     from jenkins_docker.loading.loader import load
 
     inventory = load(path)
@@ -194,21 +215,7 @@ def rebuild_command(path: str, images: tuple[str, ...], **opts: Any) -> int:
             raise UsageError(f"{graph.job(node)} is disabled in the inventory (disabled: true): it builds nothing; enable it first")
     queue = graph.topmost(nodes)
     jobs = [str(graph.job(node)) for node in queue]
-    target = _open_target(opts, require_remote=True)
-    failed = 0
-    try:
-        # Pipeline build jobs take the CASCADE parameter (see rendering/renderer.py); a rebuild asked for by
-        # hand cascades like a push does.
-        parameters = {"CASCADE": "true"} if inventory.jenkins.job_type == "pipeline" else None
-        for job in jobs:
-            try:
-                where = target.build(job, parameters)
-                click.echo(f"queued {job}" + (f" ({where})" if where else ""))
-            except JenkinsDockerError as exc:
-                failed += 1
-                console.error(str(exc))
-    finally:
-        target.close()
+    failed = queue_builds(_open_target(opts, require_remote=True), jobs, inventory.jenkins.job_type)
     for node in sorted(set(nodes) - set(queue)):
         click.echo(f"not queued {graph.job(node)}: it is built from {', '.join(sorted(graph.ancestors(node) & set(queue)))}, "
                    "so the cascade rebuilds it (once, after its parents)")
