@@ -134,3 +134,26 @@ def test_cli_sync_fast_json(jenkins: FakeJenkins, tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["unchanged"] == sorted(json.loads(first.stdout)["create"])
     assert jenkins.count(method="GET", path=CONFIG_READS) == 0 and jenkins.count(method="POST") == 0
+
+
+def test_a_fast_no_op_sync_is_the_listing_request_alone(jenkins: FakeJenkins, tmp_path: Path) -> None:
+    path = write_inventory(tmp_path)
+    target = remote(jenkins)
+    sync(path, target)
+    jenkins.reset_requests()
+    plan, result = sync(path, target, fast=True)
+    assert not plan.changes and result.ok
+    # No config read, no plugin list: the last sync that wrote these configs checked the plugins.
+    assert [(r.method, r.path) for r in jenkins.requests] == [("GET", "/api/json")]
+    jenkins.reset_requests()
+    sync(path, target)                                             # without --fast the check stays
+    assert jenkins.count(path=r"^/pluginManager/api/json$") == 1
+
+
+def test_a_fast_sync_that_writes_checks_the_plugins_before_the_first_write(tmp_path: Path) -> None:
+    plugins = {k: v for k, v in FakeJenkins().plugins.items() if k != "parameterized-trigger"}
+    with FakeJenkins(tokens={"admin": "admin-token"}, plugins=plugins) as fake:
+        with pytest.raises(Exception, match="parameterized-trigger >= .*installed: none"):
+            sync(write_inventory(tmp_path), remote(fake), fast=True)
+        assert fake.count(path=r"^/pluginManager/api/json$") == 1
+        assert fake.count(method="POST") == 0 and fake.job_names() == []
