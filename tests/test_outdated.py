@@ -6,18 +6,16 @@ Images are pushed through the registry API with the labels their build job recor
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
+from helpers import cli
+from helpers import load_text as write
 from jenkins_docker.freshness.outdated import NEVER_BUILT, NO_RECORD, find_outdated
 from jenkins_docker.freshness.registry import RegistryClient, RegistryCredentials
 from jenkins_docker.loading.inventory import Inventory
-from jenkins_docker.loading.loader import load
 from jenkins_docker.loading.reference import parse_reference
 from jenkins_docker.rendering import provenance
 from jenkins_docker.rendering.renderer import render
@@ -28,12 +26,6 @@ from jenkins_docker.testing.fake_jenkins import FakeJenkins
 from registry_harness import PASSWORD, USER, Registries, Registry, head_digest, namespace, registries  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.slow
-
-
-def write(tmp_path: Path, body: str) -> Inventory:
-    path = tmp_path / "inventory.yml"
-    path.write_text(body, encoding="utf-8")
-    return load(path)
 
 
 def platform(regs: Registries, ns: str, *, images: str, registry: Registry | None = None) -> str:
@@ -72,13 +64,6 @@ def check(inventory: Inventory, environ: dict[str, str] | None = None) -> Any:
         return find_outdated(inventory, client, workers=4)
     finally:
         client.close()
-
-
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("JENKINS_", "REGISTRY_", "DOCKER_CONFIG"))}
-    full_env["DOCKER_CONFIG"] = "/nonexistent"
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "jenkins_docker", *args], capture_output=True, text=True, env=full_env, timeout=120)
 
 
 # -- the cases of the issue -------------------------------------------------------------------------

@@ -7,10 +7,10 @@ from typing import Iterator
 
 import pytest
 
+from helpers import IIIEPE, cli, write
 from jenkins_docker.loading.loader import load
 from jenkins_docker.sync.webhooks import gitlab_project, hook_marker, hook_url, webhooks
 from jenkins_docker.testing.fake_gitlab import FakeGitLab
-from test_cli import IIIEPE, run, write
 
 JENKINS = "https://jenkins.example.org"
 GITLAB_TOKEN = "glpat-Zq8vT3sEcReT"
@@ -48,7 +48,7 @@ def apply(gitlab: FakeGitLab, *extra: str, inventory: Path = IIIEPE, secret: str
     env = {"GITLAB_TOKEN": GITLAB_TOKEN, **({"JENKINS_WEBHOOK_TOKEN": secret} if secret else {}), **gitlab.proxy_env()}
     if gitlab_url is None:
         gitlab_url = GITLAB if inventory == IIIEPE else "http://gitlab.example.org"
-    return run("webhooks", str(inventory), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab_url, "--format", fmt, *extra, env=env)
+    return cli("webhooks", str(inventory), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab_url, "--format", fmt, *extra, env=env)
 
 
 def statuses(stdout: str) -> dict[str, str]:
@@ -97,7 +97,7 @@ def test_deploy_jobs_get_no_hook_they_run_after_their_build() -> None:
 # -- listing through the command line -----------------------------------------------------
 
 def test_webhooks_lists_each_repository_with_its_jobs_hook_url() -> None:
-    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS + "/")
+    done = cli("webhooks", str(IIIEPE), "--jenkins", JENKINS + "/")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "docker/nginx (git@gitlab.iiiepe.net:docker/nginx.git)"
@@ -107,7 +107,7 @@ def test_webhooks_lists_each_repository_with_its_jobs_hook_url() -> None:
 
 
 def test_webhooks_json_gives_repository_project_job_and_url_of_every_hook() -> None:
-    done = run("webhooks", str(IIIEPE), "--format", "json", env={"JENKINS_URL": JENKINS})
+    done = cli("webhooks", str(IIIEPE), "--format", "json", env={"JENKINS_URL": JENKINS})
     assert done.returncode == 0, done.stderr
     hooks = json.loads(done.stdout)["hooks"]
     assert len(hooks) == 11
@@ -118,13 +118,13 @@ def test_webhooks_json_gives_repository_project_job_and_url_of_every_hook() -> N
 
 def test_webhooks_warns_that_hooks_start_nothing_without_a_gitlab_connection(tmp_path: Path) -> None:
     path = write(tmp_path, MONOREPO.replace(", gitlab_connection: gitlab", ""))
-    done = run("webhooks", str(path), "--jenkins", JENKINS)
+    done = cli("webhooks", str(path), "--jenkins", JENKINS)
     assert done.returncode == 0
     assert "jenkins.gitlab_connection is not set" in done.stderr
 
 
 def test_webhooks_without_a_jenkins_url_is_a_usage_error() -> None:
-    done = run("webhooks", str(IIIEPE))
+    done = cli("webhooks", str(IIIEPE))
     assert done.returncode == 2 and "--jenkins URL" in done.stderr
 
 
@@ -211,14 +211,14 @@ def test_apply_text_reports_each_hook_and_the_failures(gitlab: FakeGitLab) -> No
 
 
 def test_apply_without_gitlab_token_is_a_usage_error(gitlab: FakeGitLab) -> None:
-    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab.url)
+    done = cli("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab.url)
     assert done.returncode == 2
     assert "GITLAB_TOKEN" in done.stderr
     assert gitlab.requests == []
 
 
 def test_apply_without_a_gitlab_url_is_a_usage_error() -> None:
-    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", env={"GITLAB_TOKEN": GITLAB_TOKEN})
+    done = cli("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", env={"GITLAB_TOKEN": GITLAB_TOKEN})
     assert done.returncode == 2 and "--gitlab URL" in done.stderr
 
 
@@ -232,7 +232,7 @@ def test_a_refused_gitlab_token_is_one_clear_error(gitlab: FakeGitLab) -> None:
 
 def test_an_unreachable_gitlab_is_one_clear_error(tmp_path: Path) -> None:
     inventory = write(tmp_path, MONOREPO.replace("gitlab.example.org", "127.0.0.1"))
-    done = run("webhooks", str(inventory), "--jenkins", JENKINS, "--apply", "--gitlab", "http://127.0.0.1:9", env={"GITLAB_TOKEN": GITLAB_TOKEN})
+    done = cli("webhooks", str(inventory), "--jenkins", JENKINS, "--apply", "--gitlab", "http://127.0.0.1:9", env={"GITLAB_TOKEN": GITLAB_TOKEN})
     assert done.returncode == 1
     assert "cannot reach GitLab at http://127.0.0.1:9" in done.stderr and "Traceback" not in done.stderr
 
@@ -255,7 +255,7 @@ def test_tokens_never_appear_in_output_or_logs(gitlab: FakeGitLab) -> None:
     gitlab.add_project("node/api", role="developer")
     outputs = []
     for fmt in ("text", "json"):
-        done = run("-vv", "webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", GITLAB, "--format", fmt,
+        done = cli("-vv", "webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", GITLAB, "--format", fmt,
                    env={"GITLAB_TOKEN": GITLAB_TOKEN, "JENKINS_WEBHOOK_TOKEN": SECRET, **gitlab.proxy_env()})
         outputs.append(done.stdout + done.stderr)
     assert "created" in outputs[0] and "DEBUG" in outputs[0]  # the run did work, and logged
@@ -376,7 +376,7 @@ def test_a_second_apply_prune_makes_zero_writes(gitlab: FakeGitLab) -> None:
 
 
 def test_prune_without_apply_is_a_usage_error(gitlab: FakeGitLab) -> None:
-    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--prune", env={"GITLAB_TOKEN": GITLAB_TOKEN})
+    done = cli("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--prune", env={"GITLAB_TOKEN": GITLAB_TOKEN})
     assert done.returncode == 2
     assert "--prune" in done.stderr and "--apply" in done.stderr
     assert gitlab.requests == []

@@ -118,7 +118,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib.resources
 import os
 import re
 import shlex
@@ -207,15 +206,14 @@ def bundled_templates() -> Path:
 
     Installed, they are the package ``jenkins_docker.job_templates``; in a source checkout that
     package does not exist and they sit in ``job_templates/`` next to the ``jenkins_docker``
-    directory.
+    directory. Found by path, not with :mod:`importlib.resources`, whose import costs more than
+    rendering a few jobs.
     """
-    try:
-        installed = importlib.resources.files("jenkins_docker.job_templates")
-    except ModuleNotFoundError:
-        installed = None
-    if isinstance(installed, Path) and installed.is_dir():
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "job_templates"
+    if installed.is_dir():
         return installed
-    return Path(__file__).resolve().parents[2] / "job_templates"
+    return package.parent / "job_templates"
 
 
 def _xstream_entities(xml: str) -> str:

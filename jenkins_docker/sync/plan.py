@@ -117,7 +117,8 @@ def make_plan(jobs: ItemSet, target: Target, *, folder: str | None = FROM_ITEMS,
     ``prune`` they are listed as orphans. (``folder`` is the first release's way to say it; given, it
     must agree with ``jobs.folder``.) With ``fast``, an item of ours whose ownership line (which the listing
     returns) carries the digest of the config rendered now is unchanged without being read: an
-    edit made in the Jenkins UI since the last sync is then not seen. Raises :class:`~jenkins_docker.errors.UsageError` for ``prune``/``adopt``
+    edit made in the Jenkins UI since the last sync is then not seen, and the controller's plugin
+    list is read only when something is to change. Raises :class:`~jenkins_docker.errors.UsageError` for ``prune``/``adopt``
     at the top level without an owner.
     """
     folder = scope(jobs, folder)
@@ -126,7 +127,8 @@ def make_plan(jobs: ItemSet, target: Target, *, folder: str | None = FROM_ITEMS,
     depth = scan_depth(folder) + (1 if prune else 0)  # prune looks one level into the folders it may delete
     listed = target.list_items(depth)
     live = {naming.collision_key(item.full_name): item for item in listed}
-    plugins.check(jobs.jobs, target.installed_plugins(), target.label)
+    if not fast:   # --fast asks for the plugin list only when it will write (below)
+        plugins.check(jobs.jobs, target.installed_plugins(), target.label)
     unseen = {key for key, item in live.items() if ownership.is_folder(item.kind) and item.full_name.count("/") + 1 >= depth}
     blocked: set[str] = set()   # folders the plan cannot use: nothing is written into them
     to_read: list[tuple[Item, LiveItem]] = []
@@ -173,6 +175,10 @@ def make_plan(jobs: ItemSet, target: Target, *, folder: str | None = FROM_ITEMS,
         plan.notes.append(f"kept {len(legacy)} item(s) of the first release (no owner) that the inventory no longer has: "
                           f"{', '.join(legacy)}; --prune --adopt deletes them")
     _plan_views(plan, policy, jobs, target)
+    if fast and plan.changes:
+        # The sync that wrote the configs whose digests matched checked the plugins they need: a
+        # --fast plan that changes nothing costs the listing alone; one that writes checks first.
+        plugins.check(jobs.jobs, target.installed_plugins(), target.label)
     # Writes in rendered order (folders and upstreams first), then views, then deletes (in their
     # deepest-first order).
     position = {job.full_name: index for index, job in enumerate(jobs.jobs)}
