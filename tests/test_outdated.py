@@ -16,6 +16,7 @@ from helpers import load_text as write
 from jenkins_docker.freshness.outdated import NEVER_BUILT, NO_RECORD, find_outdated
 from jenkins_docker.freshness.registry import RegistryClient, RegistryCredentials
 from jenkins_docker.loading.inventory import Inventory
+from jenkins_docker.loading.loader import load
 from jenkins_docker.loading.reference import parse_reference
 from jenkins_docker.rendering import provenance
 from jenkins_docker.rendering.renderer import render

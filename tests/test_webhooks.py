@@ -458,7 +458,7 @@ def test_a_dry_run_shows_an_update_and_a_failed_project_as_a_job_plan_would(gitl
 
 
 def test_dry_run_needs_apply(gitlab: FakeGitLab) -> None:
-    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--dry-run")
+    done = cli("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--dry-run")
     assert done.returncode == 2
     assert "--dry-run is only used with --apply" in done.stderr
 
