@@ -667,3 +667,32 @@ def test_a_first_release_view_in_our_folder_is_taken_over_by_the_rendered_view(t
     assert not [note for note in plan.notes if "left alone" in note]
     assert plan.names("update") == ["docker"] and result.ok
     assert LEGACY_LINE not in fake_jenkins.get_config("docker")
+
+
+# -- the folder a plan works in comes with the rendered items ------------------------------------------
+
+def test_the_plan_s_folder_comes_with_the_rendered_items_and_a_different_one_is_refused(tmp_path: Path) -> None:
+    from jenkins_docker.sync.plan import scope
+
+    items = render(load(write_inventory(tmp_path, app("portal"))))
+    assert items.folder == "docker"
+    assert scope(items) == scope(items, "docker") == "docker"
+    with pytest.raises(UsageError) as caught:
+        scope(items, "other")
+    assert str(caught.value) == ("the jobs were rendered for folder 'docker', not 'other': "
+                                 "leave make_plan's folder out (it comes with the rendered jobs)")
+    with pytest.raises(UsageError):
+        scope(items, None)
+
+
+def test_a_folder_given_for_items_rendered_without_one_bounds_prune(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    from jenkins_docker.sync.plan import scope
+
+    top = render(load(without_folder(write_inventory(tmp_path, app("portal")))))
+    assert top.folder is None and scope(top) is None and scope(top, "docker") == "docker"
+    fake_jenkins.put_folder("docker")
+    fake_jenkins.put_job("docker/old", described("project", ownership_line("team-a")))
+    fake_jenkins.put_job("old", described("project", ownership_line("team-a")))
+    plan = make_plan(top, remote(fake_jenkins), folder="docker", prune=True)
+    assert plan.names("delete") == ["docker/old"]              # the given folder bounds prune, not the top level
+    assert make_plan(top, remote(fake_jenkins), prune=True).names("delete") == ["old"]
