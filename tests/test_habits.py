@@ -132,6 +132,36 @@ def test_changelog_has_a_section_for_this_version() -> None:
     assert f"\n## {jenkins_docker.__version__}" in text
 
 
+def _modules() -> list[Path]:
+    return sorted(p for p in (ROOT / "jenkins_docker").rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def test_every_module_says_in_its_first_line_what_it_holds() -> None:
+    for path in _modules():
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+        assert doc, f"{path.relative_to(ROOT)} has no docstring"
+        first = doc.splitlines()[0]
+        assert len(first) >= 20 and first.rstrip().endswith((".", ":")), f"{path.relative_to(ROOT)}: {first!r}"
+
+
+def test_every_package_of_the_source_tree_is_in_the_wheel_list() -> None:
+    """setup.py lists the packages by hand: a new stage folder missing from it would be missing from the wheel."""
+    tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
+    listed = {elt.value for node in ast.walk(tree) if isinstance(node, ast.keyword) and node.arg == "packages"
+              for elt in node.value.elts if isinstance(elt, ast.Constant)}   # type: ignore[attr-defined]
+    on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "jenkins_docker").rglob("__init__.py")}
+    assert listed == on_disk | {"jenkins_docker.job_templates"}
+
+
+def test_the_readme_layout_names_each_stage_folder_once_per_line() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("**Layout.**"):].split("\n\n")[1]
+    stages = [line.split("`")[1] for line in layout.splitlines() if line.startswith("- `")]
+    assert stages == ["loading/", "graph/", "rendering/", "sync/", "cli/"]
+    for stage in stages:
+        assert (ROOT / "jenkins_docker" / stage / "__init__.py").is_file()
+
+
 def _meaning(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str:
     """What a definition does, whatever its name, docstring and decorators."""
     body = node.body

@@ -16,6 +16,7 @@ from helpers import load_text as write
 from jenkins_docker.freshness.outdated import NEVER_BUILT, NO_RECORD, find_outdated
 from jenkins_docker.freshness.registry import RegistryClient, RegistryCredentials
 from jenkins_docker.loading.inventory import Inventory
+from jenkins_docker.loading.loader import load
 from jenkins_docker.loading.reference import parse_reference
 from jenkins_docker.rendering import provenance
 from jenkins_docker.rendering.renderer import render
@@ -148,6 +149,22 @@ def test_rebuild_outdated_queues_only_the_topmost_outdated_image(diamond, namesp
     assert fake_jenkins.queue() == [job]             # d is below a: the cascade rebuilds it once
     assert f"queued {job}" in done.stdout
     assert "2 outdated" in done.stderr
+
+
+def test_rebuild_outdated_never_queues_a_disabled_image_and_queues_the_next_outdated_below_it(diamond, namespace,
+                                                                                             fake_jenkins: FakeJenkins):
+    _, path = diamond
+    path.write_text(path.read_text(encoding="utf-8").replace(f"  {namespace}/a: {{git: g,", f"  {namespace}/a: {{disabled: true, git: g,"),
+                    encoding="utf-8")
+    inventory = load(path)
+    assert inventory.graph.disabled(f"{namespace}/a")
+    target = RemoteJenkins(fake_jenkins.url, Credentials("admin", "admin-token"))
+    apply(make_plan(render(inventory), target), target)
+    done = cli("rebuild", "--outdated", str(path), "--jenkins", fake_jenkins.url,
+               env={"JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"})
+    assert done.returncode == 0, done.stderr
+    assert fake_jenkins.queue() == [f"docker/{namespace}-d"]   # a builds nothing; d, outdated too, is queued itself
+    assert f"not queued docker/{namespace}-a: disabled in the inventory" in done.stderr
 
 
 def test_a_multi_stage_image_whose_copy_from_image_moved_is_outdated(tmp_path, registries, namespace):

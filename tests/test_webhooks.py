@@ -417,3 +417,67 @@ def test_fake_gitlab_keeps_a_hooks_token_but_never_returns_it(gitlab: FakeGitLab
     assert gitlab.hooks("docker/nginx")[0]["token"] == SECRET
     missing = requests.get(f"{gitlab.url}/api/v4/projects/docker%2Fnone", headers={"PRIVATE-TOKEN": GITLAB_TOKEN}, timeout=10)
     assert (missing.status_code, missing.json()) == (404, {"message": "404 Project Not Found"})
+
+
+# -- plan before apply: --dry-run and the library's plan_webhooks ---------------------------
+
+def test_a_dry_run_lists_the_writes_in_a_job_plans_words_and_writes_nothing(gitlab: FakeGitLab) -> None:
+    seed_iiiepe(gitlab)
+    gitlab.add_hook("docker/nginx", OLD_JOB, **MARKED)                      # stale, ours: deleted with --prune
+    gitlab.add_hook("docker/nginx", f"{JENKINS}/project/docker/iiiepe-nginx-gone")  # stale, hand-made: kept
+    planned = apply(gitlab, "--prune", "--dry-run")
+    assert planned.returncode == 0, planned.stderr
+    plan = json.loads(planned.stdout)
+    assert not gitlab.writes()
+    assert len(plan["create"]) == 11 and plan["update"] == [] and plan["unchanged"] == [] and plan["failed"] == []
+    assert [h["url"] for h in plan["delete"]] == [OLD_JOB]
+    assert [h["url"] for h in plan["stale"]] == [f"{JENKINS}/project/docker/iiiepe-nginx-gone"]
+    assert SECRET not in planned.stdout and GITLAB_TOKEN not in planned.stdout + planned.stderr
+    done = apply(gitlab, "--prune")   # the real run does exactly what the dry run listed
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)["hooks"]
+    assert sorted(h["url"] for h in results if h["status"] == "created") == sorted(h["url"] for h in plan["create"])
+    assert [h["url"] for h in results if h["status"] == "deleted"] == [OLD_JOB]
+    again = apply(gitlab, "--prune", "--dry-run", fmt="text")
+    assert again.returncode == 0, again.stderr
+    assert ("Plan for the webhooks on http://gitlab.iiiepe.net: 0 to create, 0 to update, 0 to delete, 11 unchanged, "
+            "1 stale (kept; --prune deletes the ones marked as this inventory's).") in again.stdout
+
+
+def test_a_dry_run_shows_an_update_and_a_failed_project_as_a_job_plan_would(gitlab: FakeGitLab) -> None:
+    for project in IIIEPE_PROJECTS:
+        if project != "web/website":          # one project GitLab does not have: its hook fails
+            gitlab.add_project(project)
+    gitlab.add_hook("docker/nginx", f"{JENKINS}/project/docker/iiiepe-nginx", push_events=False)
+    planned = apply(gitlab, "--dry-run", fmt="text")
+    assert planned.returncode == 1          # a failed hook fails the plan, as a failed job does
+    assert f"~ update docker/nginx: {JENKINS}/project/docker/iiiepe-nginx" in planned.stdout
+    assert f"! failed web/website: {JENKINS}/project/docker/website (project web/website: 404" in planned.stdout
+    assert "9 to create, 1 to update, 0 to delete, 0 unchanged, 1 failed." in planned.stdout
+    assert not gitlab.writes()
+
+
+def test_dry_run_needs_apply(gitlab: FakeGitLab) -> None:
+    done = cli("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--dry-run")
+    assert done.returncode == 2
+    assert "--dry-run is only used with --apply" in done.stderr
+
+
+def test_the_library_plans_then_applies_and_the_plan_holds_no_secret(gitlab: FakeGitLab, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jenkins_docker.sync.webhooks import HookScope, apply_hook_plan, connect_gitlab, plan_webhooks
+
+    seed_iiiepe(gitlab)
+    for key, value in gitlab.proxy_env().items():
+        monkeypatch.setenv(key, value)
+    inventory = load(IIIEPE)
+    hooks = webhooks(inventory, JENKINS)
+    client = connect_gitlab(GITLAB, GITLAB_TOKEN)
+    plan = plan_webhooks(hooks, client, secret_token=SECRET, scope=HookScope(JENKINS, "docker"))
+    assert not gitlab.writes()
+    assert [c.action for c in plan.changes] == ["create"] * 11 and plan.has_changes
+    assert SECRET not in repr(plan) and SECRET not in json.dumps(plan.to_json())
+    results = apply_hook_plan(plan, client, secret_token=SECRET)
+    assert [r.status for r in results] == ["created"] * 11
+    assert all(h.get("token") == SECRET for project in IIIEPE_PROJECTS for h in gitlab.hooks(project))
+    again = plan_webhooks(hooks, client, secret_token=SECRET, scope=HookScope(JENKINS, "docker"))
+    assert not again.has_changes and len(again.results("unchanged")) == 11
