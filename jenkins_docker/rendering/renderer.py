@@ -339,7 +339,8 @@ def _require(text: str, pieces: list[str], template: str, what: str) -> None:
 
 def _login(login: RegistryLogin) -> dict[str, Any]:
     """A registry login as the recipe templates see it."""
-    return dataclasses.asdict(login)
+    return {"host": login.host, "registry": login.registry, "credentials": login.credentials,
+            "username_variable": login.username_variable, "password_variable": login.password_variable, "push": login.push}
 
 
 def _binding(login: RegistryLogin) -> dict[str, str]:
