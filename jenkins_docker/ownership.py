@@ -57,7 +57,11 @@ class Marker:
 
 
 def ownership_line(owner: str | None, **fields: str) -> str:
-    """The exact last line of the description of an item owned by ``owner`` (None: no owner)."""
+    """The exact last line of the description of an item owned by ``owner`` (None: no owner).
+
+    The line holds none of ``& < > ' "`` (values are percent-encoded), so XML escaping leaves it as
+    it is: a rendered config holds it verbatim.
+    """
     parts = [f"owner={_encode(owner or '')}"] + [f"{key}={_encode(value)}" for key, value in fields.items()]
     return _PREFIX + " ".join(parts) + _SUFFIX
 
@@ -153,8 +157,8 @@ class Policy:
 
     owner: str | None
     folder: str | None
-    prune: bool = False
-    adopt: bool = False
+    prune: bool
+    adopt: bool
 
     def classify(self, description: str) -> Ownership:
         """Whose an item with ``description`` is, seen from this inventory."""
@@ -263,10 +267,8 @@ def prunable(policy: Policy, doomed: Iterable[LiveItem], live: Mapping[str, Live
     """
     chosen = {naming.collision_key(item.full_name): item for item in doomed}
     notes = []
-    for item in sorted(chosen.values(), key=lambda i: (-i.full_name.count("/"), i.full_name)):
+    for item in sorted((i for i in chosen.values() if is_folder(i.kind)), key=lambda i: (-i.full_name.count("/"), i.full_name)):
         key = naming.collision_key(item.full_name)
-        if not is_folder(item.kind):
-            continue
         staying = [other for k, other in live.items() if k.startswith(key + "/") and k not in chosen]
         if key in unseen or staying:
             del chosen[key]
@@ -277,11 +279,6 @@ def prunable(policy: Policy, doomed: Iterable[LiveItem], live: Mapping[str, Live
     keys = [k for k, item in chosen.items() if is_folder(item.kind)]
     out = [item for k, item in chosen.items() if not any(k.startswith(folder + "/") for folder in keys)]
     return sorted(out, key=lambda i: (-i.full_name.count("/"), i.full_name)), notes
-
-
-def _escaped(line: str) -> str:
-    """``line`` as it stands in a rendered config's ``<description>`` (XML-escaped as XStream writes)."""
-    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;").replace('"', "&quot;")
 
 
 # ``hudson.util.Secret`` fields (the GitLab trigger's token) stay out of the digest: the digest
@@ -298,8 +295,8 @@ def stamp(xml: str, owner: str | None) -> tuple[str, str]:
     live item's description (which the listing returns) instead of reading the config.
     """
     digest = hashlib.sha256(_SECRET_ELEMENT.sub("<secretToken/>", xml).encode("utf-8")).hexdigest()[:32]
-    plain = _escaped(ownership_line(owner)) + "</description>"
-    return xml.replace(plain, _escaped(ownership_line(owner, digest=digest)) + "</description>", 1), digest
+    plain = ownership_line(owner) + "</description>"
+    return xml.replace(plain, ownership_line(owner, digest=digest) + "</description>", 1), digest
 
 
 def digest_of(description: str) -> str | None:
@@ -311,9 +308,10 @@ def digest_of(description: str) -> str | None:
 def check_rendered(xml: str, line: str, template: str) -> str | None:
     """Why a rendered config does not end its description with ``line``, or ``None`` when it does.
 
-    A cheap text test, run after every template: the escaped line must close the description.
+    A cheap text test, run after every template: the line must close the description. The line
+    stands in the XML as it is: it holds nothing XML escapes (see :func:`ownership_line`).
     """
-    if _escaped(line) + "</description>" in xml:
+    if line + "</description>" in xml:
         return None
     return (f"template {template}: the description must end with the ownership line ({line!r}); keep "
             "{{ description }} as the last text of <description>, or sync will not recognise the item as its own")

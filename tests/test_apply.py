@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
+from jenkins_docker.errors import JobError
 from jenkins_docker.sync import apply as sync_module
 from jenkins_docker.sync.apply import SyncResult
 from jenkins_docker.sync.plan import Change, Failure, Plan
@@ -121,8 +122,9 @@ def test_the_result_sorts_every_list_and_names_each_failure(tmp_path: Path, fake
 
 def test_result_lists_are_sorted_whatever_the_order_they_finished_in() -> None:
     result = SyncResult(create=["b", "a"], update=["d", "c"], delete=["f", "e"], unchanged=["h", "g"],
-                        failed=[Failure("z", "late"), Failure("y", "early")])
+                        failed=[Failure("z", "late"), Failure("y", "early")], replace=["d", "c"], orphans=["j", "i"])
     doc = result.to_json()
+    assert doc["replace"] == ["c", "d"] and doc["orphans"] == ["i", "j"]
     assert doc["create"] == ["a", "b"] and doc["update"] == ["c", "d"] and doc["delete"] == ["e", "f"]
     assert doc["unchanged"] == ["g", "h"] and [f["job"] for f in doc["failed"]] == ["y", "z"]
     assert not result.ok and SyncResult().ok
@@ -207,6 +209,7 @@ def test_a_missing_job_s_old_config_is_kept_on_disk_and_named(tmp_path: Path, fa
     plan, result = sync(inventory(tmp_path, "pipeline"), remote(fake_jenkins))
     saved = list(sync_module.saved_configs_dir().iterdir())
     assert len(saved) == 1 and saved[0].name.startswith("docker_acme-base.") and saved[0].read_text(encoding="utf-8") == old
+    assert saved[0].name.endswith(".config.xml")   # Jenkins's own name for it: create the job from it as it is
     error = result.failed[0].error
     assert error.startswith("MISSING: ") and str(saved[0]) in error and "failed 3 times" in error
     assert "docker/acme-base" not in fake_jenkins.job_names()
@@ -234,3 +237,37 @@ def test_a_sync_stopped_before_it_starts_writes_nothing_and_fails_nothing(tmp_pa
     assert fake_jenkins.count(method="POST") == 0
     assert result.update == result.delete == result.create == [] and result.failed == []
     assert "docker/acme-web" in fake_jenkins.job_names()
+
+
+def test_apply_with_zero_workers_writes_with_one(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    plan, result = sync(inventory(tmp_path, more=WEB), remote(fake_jenkins), workers=0)
+    assert result.ok and sorted(result.create) == ["docker", "docker/acme-base", "docker/acme-web"]
+    assert {"docker/acme-base", "docker/acme-web"} <= set(fake_jenkins.job_names())
+
+
+class CleanedHome(JenkinsHome):
+    """A JENKINS_HOME where a temporary-file cleaner empties the saved configs while a job is created."""
+
+    def __init__(self, home: Path, failures: int = 0) -> None:
+        super().__init__(home)
+        self.failures = failures
+
+    def create(self, full_name: str, xml: str) -> None:
+        for saved in sync_module.saved_configs_dir().glob("*"):
+            saved.unlink()
+        if self.failures:
+            self.failures -= 1
+            raise JobError(full_name, "refused")
+        super().create(full_name, xml)
+
+
+@pytest.mark.parametrize("failures, reported", [(0, None), (1, "could not change the job type, old job restored: refused")])
+def test_a_type_change_whose_saved_config_was_cleaned_away_still_finishes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                        failures: int, reported: str | None) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    sync(inventory(tmp_path), JenkinsHome(tmp_path / "home"))
+    plan, result = sync(inventory(tmp_path, "pipeline"), CleanedHome(tmp_path / "home", failures))
+    assert [f.error for f in result.failed] == ([reported] if reported else [])
+    config = (tmp_path / "home" / "jobs" / "docker" / "jobs" / "acme-base" / "config.xml").read_text(encoding="utf-8")
+    assert ("<flow-definition" in config) == (reported is None)   # the new job, or the old one put back

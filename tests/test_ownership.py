@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, ownership, render
 from jenkins_docker.errors import InventoryError, TargetError, UsageError
@@ -602,3 +604,87 @@ def test_a_refused_replace_suggests_adopt_only_for_first_release_jobs() -> None:
 def test_a_lone_carriage_return_ends_a_line_too() -> None:
     assert ownership.classify("edited\r" + ownership_line("docker"), "docker").status == "ours"
     assert ownership.last_line("a\nb\n\n") == "b"
+
+
+# -- the ownership line in a rendered config --------------------------------------------------------
+
+def test_text_after_the_ownership_line_inside_the_description_fails_the_template_check(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    text = (bundled_templates() / "freestyle.xml.j2").read_text(encoding="utf-8")
+    assert "{{ description }}</description>" in text
+    (templates / "freestyle.xml.j2").write_text(text.replace("{{ description }}</description>", "{{ description }}\nP.S. my words</description>"),
+                                                encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"template freestyle\.xml\.j2: the description must end with the ownership line"):
+        render(load(inventory(tmp_path)), templates=templates)
+    line = ownership_line("docker")
+    assert ownership.check_rendered(f"<project><description>x\n{line}</description></project>", line, "t") is None
+    assert ownership.check_rendered(f"<project><description>x\n{line} P.S.</description></project>", line, "t") is not None
+    assert ownership.check_rendered(f"<project><description>{line}\nP.S.</description></project>", line, "t") is not None
+
+
+@given(owner=st.text(min_size=1, max_size=30), digest=st.text(max_size=20))
+def test_the_ownership_line_holds_nothing_xml_escapes_and_parses_back_for_any_owner(owner: str, digest: str) -> None:
+    # check_rendered and stamp look for the line verbatim in the rendered XML: that is only right
+    # because no owner or field value can put & < > ' " into it.
+    line = ownership_line(owner, digest=digest)
+    assert not set(line) & set("&<>'\"\n\r")
+    assert ownership.parse_line(line) == ownership.Marker(owner, {"digest": digest})
+
+
+def test_stamp_puts_the_digest_into_the_description_s_ownership_line_only(tmp_path: Path) -> None:
+    line = ownership_line("docker")
+    xml = (f"<project><description>Builds it.\n{line}</description>"
+           f"<views><v><description>{line}</description></v></views></project>")
+    stamped, digest = ownership.stamp(xml, "docker")
+    assert len(digest) == 32 and int(digest, 16) >= 0
+    assert ownership.digest_of(parse(stamped).findtext("description") or "") == digest
+    assert parse(stamped).findtext("views/v/description") == line   # the first line only
+    again, same = ownership.stamp(xml, "docker")
+    assert (again, same) == (stamped, digest)
+    assert ownership.stamp(xml.replace("Builds it.", "Builds it!"), "docker")[1] != digest
+    with_secret = xml.replace("<views>", "<secretToken>a</secretToken><views>")
+    assert ownership.stamp(with_secret, "docker")[1] == ownership.stamp(with_secret.replace(">a<", ">b<"), "docker")[1]
+
+
+# -- the policy's answers without flags, and why it refuses a delete ----------------------------------
+
+def test_a_policy_given_no_flags_neither_prunes_nor_adopts() -> None:
+    policy = ownership.policy("docker", "docker")
+    assert not policy.prune and not policy.adopt
+    assert policy.may_delete("docker/x", ownership_line("docker")) == ownership.Decision(False, "kept: pass --prune to delete it")
+    assert not policy.may_write("docker/x", "docker/x", "freestyle", "made by hand", "freestyle").allowed
+    assert ownership.policy("docker", "docker", prune=True).may_delete("docker/x", ownership_line("docker")).allowed
+
+
+def test_may_delete_says_why_it_refuses() -> None:
+    policy = ownership.policy("docker", "docker", prune=True)
+    ours = ownership_line("docker")
+    assert policy.may_delete("docker2/x", ours) == ownership.Decision(False, "docker2/x is outside the inventory's folder")
+    assert policy.may_delete("docker/x", ownership_line("team-b")) == ownership.Decision(
+        False, "docker/x is owned by another inventory (owner 'team-b', see jenkins.owner)")
+    assert policy.may_delete("docker/x", "made by hand") == ownership.Decision(False, "docker/x is not managed by jenkins-docker (hand-made)")
+    assert policy.may_delete("docker/x", LEGACY_LINE) == ownership.Decision(
+        False, "docker/x is managed by the first release of jenkins-docker (no owner)")
+    assert ownership.policy("docker", "docker", prune=True, adopt=True).may_delete("docker/x", LEGACY_LINE).allowed
+    assert policy.may_delete("docker/x", ours) == ownership.ALLOWED
+
+
+@pytest.mark.parametrize("where", ["remote", "home"])
+def test_prune_deletes_deepest_first_then_by_name(tmp_path: Path, jenkins: FakeJenkins, where: str) -> None:
+    home = tmp_path / "home"
+    target = remote(jenkins) if where == "remote" else JenkinsHome(home)
+    sync(inventory(tmp_path), target)
+    ours = ownership_line("docker")
+    put_job = jenkins.put_job if where == "remote" else (lambda name, xml: home_put(home, name, xml))
+    put_folder = jenkins.put_folder if where == "remote" else (lambda name, xml: home_put(home, name, xml))
+    # a long name at depth 1 and a short one at depth 2: deepest first is not longest first
+    put_job("docker/a-rather-long-name", job_xml(ours))
+    put_folder("docker/s", folder_xml(ours))
+    put_job("docker/s/b", job_xml(ours))
+    put_job("docker/s/keep", job_xml("made by hand"))
+    put_job("docker/zz", job_xml(ours))
+    plan, result = sync(inventory(tmp_path), target, prune=True)
+    assert plan.names("delete") == ["docker/s/b", "docker/a-rather-long-name", "docker/zz"]
+    assert sorted(result.delete) == ["docker/a-rather-long-name", "docker/s/b", "docker/zz"]
+    assert any(note.startswith("kept folder docker/s: it holds docker/s/keep (not managed") for note in plan.notes)

@@ -451,3 +451,239 @@ def test_a_folder_whose_contents_the_listing_did_not_show_is_kept(tmp_path: Path
     assert result.delete == []
     assert any(note.startswith("kept folder docker/old/deep: it holds items the listing did not show") for note in plan.notes)
     assert "docker/old/deep/job" in fake_jenkins.job_names()
+
+
+# -- what each planned item says about itself ----------------------------------------------------------
+
+def home_put(home: Path, full_name: str, xml: str) -> None:
+    directory = home
+    for part in full_name.split("/"):
+        directory = directory / "jobs" / part
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "config.xml").write_text(xml, encoding="utf-8")
+
+
+def test_unchanged_items_are_listed_by_name_not_in_rendered_order(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"), app("aaa"))
+    rendered = [job.full_name for job in render(load(path)).jobs]
+    assert rendered.index("docker/aaa") > rendered.index("docker/acme-web")  # an app sorts before its base image
+    sync(path, remote(fake_jenkins))
+    plan = plan_for(path, remote(fake_jenkins))
+    assert plan.unchanged == sorted(rendered) and plan.to_json()["unchanged"] == sorted(rendered)
+
+
+def test_only_a_replace_carries_a_note(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    sync(write_inventory(tmp_path, app("portal")), remote(fake_jenkins))
+    path = write_inventory(tmp_path, app("portal"), app("blog"))
+    path.write_text(path.read_text().replace("job_type: freestyle", "job_type: pipeline"), encoding="utf-8")
+    plan = plan_for(path, remote(fake_jenkins))
+    lost = "freestyle -> pipeline: its build history is lost"
+    assert {(c.action, c.name): c.note for c in plan.changes} == {
+        ("replace", "docker/acme-base"): lost, ("replace", "docker/acme-web"): lost, ("replace", "docker/portal"): lost,
+        ("create", "docker/blog"): ""}
+
+
+def test_a_job_whose_folder_is_refused_fails_naming_the_folder(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    fake_jenkins.put_job("docker", described("project", "made by hand"))
+    plan = plan_for(write_inventory(tmp_path, app("portal")), remote(fake_jenkins))
+    errors = {f.job: f.error for f in plan.failed}
+    assert errors["docker"].startswith("the inventory makes docker a folder, but Jenkins has a freestyle job docker there")
+    for job in ("docker/acme-base", "docker/acme-web", "docker/portal"):
+        assert errors[job] == "not written: its folder docker cannot be used (see its own failure)"
+    assert not plan.has_changes
+
+
+@pytest.mark.parametrize("description, who", [("made by hand", "not managed by jenkins-docker (hand-made)"),
+                                              (ownership_line("team-b"), "owned by another inventory (owner 'team-b', see jenkins.owner)")])
+def test_a_folder_of_someone_else_named_like_ours_takes_our_jobs_and_keeps_its_config(
+        tmp_path: Path, fake_jenkins: FakeJenkins, description: str, who: str) -> None:
+    fake_jenkins.put_folder("docker", described(FOLDER_CLASS, description))
+    before = fake_jenkins.get_config("docker")
+    path = write_inventory(tmp_path, app("portal"))
+    plan, result = sync(path, remote(fake_jenkins))
+    assert plan.notes == [f"folder docker exists and is {who}: its jobs go into it, its configuration is left alone"]
+    assert "docker" not in plan.names("create", "update", "replace") and result.ok
+    assert sorted(result.create) == ["docker/acme-base", "docker/acme-web", "docker/portal"]
+    assert fake_jenkins.get_config("docker") == before
+
+
+def test_plan_reports_one_progress_step_per_config_read(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"), app("shop"))
+    sync(path, remote(fake_jenkins))
+    steps: list[int] = []
+    inventory = load(path)
+    fake_jenkins.reset_requests()
+    make_plan(render(inventory), remote(fake_jenkins), folder="docker", progress=steps.append)
+    reads = fake_jenkins.count(method="GET", path="config.xml")
+    assert reads == 5 and steps == [1] * reads
+
+
+def test_a_config_read_that_fails_is_reported_without_repeating_the_job_name(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, remote(fake_jenkins))
+    fake_jenkins.inject_fault(method="GET", path="job/portal/config.xml", status=500, body="java.io.IOException: disk full", times=5)
+    plan = plan_for(path, remote(fake_jenkins))
+    assert [(f.job, f.error) for f in plan.failed] == [("docker/portal", "Jenkins answered 500 Internal Server Error: java.io.IOException: disk full")]
+
+
+def test_a_live_job_config_that_is_not_xml_is_rewritten_in_place(tmp_path: Path, fake_jenkins: FakeJenkins, caplog: pytest.LogCaptureFixture) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, remote(fake_jenkins))
+    fake_jenkins.inject_fault(method="GET", path="job/portal/config.xml", status=200, body="<project><description>", times=1)
+    plan = plan_for(path, remote(fake_jenkins))
+    assert order(plan) == [("update", "docker/portal")] and plan.failed == []
+    assert "docker/portal: live config is not XML" in caplog.text
+
+
+def test_a_live_folder_config_that_is_not_xml_is_a_failure_and_not_written(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, remote(fake_jenkins))
+    fake_jenkins.inject_fault(method="GET", path="^/job/docker/config.xml", status=200, body="<folder", times=1)
+    plan = plan_for(path, remote(fake_jenkins))
+    errors = {f.job: f.error for f in plan.failed}
+    assert list(errors) == ["docker"] and errors["docker"].startswith("its live config.xml cannot be read (not well-formed XML")
+    assert errors["docker"].endswith("); not changed") and not plan.has_changes
+
+
+def test_a_live_job_of_another_type_that_is_not_xml_is_a_failure(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, remote(fake_jenkins))
+    path.write_text(path.read_text().replace("job_type: freestyle", "job_type: pipeline"), encoding="utf-8")
+    fake_jenkins.inject_fault(method="GET", path="job/portal/config.xml", status=200, body="garbage", times=1)
+    plan = plan_for(path, remote(fake_jenkins))
+    errors = {f.job: f.error for f in plan.failed}
+    assert list(errors) == ["docker/portal"] and errors["docker/portal"].startswith("its live config.xml cannot be read")
+    assert "docker/portal" not in plan.names("update", "replace")
+
+
+def test_fast_leaves_an_item_with_the_current_digest_unread(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, remote(fake_jenkins))
+    fake_jenkins.reset_requests()
+    plan = make_plan(render(load(path)), remote(fake_jenkins), folder="docker", fast=True)
+    assert plan.unchanged == ["docker", "docker/acme-base", "docker/acme-web", "docker/portal"] and not plan.has_changes
+    assert fake_jenkins.count(method="GET", path="config.xml") == 0
+
+
+def test_fast_still_reads_a_job_whose_type_changed_under_the_same_digest(tmp_path: Path) -> None:
+    home = JenkinsHome(tmp_path / "home")
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, home)
+    config = tmp_path / "home" / "jobs" / "docker" / "jobs" / "portal" / "config.xml"
+    text = config.read_text(encoding="utf-8")   # turned into a pipeline on disk, description (digest) kept
+    config.write_text(text[:text.index("<project")] + "<flow-definition>" + text[text.index("<description>"):text.index("</description>")]
+                      + "</description></flow-definition>", encoding="utf-8")
+    plan = make_plan(render(load(path)), home, folder="docker", fast=True)
+    assert "docker/portal" not in plan.unchanged and plan.names("replace") == ["docker/portal"]
+
+
+def test_deletes_say_whether_they_delete_a_folder_or_a_job(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"), app("shop"))
+    sync(path, remote(fake_jenkins))
+    ours = ownership_line("docker")
+    fake_jenkins.put_folder("docker/old", described(FOLDER_CLASS, ours))
+    plan = plan_for(write_inventory(tmp_path, app("portal")), remote(fake_jenkins), prune=True)
+    deletes = [(c.name, c.what) for c in plan.changes if c.action == "delete"]
+    assert deletes == [("docker/old", "folder"), ("docker/shop", "job")]
+
+
+def test_orphans_and_kept_first_release_items_are_listed_by_name_on_a_jenkins_home(tmp_path: Path) -> None:
+    # JENKINS_HOME is listed depth first (docker/a, docker/a/x, docker/a-b): the plan sorts by name.
+    home = tmp_path / "home"
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, JenkinsHome(home))
+    ours = ownership_line("docker")
+    home_put(home, "docker/a", described(FOLDER_CLASS, ours))
+    home_put(home, "docker/a/x", described(FOLDER_CLASS, ours))        # holds what the listing does not show
+    home_put(home, "docker/a/x/deep", described("project", "made by hand"))
+    home_put(home, "docker/a/l", described("project", LEGACY_LINE))
+    home_put(home, "docker/a-b", described(FOLDER_CLASS, ours))
+    home_put(home, "docker/a-b/h", described("project", "made by hand"))
+    home_put(home, "docker/a-c", described("project", LEGACY_LINE))
+    plan = plan_for(path, JenkinsHome(home), prune=True)
+    assert not plan.has_changes
+    assert plan.orphans == ["docker/a", "docker/a-b", "docker/a/x"]
+    assert ("kept 2 item(s) of the first release (no owner) that the inventory no longer has: docker/a-c, docker/a/l; "
+            "--prune --adopt deletes them") in plan.notes
+
+
+def test_items_beside_a_deleted_folder_with_a_longer_name_are_still_reported(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, remote(fake_jenkins))
+    ours = ownership_line("docker")
+    fake_jenkins.put_folder("docker/old", described(FOLDER_CLASS, ours))       # goes
+    fake_jenkins.put_job("docker/old-legacy", described("project", LEGACY_LINE))  # kept, named in a note
+    fake_jenkins.put_folder("docker/old-kept", described(FOLDER_CLASS, ours))  # kept: holds a hand-made job
+    fake_jenkins.put_job("docker/old-kept/h", described("project", "made by hand"))
+    plan = plan_for(path, remote(fake_jenkins), prune=True)
+    assert plan.names("delete") == ["docker/old"]
+    assert plan.orphans == ["docker/old-kept"]
+    assert any(note.startswith("kept 1 item(s) of the first release") and note.endswith(": docker/old-legacy; --prune --adopt deletes them")
+               for note in plan.notes)
+
+
+def test_plan_without_prune_lists_an_orphan_folder_not_what_it_holds(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, remote(fake_jenkins))
+    ours = ownership_line("docker")
+    fake_jenkins.put_folder("docker/old", described(FOLDER_CLASS, ours))
+    fake_jenkins.put_job("docker/old/job", described("project", ours))
+    assert plan_for(path, remote(fake_jenkins)).orphans == ["docker/old"]
+
+
+def test_make_plan_with_zero_workers_reads_with_one(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    sync(path, remote(fake_jenkins))
+    plan = plan_for(path, remote(fake_jenkins), workers=0)
+    assert len(plan.unchanged) == 4 and not plan.has_changes
+
+
+def test_ctrl_c_while_reading_configs_stops_the_reads_and_leaves_no_reader_behind(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    import threading
+    path = write_inventory(tmp_path, *(app(f"app{i}") for i in range(12)))
+    sync(path, remote(fake_jenkins))
+    fake_jenkins.reset_requests()
+    readers = lambda: {t for t in threading.enumerate() if t.name.startswith("ThreadPoolExecutor")}  # noqa: E731
+    before = readers()
+
+    def interrupt(step: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        make_plan(render(load(path)), remote(fake_jenkins), folder="docker", workers=1, progress=interrupt)
+    assert fake_jenkins.count(method="GET", path="config.xml") <= 2   # one read done, at most one in flight
+    assert readers() <= before
+
+
+# -- top-level views ---------------------------------------------------------------------------------------
+
+def test_a_view_inside_the_folder_is_written_with_the_folder_not_at_the_top_level(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    path.write_text(path.read_text().replace("  folder: docker\n", "  folder: docker\n  view: Images\n"), encoding="utf-8")
+    plan, result = sync(path, remote(fake_jenkins))
+    assert [c for c in plan.changes if c.what == "view"] == [] and result.ok
+    assert "Images" not in fake_jenkins.views()
+
+
+def test_a_top_level_view_that_cannot_be_read_is_a_note_and_the_jobs_go_on(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    path.write_text(path.read_text().replace("  folder: docker\n", "  view: Docker images\n"), encoding="utf-8")
+    fake_jenkins.inject_fault(method="GET", path="view/Docker", status=500, body="broken", times=5)
+    plan = plan_for(path, remote(fake_jenkins))
+    assert [n for n in plan.notes if n.startswith("view 'Docker images' not synced: ")] != []
+    assert [c for c in plan.changes if c.what == "view"] == [] and plan.names("create") == ["acme-base", "acme-web", "portal"]
+
+
+def test_our_top_level_view_is_updated_and_a_hand_made_one_is_refused_by_name(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
+    path = write_inventory(tmp_path, app("portal"))
+    path.write_text(path.read_text().replace("  folder: docker\n", "  owner: team-a\n  view: Docker images\n"), encoding="utf-8")
+    sync(path, remote(fake_jenkins))
+    path.write_text(path.read_text().replace("  portal:", "  blog:\n    git: git@gitlab.example.org:web/blog.git\n    from: acme/web\n  portal:"),
+                    encoding="utf-8")
+    plan = plan_for(path, remote(fake_jenkins))
+    assert [(c.action, c.name) for c in plan.changes if c.what == "view"] == [("update", "Docker images")]
+    remote(fake_jenkins).write_view("Docker images", "<hudson.model.ListView><name>Docker images</name>"
+                                    "<description>mine</description></hudson.model.ListView>", create=False)
+    failed = plan_for(path, remote(fake_jenkins)).failed
+    assert [(f.job, f.error) for f in failed] == [("view Docker images", "view Docker images exists and is not managed by jenkins-docker "
+                                                   "(hand-made); rename or delete it, or pass --adopt to take it over")]

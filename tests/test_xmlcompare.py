@@ -148,6 +148,130 @@ def test_the_diff_shows_two_lines_of_context_around_a_change() -> None:
                                      "+  <f4>changed</f4>", "   <f5>v5</f5>", "   <f6>v6</f6>"]
 
 
+# -- XML 1.1 control characters (Jenkins writes them as character references) ------------------------
+
+# Every C0 control that XML 1.0 forbids; tab, line feed and carriage return are plain XML 1.0 text.
+CONTROLS = [code for code in range(1, 0x20) if code not in (0x9, 0xA, 0xD)]
+
+
+@pytest.mark.parametrize("code", CONTROLS)
+def test_a_control_character_reference_parses_and_is_written_back_as_the_same_reference(code: int) -> None:
+    text = f"<?xml version='1.1'?><project><description>a&#x{code:x};b&#{code};c</description></project>"
+    assert xmlcompare.parse(text).findtext("description") == f"a{chr(0xF0000 + code)}b{chr(0xF0000 + code)}c"
+    assert xmlcompare.canonical(text) == f"<project><description>a&#x{code:x};b&#x{code:x};c</description></project>"
+    assert xmlcompare.same(text, f"<project><description>a&#{code};b&#x{code:X};c</description></project>")
+    assert not xmlcompare.same(text, "<project><description>abc</description></project>")
+
+
+def test_different_control_characters_are_a_change() -> None:
+    assert not xmlcompare.same("<project><d>&#x1b;</d></project>", "<project><d>&#x1c;</d></project>")
+    assert not xmlcompare.same("<project><d>&#x1f;</d></project>", "<project><d>&#x1;</d></project>")
+
+
+@pytest.mark.parametrize("reference, char", [("&#9;", "\t"), ("&#x9;", "\t"), ("&#10;", "\n"), ("&#xA;", "\n"), ("&#32;", " "),
+                                             ("&#x41;", "A")])
+def test_references_xml_1_0_allows_stay_plain_characters(reference: str, char: str) -> None:
+    text = f"<project><d>a{reference}b</d></project>"
+    assert xmlcompare.parse(text).findtext("d") == f"a{char}b"
+    assert xmlcompare.same(text, f"<project><d>a{char}b</d></project>")
+    assert "&#" not in xmlcompare.canonical(text)
+
+
+def test_a_nul_reference_is_malformed_even_in_xml_1_1() -> None:
+    # XML 1.1 allows &#x1; to &#x1F; as references, never &#0; (the Char production of XML 1.1, section 2.2).
+    with pytest.raises(xmlcompare.XMLError):
+        xmlcompare.parse("<?xml version='1.1'?><project><d>&#0;</d></project>")
+    with pytest.raises(xmlcompare.XMLError):
+        xmlcompare.parse("<?xml version='1.1'?><project><d>&#x0;</d></project>")
+
+
+def test_a_raw_control_character_is_malformed() -> None:
+    with pytest.raises(xmlcompare.XMLError):
+        xmlcompare.parse("<project><d>a\x1bb</d></project>")
+
+
+def test_the_diff_shows_a_control_character_as_its_reference() -> None:
+    text = xmlcompare.diff("<project><d>&#x1b;[31m</d></project>", "<project><d>plain</d></project>", "x")
+    assert "-  <d>&#x1b;[31m</d>\n" in text and "+  <d>plain</d>\n" in text
+
+
+# -- secrets set in the UI are carried into an update that does not set them --------------------------
+
+TRIGGER = "com.dabsquared.gitlabjenkins.GitLabPushTrigger"
+
+
+def trigger_job(inside: str, attrs: str = ' plugin="gitlab-plugin@1.9.6"') -> str:
+    return (f"<project><description>d</description><triggers><{TRIGGER}{attrs}>{inside}<branchFilterType>All</branchFilterType>"
+            f"</{TRIGGER}></triggers></project>")
+
+
+LIVE = trigger_job("<secretToken>{AQAAABAAAAAQ}</secretToken>")
+
+
+def test_a_live_secret_missing_from_the_new_config_is_put_right_after_its_holders_opening_tag() -> None:
+    new = trigger_job("", attrs="")
+    out = xmlcompare.carry_secrets(new, LIVE)
+    assert out == trigger_job("<secretToken>{AQAAABAAAAAQ}</secretToken>", attrs="")
+    assert xmlcompare.parse(out).findtext(f"triggers/{TRIGGER}/secretToken") == "{AQAAABAAAAAQ}"
+
+
+def test_a_secret_goes_after_an_opening_tag_with_attributes() -> None:
+    out = xmlcompare.carry_secrets(trigger_job(""), LIVE)
+    assert out == trigger_job("<secretToken>{AQAAABAAAAAQ}</secretToken>")
+
+
+@pytest.mark.parametrize("empty", ["<secretToken/>", "<secretToken />", "<secretToken></secretToken>", "<secretToken>  </secretToken>"])
+def test_an_empty_secret_in_the_new_config_is_filled_from_the_live_one(empty: str) -> None:
+    out = xmlcompare.carry_secrets(trigger_job(empty), LIVE)
+    assert out == trigger_job("<secretToken>{AQAAABAAAAAQ}</secretToken>")
+
+
+def test_a_secret_the_inventory_sets_is_kept() -> None:
+    new = trigger_job("<secretToken>from-the-inventory</secretToken>")
+    assert xmlcompare.carry_secrets(new, LIVE) == new
+
+
+def test_nothing_is_carried_when_the_live_secret_is_empty_or_absent() -> None:
+    new = trigger_job("")
+    assert xmlcompare.carry_secrets(new, trigger_job("<secretToken>  </secretToken>")) == new
+    assert xmlcompare.carry_secrets(new, trigger_job("<secretToken></secretToken>")) == new
+    assert xmlcompare.carry_secrets(new, trigger_job("<secretToken/>")) == new
+    assert xmlcompare.carry_secrets(new, trigger_job("")) == new
+
+
+def test_nothing_is_carried_without_a_single_holder_in_the_new_config() -> None:
+    twice = ("<project><triggers>" + f"<{TRIGGER}><branchFilterType>All</branchFilterType></{TRIGGER}>" * 2 + "</triggers></project>")
+    assert xmlcompare.carry_secrets(twice, LIVE) == twice
+    without = "<project><description>d</description><triggers/></project>"
+    assert xmlcompare.carry_secrets(without, LIVE) == without
+
+
+def test_a_holder_whose_name_starts_another_tag_gets_the_secret_in_the_right_place() -> None:
+    live = "<project><x><t><secretToken>{AQ}</secretToken></t></x></project>"
+    new = "<project><x><tt>1</tt><t><b>2</b></t></x></project>"
+    assert xmlcompare.carry_secrets(new, live) == "<project><x><tt>1</tt><t><secretToken>{AQ}</secretToken><b>2</b></t></x></project>"
+
+
+def test_a_carried_secret_is_escaped() -> None:
+    live = "<project><t><secretToken>a&amp;b&lt;c&gt;d</secretToken></t></project>"
+    out = xmlcompare.carry_secrets("<project><t><b>1</b></t></project>", live)
+    assert out == "<project><t><secretToken>a&amp;b&lt;c&gt;d</secretToken><b>1</b></t></project>"
+    assert xmlcompare.parse(out).findtext("t/secretToken") == "a&b<c>d"
+
+
+def test_secrets_are_not_carried_between_configs_that_cannot_be_parsed() -> None:
+    broken = "<project><t><b>1</b></project>"
+    assert xmlcompare.carry_secrets(broken, LIVE) == broken
+    new = trigger_job("")
+    assert xmlcompare.carry_secrets(new, LIVE.replace("</project>", "")) == new
+
+
+def test_a_value_that_is_not_a_secret_is_never_carried() -> None:
+    live = "<project><t><secretToken>{AQ}</secretToken><branch>main</branch></t></project>"
+    new = "<project><t><b>1</b></t></project>"
+    assert xmlcompare.carry_secrets(new, live) == "<project><t><secretToken>{AQ}</secretToken><b>1</b></t></project>"
+
+
 # -- as sync sees it ------------------------------------------------------------------------------------
 
 INVENTORY = """\

@@ -48,7 +48,8 @@ VERDICTS = Path(__file__).resolve().parent / "mutation_verdicts.txt"
 
 #: Module -> the test files that cover it. Only these run against the module's mutants.
 _DECIDE = ["tests/test_plan.py", "tests/test_apply.py", "tests/test_ownership.py", "tests/test_sync.py",
-           "tests/test_contract_behaviours.py", "tests/test_ownership_property.py", "tests/test_cli.py", "tests/test_api_example.py"]
+           "tests/test_contract_behaviours.py", "tests/test_ownership_property.py", "tests/test_cli.py", "tests/test_api_example.py",
+           "tests/test_interrupt.py", "tests/test_fast.py"]
 MODULES: dict[str, list[str]] = {
     "jenkins_docker/ownership.py": _DECIDE,
     "jenkins_docker/sync/plan.py": _DECIDE,
@@ -320,11 +321,13 @@ def cached_coverage_pass(modules: list[str], tests: list[str], workdir: Path) ->
     files = cache.get("files", {}) if cache.get("source") == source else {}
     stale = [t for t in tests if t not in files or files[t]["hash"] != _digest(ROOT / t) or not set(modules) <= set(files[t]["lines"])]
     if stale:
-        lines, durations, failing = coverage_pass(modules, stale, workdir)
+        # trace every known module at once (tracing costs little more), so one pass serves them all
+        traced = sorted(set(modules) | {m for m in MODULES if (ROOT / m).exists()})
+        lines, durations, failing = coverage_pass(traced, stale, workdir)
         for t in stale:
             mine = lambda name, t=t: name.split("::")[0] == t  # noqa: E731  (t bound now: used within this iteration)
             files[t] = {"hash": _digest(ROOT / t),
-                        "lines": {m: {k: sorted(v) for k, v in lines[m].items() if mine(k)} for m in modules},
+                        "lines": {m: {k: sorted(v) for k, v in lines[m].items() if mine(k)} for m in traced},
                         "durations": {k: v for k, v in durations.items() if mine(k)},
                         "failing": [k for k in failing if mine(k)]}
         CACHE.parent.mkdir(parents=True, exist_ok=True)

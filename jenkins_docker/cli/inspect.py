@@ -48,7 +48,7 @@ def validate_command(paths: tuple[str, ...], fmt: str, quiet: bool, *, strict: b
             jobs = (len(inv.images) + sum(1 for i in inv.images.values() if i.deploy_job_name)
                     + (inv.jenkins.seed_job is not None) + (inv.jenkins.watch is not None))
             click.echo(f"{path}: ok: {len(inv.base_images)} base images, {len(inv.apps)} apps, "
-                       f"{inv.graph.digraph.number_of_edges()} dependencies, {jobs} jobs"
+                       f"{inv.graph.number_of_edges()} dependencies, {jobs} jobs"
                        + (f", {len(report.warnings)} warnings" if report.warnings else ""))
         elif report.errors:
             click.echo(f"{path}: {len(report.errors)} error{'s' * (len(report.errors) != 1)}", err=True)

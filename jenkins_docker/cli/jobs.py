@@ -29,20 +29,23 @@ def render_command(path: str, out_dir: str, templates: str | None) -> int:
 
 def open_target(jenkins_url: str | None, jenkins_home: str | None, user: str | None, token_file: str | None,
                 ca_bundle: str | None, insecure: bool, *, require_remote: bool = False) -> Any:
-    """The target chosen on the command line; a usage error when it is missing or ambiguous."""
-    from jenkins_docker.sync.targets.home import JenkinsHome
-    from jenkins_docker.sync.targets.remote import Credentials, RemoteJenkins
+    """The target chosen on the command line; a usage error when it is missing or ambiguous.
 
+    Each target's module is imported only when chosen: the remote one brings requests and
+    python-jenkins, a large share of a command's start-up.
+    """
     ctx = click.get_current_context(silent=True)
     url_from_env = ctx is not None and ctx.get_parameter_source("jenkins_url") == click.core.ParameterSource.ENVIRONMENT
     if jenkins_home and not require_remote:
         if jenkins_url and not url_from_env:
             raise UsageError("give either --jenkins or --jenkins-home, not both")
+        from jenkins_docker.sync.targets.home import JenkinsHome
+
         return JenkinsHome(jenkins_home)
     if not jenkins_url:
         raise UsageError("no target: pass --jenkins URL (or set JENKINS_URL)" + ("" if require_remote else ", or --jenkins-home DIR"))
     from jenkins_docker.redact import IN_USE
-    from jenkins_docker.sync.targets.remote import CREDENTIALS_GO
+    from jenkins_docker.sync.targets.remote import CREDENTIALS_GO, Credentials, RemoteJenkins
 
     check_server_url(jenkins_url, option=option_name("jenkins_url", "--jenkins", "JENKINS_URL"), credentials_go=CREDENTIALS_GO,
                      what="Jenkins", secret="the API token")

@@ -73,10 +73,16 @@ def cli(verbose: int) -> None:
 
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_redact_record)
+
+
+def _redact_record(record: Any) -> bool:
+    """The log handler's filter: each record through :class:`~jenkins_docker.redact.LogRedactor`,
+    imported when the first line is logged (most commands log none)."""
     from jenkins_docker.redact import IN_USE, LogRedactor
 
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(LogRedactor(IN_USE))
+    return LogRedactor(IN_USE).filter(record)
 
 
 @cli.command(context_settings=CONTEXT)

@@ -15,16 +15,18 @@ def read_secret(path: str | None, option: str, variable: str) -> str | None:
     Secrets never come from a plain command-line argument, where ``ps`` and shell history would
     show them; an empty file is a usage error rather than an empty password.
     """
-    from jenkins_docker.redact import IN_USE
-
     if path:
         secret = Path(path).read_text(encoding="utf-8").strip()
         if not secret:
             raise UsageError(f"{option} {path} is empty")
     else:
         secret = os.environ.get(variable) or ""
+    if not secret:
+        return None
+    from jenkins_docker.redact import IN_USE
+
     IN_USE.add(secret, user=os.environ.get("JENKINS_USER"))  # never in our logs, in any form
-    return secret or None
+    return secret
 
 
 def check_server_url(url: str, *, option: str, credentials_go: str, what: str, secret: str) -> None:

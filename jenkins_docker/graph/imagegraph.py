@@ -4,21 +4,29 @@ Nodes are base images, apps and external parents (ids: inventory keys, or the no
 reference of an external image); an edge runs from parent to child and is marked ``pinned``
 when the child pins the parent by digest. Pinned edges are part of the graph but trigger no
 rebuild: rebuilding the parent cannot change what the child pulls.
+
+The queries run on plain dictionaries: importing networkx costs a command 0.1-0.2 s (it scans
+the installed packages' entry points for backends), more than loading and rendering a hundred
+images. ``validate``, ``render`` and ``plan``/``sync`` never import it; the networkx views of
+the graph (:attr:`ImageGraph.digraph`, :meth:`~ImageGraph.rebuild_graph`,
+:meth:`~ImageGraph.reduction`) are built on first use, with the same nodes, edges, attributes
+and order as before, and cycles are described with networkx once one is found.
 """
 from __future__ import annotations
 
 import contextlib
 import difflib
 import functools
+import heapq
 import json
-from typing import TYPE_CHECKING, Iterable
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from jenkins_docker.errors import JenkinsDockerError
 from jenkins_docker.loading.reference import ImageReference, ReferenceError, parse_reference
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from jenkins_docker.loading.inventory import Image, Inventory
 
 # How each kind of node is drawn by to_text and to_mermaid.
@@ -35,6 +43,8 @@ def find_cycles(graph: nx.DiGraph) -> list[list[str]]:
 
     Each cycle starts at its smallest node, and the cycles come sorted, so a report is stable.
     """
+    import networkx as nx
+
     cycles: list[list[str]] = []
     for component in nx.strongly_connected_components(graph):
         if len(component) == 1:
@@ -50,33 +60,73 @@ def find_cycles(graph: nx.DiGraph) -> list[list[str]]:
     return sorted(cycles)
 
 
+def _reach(start: Iterable[str], step: dict[str, dict[str, bool]]) -> set[str]:
+    """Every node reached from ``start`` along ``step`` (children or parents), ``start`` excluded
+    unless a path leads back to it (what networkx's descendants/ancestors return)."""
+    seen: set[str] = set()
+    todo = list(start)
+    while todo:
+        for nxt in step[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
 class ImageGraph:
-    """A networkx ``DiGraph`` of the images of an inventory, with the queries jobs need."""
+    """The dependency graph of the images of an inventory, with the queries jobs need.
+
+    :attr:`digraph` is the same graph as a networkx ``DiGraph`` (node attributes ``kind``,
+    ``job``, ``disabled``; edge attribute ``pinned``), built on first use.
+    """
 
     def __init__(self, inventory: "Inventory") -> None:
-        graph = nx.DiGraph()
+        nodes: dict[str, dict[str, Any]] = {}
         for image in inventory.images.values():
-            graph.add_node(image.key, kind=image.kind, job=inventory.job(image.key), disabled=image.disabled)
+            nodes[image.key] = {"kind": image.kind, "job": inventory.job(image.key), "disabled": image.disabled}
         self._images: list[Image] = list(inventory.images.values())
+        edges: dict[tuple[str, str], bool] = {}      # (parent, child) -> pinned, in the order first added
         for image in self._images:
             for parent in image.parents:
-                if parent.image is None and parent.node not in graph:
-                    graph.add_node(parent.node, kind="external", job=None, disabled=False)
-                graph.add_edge(parent.node, image.key, pinned=parent.pinned)
-        self.digraph: nx.DiGraph = graph
+                if parent.image is None and parent.node not in nodes:
+                    nodes[parent.node] = {"kind": "external", "job": None, "disabled": False}
+                edges[(parent.node, image.key)] = parent.pinned
+        self._nodes = nodes
+        self._edges = edges
+        self._children: dict[str, dict[str, bool]] = {node: {} for node in nodes}
+        self._parents: dict[str, dict[str, bool]] = {node: {} for node in nodes}
+        for (parent_node, child), pinned in edges.items():
+            self._children[parent_node][child] = pinned
+            self._parents[child][parent_node] = pinned
         self._reduction: nx.DiGraph | None = None
         self._rebuild: nx.DiGraph | None = None
+
+    @functools.cached_property
+    def digraph(self) -> nx.DiGraph:
+        """The graph as a networkx ``DiGraph`` (nodes and edges in the order the inventory lists them)."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        for node, data in self._nodes.items():
+            graph.add_node(node, **data)
+        for (parent_node, child), pinned in self._edges.items():
+            graph.add_edge(parent_node, child, pinned=pinned)
+        return graph
+
+    def number_of_edges(self) -> int:
+        """How many dependencies (parent -> child edges, pinned ones included) the graph has."""
+        return len(self._edges)
 
     # -- nodes -------------------------------------------------------------------------------
     def kind(self, node: str) -> str:
         """``base``, ``app`` or ``external``."""
         self._check(node)
-        return str(self.digraph.nodes[node]["kind"])
+        return str(self._nodes[node]["kind"])
 
     def job(self, node: str) -> str | None:
         """The full name of the job building ``node`` (``None`` for an external image)."""
         self._check(node)
-        job: str | None = self.digraph.nodes[node]["job"]
+        job: str | None = self._nodes[node]["job"]
         return job
 
     @functools.cached_property
@@ -89,8 +139,8 @@ class ImageGraph:
     def _externals(self) -> dict[str, ImageReference]:
         """The external nodes, parsed once for every `resolve` that looks among them."""
         parsed = {}
-        for node, kind in self.digraph.nodes(data="kind"):
-            if kind == "external":
+        for node, data in self._nodes.items():
+            if data["kind"] == "external":
                 with contextlib.suppress(ReferenceError):  # pragma: no cover - externals were parsed on load
                     parsed[node] = parse_reference(node)
         return parsed
@@ -105,14 +155,14 @@ class ImageGraph:
         of that repository if there is only one. Raises :class:`UnknownImageError` with a
         suggestion otherwise.
         """
-        if name in self.digraph:
+        if name in self._nodes:
             return name
         try:
             ref = parse_reference(name)
         except ReferenceError as exc:
             raise UnknownImageError(f"{name!r} is not an image reference: {exc}") from None
         for spelling in (ref.familiar(), str(ref)):
-            if spelling in self.digraph:
+            if spelling in self._nodes:
                 return spelling
         for key, (path, host) in self._pushed.items():
             if path == ref.path and (not ref.explicit_domain or ref.domain.lower() == host):
@@ -123,20 +173,20 @@ class ImageGraph:
             return candidates[0]
         if candidates:
             raise UnknownImageError(f"{name!r} is ambiguous: it could be {', '.join(sorted(candidates))}; add the tag")
-        close = difflib.get_close_matches(name, [str(n) for n in self.digraph], n=3)
+        close = difflib.get_close_matches(name, [str(n) for n in self._nodes], n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UnknownImageError(f"{name!r} is not an image of the inventory{hint}")
 
     def _check(self, node: str) -> None:
-        """Refuse a node that is not in the graph (networkx would raise its own KeyError)."""
-        if node not in self.digraph:
+        """Refuse a node that is not in the graph (a dictionary would raise its own KeyError)."""
+        if node not in self._nodes:
             self._known([node])
 
     def _known(self, nodes: str | Iterable[str]) -> set[str]:
         """``nodes`` (one node, or several) as a set, refusing any that is not in the graph."""
         out = {nodes} if isinstance(nodes, str) else set(nodes)
         for node in sorted(out):
-            if node not in self.digraph:
+            if node not in self._nodes:
                 raise UnknownImageError(f"{node!r} is not an image of the inventory (use resolve() for references)")
         return out
 
@@ -149,17 +199,38 @@ class ImageGraph:
     def parents(self, node: str) -> list[str]:
         """The direct parents of ``node``, sorted."""
         self._check(node)
-        return sorted(self.digraph.predecessors(node))
+        return sorted(self._parents[node])
 
     def children(self, node: str) -> list[str]:
         """The direct children of ``node``, sorted."""
         self._check(node)
-        return sorted(self.digraph.successors(node))
+        return sorted(self._children[node])
 
     def ancestors(self, node: str) -> set[str]:
         """Every image ``node`` is built from, directly or not (pinned edges included)."""
         self._check(node)
-        return set(nx.ancestors(self.digraph, node))
+        return _reach([node], self._parents) - {node}
+
+    @functools.cached_property
+    def _rebuild_edges(self) -> list[tuple[str, str]]:
+        """The edges that trigger rebuilds, in networkx's edge order (by parent, then child)."""
+        disabled = {node for node, data in self._nodes.items() if data["disabled"]}
+        return [(u, v) for u, kids in self._children.items() for v, pinned in kids.items()
+                if not pinned and u not in disabled and v not in disabled]
+
+    @functools.cached_property
+    def _rebuild_children(self) -> dict[str, dict[str, bool]]:
+        children: dict[str, dict[str, bool]] = {node: {} for node in self._nodes}
+        for u, v in self._rebuild_edges:
+            children[u][v] = False
+        return children
+
+    @functools.cached_property
+    def _rebuild_parents(self) -> dict[str, dict[str, bool]]:
+        parents: dict[str, dict[str, bool]] = {node: {} for node in self._nodes}
+        for u, v in self._rebuild_edges:
+            parents[v][u] = False
+        return parents
 
     def rebuild_graph(self) -> nx.DiGraph:
         """The graph of edges that trigger rebuilds: every edge but the pinned ones.
@@ -167,37 +238,37 @@ class ImageGraph:
         A disabled image (``disabled: true``) has no edges here: Jenkins does not build a
         disabled job, so a cascade stops at it (its triggers never fire).
 
-        Built once (the graph does not change after loading) as a plain DiGraph: a filtered view
-        re-checks every edge on each traversal step, which made the reduction of a 5,000-image
-        graph take seconds.
+        A networkx DiGraph, built once (the graph does not change after loading); the queries
+        below walk the same edges as plain dictionaries.
         """
         if self._rebuild is None:
+            import networkx as nx
+
             rebuild = nx.DiGraph()
-            rebuild.add_nodes_from(self.digraph.nodes)
-            disabled = {node for node, off in self.digraph.nodes(data="disabled") if off}
-            rebuild.add_edges_from((u, v) for u, v, pinned in self.digraph.edges(data="pinned")
-                                   if not pinned and u not in disabled and v not in disabled)
+            rebuild.add_nodes_from(self._nodes)
+            rebuild.add_edges_from(self._rebuild_edges)
             self._rebuild = rebuild
         return self._rebuild
 
+    def rebuild_children(self, node: str) -> list[str]:
+        """The images a rebuild of ``node`` triggers directly (no pinned edge, no disabled image), sorted."""
+        self._check(node)
+        return sorted(self._rebuild_children[node])
+
     def dependents(self, nodes: str | Iterable[str]) -> set[str]:
         """Everything that rebuilds when ``nodes`` (one image, or several) change, themselves excluded."""
-        graph = self.rebuild_graph()
         start = self._known(nodes)
-        out: set[str] = set()
-        for node in start:
-            out |= nx.descendants(graph, node)
-        return out - start
+        return _reach(start, self._rebuild_children) - start
 
     def rebuilt_by(self, node: str) -> set[str]:
         """Every image whose rebuild rebuilds ``node`` (its ancestors over rebuild edges)."""
         self._check(node)
-        return set(nx.ancestors(self.rebuild_graph(), node))
+        return _reach([node], self._rebuild_parents) - {node}
 
     def disabled(self, node: str) -> bool:
         """Whether ``node``'s job is disabled in the inventory (``disabled: true``)."""
         self._check(node)
-        return bool(self.digraph.nodes[node]["disabled"])
+        return bool(self._nodes[node]["disabled"])
 
     def topmost(self, nodes: str | Iterable[str]) -> list[str]:
         """The images of ``nodes`` that no other of them rebuilds: the ones to start, sorted.
@@ -209,11 +280,10 @@ class ImageGraph:
         digest is not below it here.
         """
         start = self._known(nodes)
-        graph = self.rebuild_graph()
         below: set[str] = set()
         for node in start:
             if node not in below:
-                below |= nx.descendants(graph, node)
+                below |= _reach([node], self._rebuild_children) - {node}
         return sorted(start - below)
 
     def reduction(self) -> nx.DiGraph:
@@ -223,38 +293,50 @@ class ImageGraph:
         another of its parents (a diamond): the other path triggers it anyway. Only children
         with several parents need checking, which keeps this cheap on large, tree-like graphs.
         """
-        if self._reduction is not None:
-            return self._reduction
-        rebuild = self.rebuild_graph()
-        reduced = nx.DiGraph()
-        reduced.add_nodes_from(n for n, d in self.digraph.nodes(data=True) if d["kind"] != "external")
-        for child in reduced.nodes:
-            parents = [p for p in rebuild.predecessors(child) if p in reduced]
+        if self._reduction is None:
+            import networkx as nx
+
+            reduced = nx.DiGraph()
+            reduced.add_nodes_from(self._reduced_edges)
+            reduced.add_edges_from((p, child) for child, parents in self._reduced_edges.items() for p in parents)
+            self._reduction = reduced
+        return self._reduction
+
+    @functools.cached_property
+    def _reduced_edges(self) -> dict[str, list[str]]:
+        """Each listed image with its parents in the reduction (the order networkx's reduction had)."""
+        listed = {n: d for n, d in self._nodes.items() if d["kind"] != "external"}
+        out: dict[str, list[str]] = {}
+        for child in listed:
+            parents = [p for p in self._rebuild_parents[child] if p in listed]
             if len(parents) < 2:
-                reduced.add_edges_from((p, child) for p in parents)
+                out[child] = parents
                 continue
-            reachable: set[str] = set()
+            reachable = _reach(parents, self._rebuild_parents)
+            out[child] = [p for p in parents if p not in reachable]
+        return out
+
+    @functools.cached_property
+    def _reduced_children(self) -> dict[str, list[str]]:
+        children: dict[str, list[str]] = {node: [] for node in self._reduced_edges}
+        for child, parents in self._reduced_edges.items():
             for parent in parents:
-                reachable |= nx.ancestors(rebuild, parent)
-            reduced.add_edges_from((p, child) for p in parents if p not in reachable)
-        self._reduction = reduced
-        return reduced
+                children[parent].append(child)
+        return children
 
     def triggers(self, node: str) -> list[str]:
         """The images whose jobs ``node``'s job triggers directly (children in the reduction)."""
-        reduction = self.reduction()
-        if node not in reduction:
+        if node not in self._reduced_children:
             self._check(node)
             return []   # an external image has no job
-        return sorted(reduction.successors(node))
+        return sorted(self._reduced_children[node])
 
     def upstreams(self, node: str) -> list[str]:
         """The images whose jobs trigger ``node``'s job (parents in the reduction)."""
-        reduction = self.reduction()
-        if node not in reduction:
+        if node not in self._reduced_edges:
             self._check(node)
             return []
-        return sorted(reduction.predecessors(node))
+        return sorted(self._reduced_edges[node])
 
     def waves(self, changed: str | Iterable[str]) -> list[list[str]]:
         """What a change rebuilds, in build waves: every image after all of its rebuilt parents.
@@ -264,8 +346,40 @@ class ImageGraph:
         """
         start = self._known(changed)
         affected = start | self.dependents(start)
-        sub = self.rebuild_graph().subgraph(affected)
-        return [sorted(wave) for wave in nx.topological_generations(sub)]
+        waiting = {node: sum(p in affected for p in self._rebuild_parents[node]) for node in affected}
+        wave = [node for node, count in waiting.items() if count == 0]
+        out = []
+        while wave:
+            out.append(sorted(wave))
+            after = []
+            for node in wave:
+                for child in self._rebuild_children[node]:
+                    if child in waiting:
+                        waiting[child] -= 1
+                        if waiting[child] == 0:
+                            after.append(child)
+            wave = after
+        return out
+
+    def topological_order(self, nodes: Iterable[str], key: Callable[[str], str]) -> list[str]:
+        """``nodes`` in an order where each comes after its parents among them (pinned edges
+        included), the smallest ``key`` first whenever several may come next."""
+        among = self._known(nodes)
+        waiting = {node: sum(p in among for p in self._parents[node]) for node in among}
+        ready = [(key(node), node) for node, count in waiting.items() if count == 0]
+        heapq.heapify(ready)
+        out = []
+        while ready:
+            _, node = heapq.heappop(ready)
+            out.append(node)
+            for child in self._children[node]:
+                if child in waiting:
+                    waiting[child] -= 1
+                    if waiting[child] == 0:
+                        heapq.heappush(ready, (key(child), child))
+        if len(out) != len(among):
+            raise JenkinsDockerError("the graph has a dependency cycle")
+        return out
 
     def build_order(self, changed: str | Iterable[str]) -> list[str]:
         """The full names of the jobs a change runs, in an order that respects the waves."""

@@ -46,8 +46,9 @@ def misspelt_parents(inventory: Inventory) -> list[Problem]:
     edit away from a listed one (``nw/pyhton`` for ``nw/python``).
     """
     out = []
+    bases = _base_paths(inventory)
     for image, parent in _externals(inventory):
-        meant = _meant(inventory, parent)
+        meant = _meant(bases, parent)
         if meant is None:
             continue
         listed, other_host = meant
@@ -73,12 +74,13 @@ def disallowed_externals(inventory: Inventory, allowed: Iterable[tuple[str, Loca
         return []
     where = patterns[0][1]
     out = []
+    bases = _base_paths(inventory)
     for image, parent in _externals(inventory):
         ref = parse_reference(parent.reference)
         names = {ref.familiar_name, ref.name, ref.path}
         if any(fnmatch.fnmatchcase(name, pattern) for pattern, _ in patterns for name in names):
             continue
-        meant = _meant(inventory, parent)
+        meant = _meant(bases, parent)
         hint = f"; did you mean {meant[0].key!r}?" if meant else ""
         out.append(Problem(parent.location, (
             f"external parent {parent.reference!r} of {image.key!r} is not allowed by `externals` (line {where.line}): "
@@ -93,20 +95,29 @@ def _externals(inventory: Inventory) -> Iterable[tuple[Image, Parent]]:
                 yield image, parent
 
 
-def _meant(inventory: Inventory, parent: Parent) -> tuple[Image, bool] | None:
+def _meant(bases: list[tuple[Image, str]], parent: Parent) -> tuple[Image, bool] | None:
     """The listed base image an external parent probably means, and whether only the host differs."""
     ref = parse_reference(parent.reference)
+    namespace = ref.path.rpartition("/")[0]
     best: tuple[int, Image] | None = None
-    for listed in inventory.base_images:
-        path = parse_reference(listed.repository).path
+    for listed, path in bases:
         if path == ref.path:
             return listed, True
+        space, _, name = path.rpartition("/")
+        limit = 1 if len(name) <= 5 else 2
+        # The edit distance is at least the difference in length: skip what cannot be a typo
+        # before paying for it (every external parent against every base image adds up).
+        if space != namespace or abs(len(path) - len(ref.path)) > limit:
+            continue
         distance = _distance(ref.path, path)
-        same_namespace = ref.path.rpartition("/")[0] == path.rpartition("/")[0]
-        name = path.rpartition("/")[2]
-        if same_namespace and distance <= (1 if len(name) <= 5 else 2) and (best is None or distance < best[0]):
+        if distance <= limit and (best is None or distance < best[0]):
             best = (distance, listed)
     return (best[1], False) if best else None
+
+
+def _base_paths(inventory: Inventory) -> list[tuple[Image, str]]:
+    """Each listed base image with its repository path (parsed once, not once per external parent)."""
+    return [(listed, parse_reference(listed.repository).path) for listed in inventory.base_images]
 
 
 def _distance(a: str, b: str) -> int:

@@ -10,13 +10,13 @@ import contextlib
 import difflib
 import functools
 import gc
+import graphlib
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-import networkx as nx
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -762,6 +762,14 @@ class _Loader:
 
     def check_cycles(self, entries: dict[str, _Entry], parents: dict[str, tuple[Parent, ...]]) -> None:
         """A dependency cycle is an error printing its whole path and where each `from` is."""
+        listed = {key: {p.image for p in own if p.image is not None} for key, own in parents.items()}
+        try:   # the standard library finds whether there is a cycle; networkx (slow to import) describes each one
+            graphlib.TopologicalSorter(listed).prepare()
+            return
+        except graphlib.CycleError:
+            pass
+        import networkx as nx
+
         graph = nx.DiGraph()
         graph.add_nodes_from(entries)
         for key, own in parents.items():

@@ -93,7 +93,6 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import jinja2
-import networkx as nx
 
 from jenkins_docker import naming, ownership
 from jenkins_docker.errors import JenkinsDockerError
@@ -477,7 +476,7 @@ class _Renderer:
         return {"project": naming.absolute(self.full(image.deploy_job_name)), "file": deploys.PROPERTIES_FILE, "properties": None}
 
     def cascade_waves(self, image: Image) -> list[list[str]]:
-        if not self.graph.rebuild_graph().out_degree(image.key):
+        if not self.graph.rebuild_children(image.key):
             return []   # nothing rebuilds after it: most images of a large platform are such leaves
         return [[self.inventory.job(key) for key in wave] for wave in self.graph.waves([image.key])[1:]]
 
@@ -647,8 +646,7 @@ class _Renderer:
     # -- everything ------------------------------------------------------------------------
     def run(self) -> ItemSet:
         images = self.inventory.images
-        listed = self.graph.digraph.subgraph(images.keys())
-        order = list(nx.lexicographical_topological_sort(listed, key=lambda key: images[key].job_name))
+        order = self.graph.topological_order(images.keys(), key=lambda key: images[key].job_name)
         folder = (self.folder,) if self.folder else ()
         jobs = [dataclasses.replace(self.build_job(images[key]),
                                     after=folder + tuple(self.inventory.job(u) for u in self.graph.upstreams(key)))

@@ -67,11 +67,14 @@ def apply(plan: Plan, target: Target, *, workers: int = 8, progress: Callable[[i
     result = SyncResult(unchanged=list(plan.unchanged), failed=list(plan.failed), orphans=list(plan.orphans))
     writes = [c for c in plan.changes if c.action != "delete"]
     deletes = [c for c in plan.changes if c.action == "delete"]
-    finished = {c.name: threading.Event() for c in writes if c.what != "view"}
+    # Set when a write is done. A view waits for every job, so one named like a job (sharing its
+    # event) is written after it and never releases a write early.
+    finished = {c.name: threading.Event() for c in writes}
     failed_folders: set[str] = set()
     stop = stop or threading.Event()
 
-    def run(change: Change) -> tuple[Change, str | None]:
+    def run(change: Change) -> tuple[Change, str | None] | None:
+        """The change and its error (``None``: written), or ``None`` when a stop kept it from starting."""
         try:
             # Changes are submitted in plan order and a change only waits for earlier ones,
             # which a first-in-first-out pool has already started: this cannot deadlock. A stop
@@ -80,7 +83,7 @@ def apply(plan: Plan, target: Target, *, workers: int = 8, progress: Callable[[i
                 if name in finished:
                     finished[name].wait()
             if stop.is_set():
-                return change, _NOT_STARTED
+                return None
             blocked = next((name for name in change.after if name in failed_folders), None)
             if blocked:
                 return change, f"not written: its folder {blocked} could not be written"
@@ -91,47 +94,43 @@ def apply(plan: Plan, target: Target, *, workers: int = 8, progress: Callable[[i
                 failed_folders.add(change.name)
             return change, exc.message if isinstance(exc, JobError) else str(exc)
         finally:
-            if change.name in finished and change.what != "view":
+            if change.name in finished:
                 finished[change.name].set()
 
-    pool = ThreadPoolExecutor(max_workers=max(1, workers))
-    try:
-        for batch in (writes, deletes):
-            if stop.is_set():
-                break
-            for future in as_completed([pool.submit(run, change) for change in batch]):
-                change, error = future.result()
-                if error is not _NOT_STARTED:
-                    _record(result, change, error)
-                if progress:
-                    progress(1)
-    except BaseException:
-        # Interrupted (Ctrl-C, SIGTERM): start no more writes; the ones in flight finish, each
-        # whole. Workers waiting for an upstream are woken and see the stop.
-        stop.set()
-        for event in finished.values():
-            event.set()
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        try:
+            for batch in (writes, deletes):   # after a stop, each change of a batch returns not started
+                for future in as_completed([pool.submit(run, change) for change in batch]):
+                    outcome = future.result()
+                    if outcome is not None:
+                        _record(result, *outcome)
+                    if progress:
+                        progress(1)
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM): start no more writes; the ones in flight finish, each
+            # whole. Workers waiting for an upstream are woken and see the stop.
+            stop.set()
+            for event in finished.values():
+                event.set()
+            pool.shutdown(cancel_futures=True)
+            raise
     return result
 
 
-#: What a change that a stop kept from starting returns instead of an error.
-_NOT_STARTED = "not started: the sync was stopped"
-
-
 def _write(target: Target, change: Change) -> None:
-    if change.what == "view":
-        target.write_view(change.name, change.new or "", create=change.action == "create")
-    elif change.action == "create":
-        target.create(change.name, change.new or "")
-    elif change.action == "update":
-        target.update(change.name, change.new or "")
-    elif change.action == "delete":
+    if change.action == "delete":
         target.delete(change.name)
-    elif change.action == "replace":
-        _replace(target, change)
+        return
+    new = change.new
+    assert new is not None   # every change but a delete carries the config to write
+    if change.what == "view":
+        target.write_view(change.name, new, create=change.action == "create")
+    elif change.action == "create":
+        target.create(change.name, new)
+    elif change.action == "update":
+        target.update(change.name, new)
+    else:
+        _replace(target, change, new)
 
 
 #: How often a replaced job's old config is posted back before sync gives up on it.
@@ -143,7 +142,7 @@ def saved_configs_dir() -> Path:
     return Path(tempfile.gettempdir()) / "jenkins-docker-replaced"
 
 
-def _replace(target: Target, change: Change) -> None:
+def _replace(target: Target, change: Change, new: str) -> None:
     """Another job type: Jenkins refuses to change a job's class in place, so delete + create.
 
     Restore or fail loud: the old config is saved on disk first; if the create fails, the old
@@ -151,13 +150,15 @@ def _replace(target: Target, change: Change) -> None:
     says the job is missing and where its old config.xml is. The build history is lost either
     way (Jenkins keeps it per job), which the plan says.
     """
-    saved = _save_old_config(change)
+    old = change.old
+    assert old is not None   # a replace comes from a live config the plan read
+    saved = _save_old_config(change.name, old)
     target.delete(change.name)
     try:
-        target.create(change.name, change.new or "")
+        target.create(change.name, new)
     except JenkinsDockerError as exc:
         problem = exc.message if isinstance(exc, JobError) else str(exc)
-        restore = _restore(target, change)
+        restore = _restore(target, change.name, old)
         if restore is None:
             saved.unlink(missing_ok=True)
             raise JobError(change.name, f"could not change the job type, old job restored: {problem}") from None
@@ -169,21 +170,20 @@ def _replace(target: Target, change: Change) -> None:
     saved.unlink(missing_ok=True)
 
 
-def _save_old_config(change: Change) -> Path:
+def _save_old_config(full_name: str, old: str) -> Path:
     directory = saved_configs_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=change.name.replace("/", "_") + ".", suffix=".config.xml", dir=directory)
+    directory.mkdir(exist_ok=True)   # in the temporary directory, which exists
+    handle, name = tempfile.mkstemp(prefix=full_name.replace("/", "_") + ".", suffix=".config.xml", dir=directory)
     with os.fdopen(handle, "wb") as out:
-        out.write((change.old or "").encode("utf-8"))
+        out.write(old.encode("utf-8"))
     return Path(name)
 
 
-def _restore(target: Target, change: Change) -> str | None:
-    """Post the old config back; ``None`` once it is back, else the last error."""
-    error = "no old config"
-    for _ in range(RESTORE_ATTEMPTS if change.old is not None else 0):
+def _restore(target: Target, full_name: str, old: str) -> str | None:
+    """Post the old config back (:data:`RESTORE_ATTEMPTS` times at most); ``None`` once it is back, else the last error."""
+    for _ in range(RESTORE_ATTEMPTS):
         try:
-            target.create(change.name, change.old or "")
+            target.create(full_name, old)
             return None
         except JenkinsDockerError as exc:
             error = exc.message if isinstance(exc, JobError) else str(exc)

@@ -167,10 +167,11 @@ def make_plan(jobs: ItemSet, target: Target, *, folder: str | None, prune: bool 
         plan.notes.append(f"kept {len(legacy)} item(s) of the first release (no owner) that the inventory no longer has: "
                           f"{', '.join(legacy)}; --prune --adopt deletes them")
     _plan_views(plan, policy, jobs, target)
-    # Writes in rendered order (folders and upstreams first), then views, then deletes (the sort
-    # is stable: deletes keep their deepest-first order).
+    # Writes in rendered order (folders and upstreams first), then views, then deletes (in their
+    # deepest-first order).
     position = {job.full_name: index for index, job in enumerate(jobs.jobs)}
-    plan.changes.sort(key=lambda c: (c.action == "delete", c.what == "view", 0 if c.what == "view" else position.get(c.name, 0)))
+    writes = sorted((c for c in plan.changes if c.what != "view" and c.action != "delete"), key=lambda c: position[c.name])
+    plan.changes = writes + [c for c in plan.changes if c.what == "view"] + [c for c in plan.changes if c.action == "delete"]
     plan.unchanged.sort()
     return plan
 
@@ -195,13 +196,12 @@ def _compare(plan: Plan, policy: ownership.Policy, target: Target, to_read: list
         except JenkinsDockerError as exc:
             return job, item, exc
 
-    pool = ThreadPoolExecutor(max_workers=max(1, workers))
-    try:
-        _collect(plan, policy, pool.map(read, to_read), progress)
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: read no more
-        raise
-    pool.shutdown(wait=True)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        try:
+            _collect(plan, policy, pool.map(read, to_read), progress)
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # Ctrl-C: read no more (the reads in flight finish)
+            raise
 
 
 def _collect(plan: Plan, policy: ownership.Policy, reads: Iterable[tuple[Item, LiveItem, str | Exception]],

@@ -48,7 +48,7 @@ def _shift_control_refs(text: str) -> str:
         code = int(found.group(1), 16) if found.group(1) else int(found.group(2))
         return chr(_SHIFT + code) if _xml10_illegal(code) else found.group(0)
 
-    return _CONTROL_REF.sub(shift, text) if "&#" in text else text
+    return _CONTROL_REF.sub(shift, text)
 
 
 def control_refs(text: str) -> str:
@@ -63,7 +63,7 @@ def parse(text: str) -> ET.Element:
     parse too (see :func:`control_refs` to write them back).
     """
     try:
-        return ET.fromstring(_shift_control_refs(_DECLARATION.sub("", text, count=1).replace("\r\n", "\n")))
+        return ET.fromstring(_shift_control_refs(_DECLARATION.sub("", text).replace("\r\n", "\n")))
     except ET.ParseError as exc:
         raise XMLError(f"not well-formed XML: {exc}") from None
 
