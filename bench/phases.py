@@ -4,11 +4,14 @@ Run by ``bench/run.py`` in a fresh process (so the import time is real)::
 
     python bench/phases.py render INVENTORY OUT_DIR
     python bench/phases.py sync INVENTORY JENKINS_URL WORKERS      (JENKINS_USER / JENKINS_API_TOKEN)
+    python bench/phases.py fast INVENTORY JENKINS_URL WORKERS      (the same; the jobs already synced)
 
 prints one JSON object of seconds per phase. ``render``: import, load (read and check the
 inventory), graph (the trigger reduction), render (every config.xml in memory), write. ``sync``:
 import, load, render, plan (list and compare) and apply (the writes) of a first sync, then
 ``noop_plan``, the plan of the same jobs again (what a no-op sync does), in the same process.
+``fast``: import, load, render and ``plan`` of a ``plan --fast`` of jobs synced before (what a
+no-op ``sync --fast`` does: the listing, and no config read when every digest matches).
 """
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ def main() -> None:
     inventory = load(inventory_path)
     lap("load")
     if command == "render":
-        inventory.graph.reduction()
+        inventory.graph.triggers(next(iter(inventory.images)))   # computes the whole reduction (plain dicts)
         lap("graph")
         jobs = render(inventory)
         lap("render")
@@ -50,8 +53,15 @@ def main() -> None:
         lap("render")
         url, workers = sys.argv[3], int(sys.argv[4])
         target = RemoteJenkins(url, Credentials(os.environ["JENKINS_USER"], os.environ["JENKINS_API_TOKEN"]))
-        plan = make_plan(jobs, target, folder=inventory.jenkins.folder, workers=workers)
+        plan = make_plan(jobs, target, folder=inventory.jenkins.folder, workers=workers, fast=command == "fast")
         lap("plan")
+        if command == "fast":
+            target.close()
+            if plan.changes or plan.failed:
+                raise SystemExit(f"the fast plan is not a no-op: {len(plan.changes)} changes, {plan.failed[:3]}")
+            times["version"] = jenkins_docker.__version__  # type: ignore[assignment]
+            print(json.dumps(times))
+            return
         result = apply(plan, target, workers=workers)
         lap("apply")
         again = make_plan(jobs, target, folder=inventory.jenkins.folder, workers=workers)

@@ -890,6 +890,15 @@ def main() -> int:
         result = fast.bench_fast(2000 if not args.quick else 200, run=run, jd=JD, workload=workload, fake_jenkins=fake_jenkins,
                                  clean_env=clean_env, user=USER, token=TOKEN, workers=WORKERS, reps=5 if not args.quick else 2)
         log(f"fast: { {k: v for k, v in result.items() if k != 'one_changed'} }")
+        # The two other targets, beside Jenkins Job Builder as the full run measures them:
+        # render 5,000 (time and memory) and the first sync of 100 jobs (against its latency floor).
+        ensure_jjb()
+        side = Config(render_ns=(5000,) if not args.quick else (200,), sync_ns=(100,) if not args.quick else (50,), big_n=0,
+                      render_reps=5 if not args.quick else 1, jjb_render_reps={5000: 3}, sync_reps=3 if not args.quick else 1,
+                      jjb_sync_reps={}, startup_reps=0, docs=cfg.docs)
+        result["render"] = bench_render(side)
+        result["sync"] = bench_sync(side)
+        result["load_end"] = round(os.getloadavg()[0], 2)
         OUT.mkdir(parents=True, exist_ok=True)
         (OUT / "fast.json").write_text(json.dumps(result, indent=1))
         cfg.docs.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ As in current Docker, the 255-character limit applies to the repository path, no
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -123,6 +124,13 @@ def parse_reference(text: str) -> ImageReference:
     """
     if not isinstance(text, str):
         raise ReferenceError(f"reference must be a string, not {type(text).__name__}")
+    return _parse(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> ImageReference:
+    """:func:`parse_reference` of a string, remembered (references are immutable): loading and
+    rendering an inventory parse the same references thousands of times."""
     if text == "":
         raise ReferenceError("reference is empty")
     if _IDENTIFIER.fullmatch(text):

@@ -85,7 +85,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib.resources
 import os
 import re
 import shlex
@@ -149,7 +148,7 @@ class View:
 
 @dataclasses.dataclass(frozen=True)
 class ItemSet:
-    """Everything rendered from an inventory.
+    """Everything rendered from an inventory, with its scope: whose it is (``owner``) and where (``folder``).
 
     ``jobs`` holds folders first (outer before inner), then jobs so that each job's upstreams
     come before it; ``views`` the list view, if the inventory asks for one (a view inside a folder
@@ -159,6 +158,7 @@ class ItemSet:
     jobs: list[Item]
     views: list[View]
     owner: str | None = None      # the inventory's identity (jenkins.owner, else its folder)
+    folder: str | None = None     # the inventory's folder: the scope a plan lists, prunes and adopts in
 
     def by_name(self) -> dict[str, Item]:
         """The jobs keyed by full name."""
@@ -176,15 +176,14 @@ def bundled_templates() -> Path:
 
     Installed, they are the package ``jenkins_docker.job_templates``; in a source checkout that
     package does not exist and they sit in ``job_templates/`` next to the ``jenkins_docker``
-    directory.
+    directory. Found by path, not with :mod:`importlib.resources`, whose import costs more than
+    rendering a few jobs.
     """
-    try:
-        installed = importlib.resources.files("jenkins_docker.job_templates")
-    except ModuleNotFoundError:
-        installed = None
-    if isinstance(installed, Path) and installed.is_dir():
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "job_templates"
+    if installed.is_dir():
         return installed
-    return Path(__file__).resolve().parents[2] / "job_templates"
+    return package.parent / "job_templates"
 
 
 def _xstream_entities(xml: str) -> str:
@@ -661,7 +660,7 @@ class _Renderer:
         views = []
         if view is not None:
             views.append(View(view["name"], self.folder, self.render("view.xml.j2", {"view": view})))
-        return ItemSet(self.folders(view) + jobs, views, self.owner)
+        return ItemSet(self.folders(view) + jobs, views, self.owner, self.folder)
 
 
 def render(inventory: Inventory, *, templates: str | os.PathLike[str] | None = None,

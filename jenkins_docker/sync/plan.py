@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
 
 from jenkins_docker import naming, ownership
-from jenkins_docker.errors import JenkinsDockerError, JobError
+from jenkins_docker.errors import JenkinsDockerError, JobError, UsageError
 from jenkins_docker.rendering.renderer import Item, ItemSet
 from jenkins_docker.sync import folders, plugins, xmlcompare
 from jenkins_docker.sync.targets import LiveItem, Target, kind_of_xml
@@ -101,26 +101,34 @@ def scan_depth(folder: str | None) -> int:
     return (len(folder.split("/")) if folder else 0) + 1
 
 
-def make_plan(jobs: ItemSet, target: Target, *, folder: str | None, prune: bool = False, adopt: bool = False,
+#: ``make_plan``'s default ``folder``: the rendered set's own (``ItemSet.folder``).
+FROM_ITEMS: Any = object()
+
+
+def make_plan(jobs: ItemSet, target: Target, *, folder: str | None = FROM_ITEMS, prune: bool = False, adopt: bool = False,
               workers: int = 8, progress: Callable[[int], None] | None = None, fast: bool = False) -> Plan:
     """Compare the rendered ``jobs`` with ``target`` and list what must change.
 
     One listing request finds every item; then the config of each item of ours that should
     exist is read (concurrently, ``workers`` at a time) and compared as normalised XML. What may
     be written, replaced or deleted is asked of :mod:`jenkins_docker.ownership` (the inventory's
-    owner is ``jobs.owner``). ``folder`` bounds ``prune``: only items of ours inside it (or at the
-    top level, without a folder) that left the inventory are deleted; without ``prune`` they are
-    listed as orphans. With ``fast``, an item of ours whose ownership line (which the listing
+    owner is ``jobs.owner``). The folder, ``jobs.folder``, bounds ``prune``: only items of ours
+    inside it (or at the top level, without a folder) that left the inventory are deleted; without
+    ``prune`` they are listed as orphans. (``folder`` is the first release's way to say it; given, it
+    must agree with ``jobs.folder``.) With ``fast``, an item of ours whose ownership line (which the listing
     returns) carries the digest of the config rendered now is unchanged without being read: an
-    edit made in the Jenkins UI since the last sync is then not seen. Raises :class:`~jenkins_docker.errors.UsageError` for ``prune``/``adopt``
+    edit made in the Jenkins UI since the last sync is then not seen, and the controller's plugin
+    list is read only when something is to change. Raises :class:`~jenkins_docker.errors.UsageError` for ``prune``/``adopt``
     at the top level without an owner.
     """
+    folder = scope(jobs, folder)
     policy = ownership.policy(jobs.owner, folder, prune=prune, adopt=adopt)
     plan = Plan(target.label)
     depth = scan_depth(folder) + (1 if prune else 0)  # prune looks one level into the folders it may delete
     listed = target.list_items(depth)
     live = {naming.collision_key(item.full_name): item for item in listed}
-    plugins.check(jobs.jobs, target.installed_plugins(), target.label)
+    if not fast:   # --fast asks for the plugin list only when it will write (below)
+        plugins.check(jobs.jobs, target.installed_plugins(), target.label)
     unseen = {key for key, item in live.items() if ownership.is_folder(item.kind) and item.full_name.count("/") + 1 >= depth}
     blocked: set[str] = set()   # folders the plan cannot use: nothing is written into them
     to_read: list[tuple[Item, LiveItem]] = []
@@ -167,6 +175,10 @@ def make_plan(jobs: ItemSet, target: Target, *, folder: str | None, prune: bool 
         plan.notes.append(f"kept {len(legacy)} item(s) of the first release (no owner) that the inventory no longer has: "
                           f"{', '.join(legacy)}; --prune --adopt deletes them")
     _plan_views(plan, policy, jobs, target)
+    if fast and plan.changes:
+        # The sync that wrote the configs whose digests matched checked the plugins they need: a
+        # --fast plan that changes nothing costs the listing alone; one that writes checks first.
+        plugins.check(jobs.jobs, target.installed_plugins(), target.label)
     # Writes in rendered order (folders and upstreams first), then views, then deletes (in their
     # deepest-first order).
     position = {job.full_name: index for index, job in enumerate(jobs.jobs)}
@@ -174,6 +186,20 @@ def make_plan(jobs: ItemSet, target: Target, *, folder: str | None, prune: bool 
     plan.changes = writes + [c for c in plan.changes if c.what == "view"] + [c for c in plan.changes if c.action == "delete"]
     plan.unchanged.sort()
     return plan
+
+
+def scope(jobs: ItemSet, folder: str | None = FROM_ITEMS) -> str | None:
+    """The folder a plan works in: the rendered set's, or a ``folder`` given for a set rendered without one.
+
+    Raises :class:`~jenkins_docker.errors.UsageError` when both are given and differ: a plan scoped
+    to another folder than the one its jobs were rendered for would prune and adopt in the wrong place.
+    """
+    if folder is FROM_ITEMS or folder == jobs.folder:
+        return jobs.folder
+    if jobs.folder is None:
+        return folder
+    raise UsageError(f"the jobs were rendered for folder {jobs.folder!r}, not {folder!r}: "
+                     "leave make_plan's folder out (it comes with the rendered jobs)")
 
 
 def _within(key: str, folders: tuple[str, ...]) -> bool:
