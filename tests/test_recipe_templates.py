@@ -13,19 +13,18 @@ import shlex
 import shutil
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, Mapping
 
 import pytest
 
+from helpers import ROOT, parse, with_job_type
 from jenkins_docker.loading.inventory import Inventory
 from jenkins_docker.loading.loader import load
 from jenkins_docker.rendering import renderer
 from jenkins_docker.rendering.renderer import TemplateError, bundled_templates, render
 from simulator import groovy_literal, groovy_strings
 
-ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "templates.md"
 
 #: Every kind of job and every optional part of a recipe: a seed and a watch job, a test, env and
@@ -71,12 +70,6 @@ HOSTILE = [
 ]
 
 
-def with_job_type(inventory: Inventory, job_type: str) -> Inventory:
-    copy = dataclasses.replace(inventory, jenkins=dataclasses.replace(inventory.jenkins, job_type=job_type))
-    copy._graph = None
-    return copy
-
-
 @pytest.fixture(scope="module")
 def full(tmp_path_factory: pytest.TempPathFactory) -> Inventory:
     path = tmp_path_factory.mktemp("full") / "inventory.yml"
@@ -92,11 +85,11 @@ def user_templates(directory: Path, name: str, edit: Any) -> Path:
 
 
 def shell_steps(xml: str) -> list[str]:
-    return [element.text or "" for element in ET.fromstring(xml.encode("utf-8")).iter("command")]
+    return [element.text or "" for element in parse(xml).iter("command")]
 
 
 def pipeline_script(xml: str) -> str:
-    return ET.fromstring(xml.encode("utf-8")).findtext("definition/script") or ""
+    return parse(xml).findtext("definition/script") or ""
 
 
 # -- the documented variables ----------------------------------------------------------------
