@@ -29,11 +29,12 @@ def main(home: str) -> int:
     print(f"rebuild {' '.join(asked)}: queue {', '.join(graph.topmost(asked))}; "
           f"the cascade rebuilds {len(graph.dependents('iiiepe/nginx'))} images")
 
-    # Render every job and make the target match, deleting managed jobs that left the inventory.
+    # Render every job and make the target match, deleting managed jobs that left the inventory:
+    # first the plan alone (what `jenkins-docker plan --prune` shows), then the sync.
     target = jd.JenkinsHome(home)
-    plan = jd.make_plan(jd.render(inventory), target, folder=inventory.jenkins.folder, prune=True)
+    plan = jd.plan_inventory(inventory, target, prune=True).plan
     print(f"plan: {len(plan.names('create'))} to create, {len(plan.names('update', 'replace'))} to update")
-    result = jd.apply(plan, target, workers=8)
+    result = jd.sync_inventory(inventory, target, prune=True, workers=8)
     for failure in result.failed:
         print(f"failed {failure.job}: {failure.error}", file=sys.stderr)
     return 0 if result.ok else 1

@@ -44,6 +44,9 @@ _EXPORTS = {
     "Change": "jenkins_docker.sync.plan",
     "Failure": "jenkins_docker.sync.plan",
     "apply": "jenkins_docker.sync.apply",
+    "plan_inventory": "jenkins_docker.pipeline",
+    "sync_inventory": "jenkins_docker.pipeline",
+    "Planned": "jenkins_docker.pipeline",
     "SyncResult": "jenkins_docker.sync.apply",
     "JenkinsHome": "jenkins_docker.sync.targets.home",
     "RemoteJenkins": "jenkins_docker.sync.targets.remote",
@@ -57,6 +60,10 @@ _EXPORTS = {
     "UsageError": "jenkins_docker.errors",
     "webhooks": "jenkins_docker.sync.webhooks",
     "apply_webhooks": "jenkins_docker.sync.webhooks",
+    "plan_webhooks": "jenkins_docker.sync.webhooks",
+    "apply_hook_plan": "jenkins_docker.sync.webhooks",
+    "HookPlan": "jenkins_docker.sync.webhooks",
+    "HookChange": "jenkins_docker.sync.webhooks",
     "connect_gitlab": "jenkins_docker.sync.webhooks",
     "Webhook": "jenkins_docker.sync.webhooks",
     "HookResult": "jenkins_docker.sync.webhooks",
@@ -91,6 +98,9 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from jenkins_docker.loading.loader import load as load
     from jenkins_docker.loading.reference import ImageReference as ImageReference
     from jenkins_docker.loading.reference import parse_reference as parse_reference
+    from jenkins_docker.pipeline import Planned as Planned
+    from jenkins_docker.pipeline import plan_inventory as plan_inventory
+    from jenkins_docker.pipeline import sync_inventory as sync_inventory
     from jenkins_docker.rendering.renderer import MANAGED_MARKER as MANAGED_MARKER
     from jenkins_docker.rendering.renderer import Item as Item
     from jenkins_docker.rendering.renderer import ItemSet as ItemSet
@@ -108,8 +118,12 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from jenkins_docker.sync.targets.home import JenkinsHome as JenkinsHome
     from jenkins_docker.sync.targets.remote import Credentials as Credentials
     from jenkins_docker.sync.targets.remote import RemoteJenkins as RemoteJenkins
+    from jenkins_docker.sync.webhooks import HookChange as HookChange
+    from jenkins_docker.sync.webhooks import HookPlan as HookPlan
     from jenkins_docker.sync.webhooks import HookResult as HookResult
     from jenkins_docker.sync.webhooks import Webhook as Webhook
+    from jenkins_docker.sync.webhooks import apply_hook_plan as apply_hook_plan
     from jenkins_docker.sync.webhooks import apply_webhooks as apply_webhooks
     from jenkins_docker.sync.webhooks import connect_gitlab as connect_gitlab
+    from jenkins_docker.sync.webhooks import plan_webhooks as plan_webhooks
     from jenkins_docker.sync.webhooks import webhooks as webhooks

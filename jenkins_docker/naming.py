@@ -95,23 +95,23 @@ def branch_problem(branch: str) -> str | None:
     """Why a branch cannot be used in a job (the GitLab trigger splits its branch list on commas)."""
     if "," in branch:
         return "a branch name cannot contain ',' (the GitLab trigger's branch filter is a comma-separated list)"
-    if branch != branch.strip():
-        return "a branch name cannot start or end with whitespace"
-    for char in branch:
-        problem = character_problem(char)
-        if problem:
-            return f"{problem} is not allowed in a branch name"
-    return None
+    return _trimmed_text_problem(branch, "a branch name")
 
 
 def owner_problem(owner: str) -> str | None:
     """Why ``owner`` cannot be an inventory's ``jenkins.owner``, or ``None``."""
-    if owner != owner.strip():
-        return "an owner cannot start or end with whitespace"
-    for char in owner:
+    return _trimmed_text_problem(owner, "an owner")
+
+
+def _trimmed_text_problem(text: str, what: str) -> str | None:
+    """Why ``text`` (``what`` it is, e.g. "an owner") has whitespace at an end or a character no
+    Jenkins name may hold, or ``None``."""
+    if text != text.strip():
+        return f"{what} cannot start or end with whitespace"
+    for char in text:
         problem = character_problem(char)
         if problem:
-            return f"{problem} is not allowed in an owner"
+            return f"{problem} is not allowed in {what}"
     return None
 
 

@@ -37,6 +37,8 @@ from typing import Callable, Mapping
 
 import requests
 
+from helpers import free_port
+
 #: Debian packages the end-to-end tests run, by the program each provides (.ci/run installs them).
 PROGRAMS = {"dockerd": "docker.io", "docker": "docker.io", "docker-registry": "docker-registry",
             "htpasswd": "apache2-utils", "git": "git", "make": "make"}
@@ -91,12 +93,6 @@ def start_daemon(command: list[str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True, preexec_fn=_die_with_parent)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class _UnixHTTPConnection(http.client.HTTPConnection):

@@ -44,9 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from simulator import groovy_literal, groovy_value
+from simulator import groovy_literal, groovy_value, parse_config
 
-_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _BINDING = "org.jenkinsci.plugins.credentialsbinding.impl."
 
 
@@ -92,10 +91,6 @@ class BuildRun:
     steps_run: int = 0
 
 
-def _parse(xml: str) -> ET.Element:
-    return ET.fromstring(_DECLARATION.sub("", xml, count=1))
-
-
 def _text(element: ET.Element | None) -> str:
     return "" if element is None or element.text is None else element.text
 
@@ -122,7 +117,7 @@ def _bindings(root: ET.Element) -> tuple[Binding, ...]:
 
 def read_steps(xml: str) -> JobSteps:
     """The checkout and shell steps of a freestyle or pipeline job's config.xml."""
-    root = _parse(xml)
+    root = parse_config(xml)
     parameters = {_text(d.find("name")): _text(d.find("defaultValue"))
                   for d in root.findall("properties/hudson.model.ParametersDefinitionProperty/parameterDefinitions/*")}
     if root.tag == "project":

@@ -21,7 +21,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tarfile
 import threading
@@ -35,6 +34,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+
+from helpers import free_port
 
 REGISTRY_BINARY = shutil.which("docker-registry") or "/usr/bin/docker-registry"
 USER, PASSWORD = "pusher", "pusher-secret"
@@ -51,12 +52,6 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
     except OSError:
         pass
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _b64url(data: bytes) -> str:
@@ -235,7 +230,7 @@ def _config(directory: Path, port: int, auth: str, token: TokenServer | None) ->
 def start_registry(directory: Path, auth: str = "none", token: TokenServer | None = None) -> Registry:
     """Start ``docker-registry`` on a free loopback port; returns when it answers."""
     directory.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     config = _config(directory, port, auth, token)
     process = subprocess.Popen([REGISTRY_BINARY, "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                env={**os.environ, "OTEL_TRACES_EXPORTER": "none"}, preexec_fn=_die_with_parent)

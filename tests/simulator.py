@@ -130,7 +130,7 @@ class JobSpec:
     deploys: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
 
 
-def _parse(xml: str) -> ET.Element:
+def parse_config(xml: str) -> ET.Element:
     return ET.fromstring(_DECLARATION.sub("", xml, count=1))
 
 
@@ -168,7 +168,7 @@ def _names(listing: str) -> list[str]:
 
 def read_job(full_name: str, xml: str) -> JobSpec | None:
     """The :class:`JobSpec` of one config.xml, or ``None`` for a folder."""
-    root = _parse(xml)
+    root = parse_config(xml)
     folder = full_name.rsplit("/", 1)[0] if "/" in full_name else None
     if root.tag == "com.cloudbees.hudson.plugins.folder.Folder":
         return None

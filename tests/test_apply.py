@@ -5,21 +5,22 @@ on disk. These behaviours were found untested by mutation testing (``make mutate
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
+from helpers import BASE_IMAGES, REGISTRY, CountingJenkins, braced, many_apps, remote, write
+from helpers import sync as shared_sync
+from jenkins_docker import JenkinsHome, apply, load, make_plan, render
 from jenkins_docker.errors import JobError
 from jenkins_docker.sync import apply as sync_module
 from jenkins_docker.sync.apply import SyncResult
 from jenkins_docker.sync.plan import Change, Failure, Plan
-from jenkins_docker.sync.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
 # One job (and its folder): a job type change replaces exactly one job.
@@ -29,15 +30,7 @@ jenkins:
   folder: docker
   job_type: {job_type}
   git_credentials: gitlab-ssh
-registries:
-  private: {{host: registry.example.org, credentials: registry-push}}
-defaults:
-  registry: private
-base_images:
-  acme/base:
-    git: git@gitlab.example.org:docker/base.git
-    from: debian:bookworm
-{more}"""
+""" + braced(REGISTRY) + BASE_IMAGES + "{more}"
 
 WEB = """\
   acme/web:
@@ -47,21 +40,12 @@ WEB = """\
 
 BOOM = "java.lang.IllegalStateException: cannot create the job"
 
+#: One worker unless a test asks for more: the writes happen in the plan's order.
+sync = functools.partial(shared_sync, workers=1)
+
 
 def inventory(tmp_path: Path, job_type: str = "freestyle", more: str = "") -> Path:
-    path = tmp_path / "inventory.yml"
-    path.write_text(ONE_JOB.format(job_type=job_type, more=more), encoding="utf-8")
-    return path
-
-
-def remote(fake: FakeJenkins) -> RemoteJenkins:
-    return RemoteJenkins(fake.url, Credentials("admin", "admin-token"), backoff=0.01)
-
-
-def sync(path: Path, target: Any, *, prune: bool = False, workers: int = 1, progress: Any = None) -> tuple[Plan, SyncResult]:
-    loaded = load(path)
-    plan = make_plan(render(loaded), target, folder=loaded.jenkins.folder, prune=prune, workers=workers)
-    return plan, apply(plan, target, workers=workers, progress=progress)
+    return write(tmp_path, ONE_JOB.format(job_type=job_type, more=more))
 
 
 # -- a type change (freestyle -> pipeline) is delete + create -----------------------------------------
@@ -271,3 +255,22 @@ def test_a_type_change_whose_saved_config_was_cleaned_away_still_finishes(tmp_pa
     assert [f.error for f in result.failed] == ([reported] if reported else [])
     config = (tmp_path / "home" / "jobs" / "docker" / "jobs" / "acme-base" / "config.xml").read_text(encoding="utf-8")
     assert ("<flow-definition" in config) == (reported is None)   # the new job, or the old one put back
+
+
+# -- --workers: requests really run concurrently ---------------------------------------------------
+
+def test_workers_run_writes_and_reads_concurrently_and_one_worker_does_not(tmp_path: Path) -> None:
+    path = many_apps(tmp_path, 16)   # 1 folder + 20 jobs
+    latency = 0.05
+    # Concurrency is proven by what the server saw in flight at once, not by a wall clock (which
+    # a busy machine stretches): the speed itself is measured in bench/.
+    with CountingJenkins(tokens={"admin": "admin-token"}, latency=latency) as fake:
+        plan, result = sync(path, remote(fake), workers=8)
+        assert result.ok and len(result.create) == 21
+        assert fake.most_in_flight >= 4, fake.most_in_flight
+        fake.most_in_flight = 0
+        plan, result = sync(path, remote(fake), workers=8)   # a no-op sync: the reads overlap too
+        assert not plan.has_changes and fake.most_in_flight >= 4
+    with CountingJenkins(tokens={"admin": "admin-token"}, latency=0.01) as serial:
+        sync(path, remote(serial), workers=1)
+        assert serial.most_in_flight == 1

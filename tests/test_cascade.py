@@ -7,7 +7,6 @@ parents have pushed, and nothing else builds.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 import tempfile
 from collections import Counter
@@ -18,6 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import with_job_type
 from jenkins_docker.loading.inventory import Inventory
 from jenkins_docker.loading.loader import load
 from jenkins_docker.rendering.renderer import ItemSet, render, write_tree
@@ -25,13 +25,6 @@ from simulator import Build, Simulator, read_job, read_jobset, read_tree
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 JOB_TYPES = ["freestyle", "pipeline"]
-
-
-def with_job_type(inventory: Inventory, job_type: str) -> Inventory:
-    """The same inventory rendered as another kind of job."""
-    copy = dataclasses.replace(inventory, jenkins=dataclasses.replace(inventory.jenkins, job_type=job_type))
-    copy._graph = None
-    return copy
 
 
 def expected_builds(inventory: Inventory, changed: str) -> dict[str, list[str]]:

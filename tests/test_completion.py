@@ -9,27 +9,27 @@ from pathlib import Path
 
 import pytest
 
-from test_cli import run
+from helpers import cli
 
 BIN = Path(sys.executable).parent
 
 
 def complete(*words: str) -> list[str]:
     """What ``jenkins-docker`` offers for the last of ``words`` (``type,value`` lines, bash protocol)."""
-    done = run(env={"_JENKINS_DOCKER_COMPLETE": "bash_complete", "COMP_WORDS": " ".join(("jenkins-docker", *words)),
+    done = cli(env={"_JENKINS_DOCKER_COMPLETE": "bash_complete", "COMP_WORDS": " ".join(("jenkins-docker", *words)),
                     "COMP_CWORD": str(len(words))})
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
 
 
 def test_bash_completion_script_registers_a_completion_function_for_jenkins_docker() -> None:
-    done = run(env={"_JENKINS_DOCKER_COMPLETE": "bash_source"})
+    done = cli(env={"_JENKINS_DOCKER_COMPLETE": "bash_source"})
     assert done.returncode == 0, done.stderr
     assert "complete -o nosort -F _jenkins_docker_completion jenkins-docker" in done.stdout
 
 
 def test_zsh_completion_script_is_a_compdef_for_jenkins_docker() -> None:
-    done = run(env={"_JENKINS_DOCKER_COMPLETE": "zsh_source"})
+    done = cli(env={"_JENKINS_DOCKER_COMPLETE": "zsh_source"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("#compdef jenkins-docker")
     assert "compdef _jenkins_docker_completion jenkins-docker" in done.stdout

@@ -13,7 +13,9 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import parse
 from jenkins_docker.testing import FakeJenkins
+from jenkins_docker.testing.jenkins_store import JenkinsStore
 from jenkins_docker.testing.plugin import ADMIN_PASSWORD, ADMIN_TOKEN, ADMIN_USER
 
 FREESTYLE = """<?xml version='1.0' encoding='UTF-8'?>
@@ -99,11 +101,6 @@ def http(server: FakeJenkins, method: str, path: str, *, secret: str = ADMIN_TOK
 def xml_post(server: FakeJenkins, path: str, xml: str, **kwargs) -> requests.Response:
     headers = {"Content-Type": "application/xml", **kwargs.pop("headers", {})}
     return http(server, "POST", path, data=xml.encode("utf-8"), headers=headers, **kwargs)
-
-
-def parse(xml: str) -> ET.Element:
-    """A config Jenkins returned, parsed."""
-    return ET.fromstring(xml.encode("utf-8"))
 
 
 def meaning(xml: str) -> ET.Element:
@@ -527,3 +524,36 @@ def test_the_pytest_fixture_is_a_started_fake_with_the_admin_account(fake_jenkin
     client = jenkins.Jenkins(fake_jenkins.url, "admin", "admin-password")
     client.create_job("x", "<project/>")
     assert jenkins.Jenkins(fake_jenkins.url, "admin", "admin-token").job_exists("x")
+
+
+# -- shell commands: CRLF comes back as LF ---------------------------------------------------------
+
+def test_fake_jenkins_answers_a_shell_commands_crlf_as_lf_even_when_the_cr_is_a_character_reference(jenkins: FakeJenkins) -> None:
+    """JENKINS-FACTS: "Shell commands: CRLF comes back as LF" (Shell converts EOLs when it is loaded).
+
+    An XML parser already turns a literal CRLF into LF; a CR written as ``&#13;`` reaches the
+    model, and Jenkins's Shell still converts it."""
+    jenkins.put_job("crlf", "<project><builders><hudson.tasks.Shell><command>make test&#13;\nmake lint&#13;\n</command>"
+                            "</hudson.tasks.Shell></builders></project>")
+    live = jenkins.get_config("crlf")
+    assert "<command>make test\nmake lint\n</command>" in live
+
+
+# -- the fake holds its store ---------------------------------------------------------------------------
+
+def test_the_fake_holds_its_store_and_its_seeding_and_inspection_methods_act_on_it(jenkins: FakeJenkins) -> None:
+    assert not isinstance(jenkins, JenkinsStore) and isinstance(jenkins.store, JenkinsStore)
+    jenkins.put_folder("team")
+    jenkins.put_job("team/x", "<project><description>seeded</description></project>")
+    assert jenkins.store.job_names() == jenkins.job_names() == ["team/x"]
+    assert jenkins.store.folder_names() == jenkins.folder_names() == ["team"]
+    served = requests.get(jenkins.url + "job/team/job/x/config.xml", auth=(ADMIN_USER, ADMIN_TOKEN))
+    assert served.text == jenkins.get_config("team/x") == jenkins.store.get_config("team/x")
+    assert jenkins.add_build("team/x", "SUCCESS", 1_700_000_000_000) == 1
+    item = jenkins.store.find("team/x")
+    assert item is not None and [b.number for b in item.builds] == [1]
+    requests.post(jenkins.url + "job/team/job/x/build", auth=(ADMIN_USER, ADMIN_TOKEN)).raise_for_status()
+    assert jenkins.queue() == jenkins.store.queue() == ["team/x"]
+    assert jenkins.plugins == jenkins.store.plugins and jenkins.version == jenkins.store.version == "2.462.3"
+    jenkins.store.put_job("y", "<project/>")          # what a test seeds in the store, the fake serves
+    assert requests.get(jenkins.url + "job/y/config.xml", auth=(ADMIN_USER, ADMIN_TOKEN)).status_code == 200

@@ -11,69 +11,20 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, ownership, render
-from jenkins_docker.sync.targets.remote import Credentials
+from helpers import inventory_file, plan_for, remote, sync, write
+from jenkins_docker import JenkinsHome, ownership
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
-
-INVENTORY = """\
-version: 1
-jenkins:
-  folder: docker
-  job_type: {job_type}
-  gitlab_connection: gitlab
-registries:
-  private: {{host: registry.example.org, credentials: registry-push}}
-defaults:
-  registry: private
-base_images:
-  acme/base:
-    git: git@gitlab.example.org:docker/base.git
-    from: debian:bookworm
-    test: {base_test}
-  acme/web:
-    git: git@gitlab.example.org:docker/web.git
-    from: acme/base
-apps:
-  portal:
-    git: git@gitlab.example.org:web/portal.git
-    from: acme/web
-    deploy: ./deploy.sh portal
-  shop:
-    git: git@gitlab.example.org:web/shop.git
-    from: acme/base
-"""
 
 CONFIG_READS = r"/config\.xml$"
 
 
 def write_inventory(tmp_path: Path, *, job_type: str = "freestyle", base_test: str = "make test") -> Path:
-    path = tmp_path / "inventory.yml"
-    path.write_text(INVENTORY.format(job_type=job_type, base_test=base_test), encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def jenkins() -> Iterator[FakeJenkins]:
-    with FakeJenkins(users={"admin": "admin-password"}, tokens={"admin": "admin-token"}) as fake:
-        yield fake
-
-
-def remote(fake: FakeJenkins) -> RemoteJenkins:
-    return RemoteJenkins(fake.url, Credentials("admin", "admin-token"), backoff=0.01)
-
-
-def plan_of(path: Path, target, *, fast: bool):
-    inventory = load(path)
-    return make_plan(render(inventory), target, folder=inventory.jenkins.folder, workers=4, fast=fast)
-
-
-def sync(path: Path, target, *, fast: bool = False):
-    plan = plan_of(path, target, fast=fast)
-    return plan, apply(plan, target, workers=4)
+    """The small inventory (portal with a deploy, shop), acme/base with a test command of its own."""
+    text = inventory_file(tmp_path, job_type=job_type).read_text(encoding="utf-8")
+    return write(tmp_path, text.replace("    from: debian:bookworm\n", f"    from: debian:bookworm\n    test: {base_test}\n", 1))
 
 
 @pytest.mark.parametrize("job_type", ["freestyle", "pipeline"])
@@ -82,7 +33,7 @@ def test_a_fast_no_op_plan_reads_no_config(jenkins: FakeJenkins, tmp_path: Path,
     target = remote(jenkins)
     first, _ = sync(path, target)
     jenkins.reset_requests()
-    plan = plan_of(path, target, fast=True)
+    plan = plan_for(path, target, fast=True)
     assert not plan.changes and not plan.failed
     assert sorted(plan.unchanged) == sorted(c.name for c in first.changes if c.what != "view")
     assert jenkins.count(path=CONFIG_READS) == 0
@@ -94,7 +45,7 @@ def test_without_fast_every_config_is_read(jenkins: FakeJenkins, tmp_path: Path)
     target = remote(jenkins)
     first, _ = sync(path, target)
     jenkins.reset_requests()
-    plan = plan_of(path, target, fast=False)
+    plan = plan_for(path, target, fast=False)
     assert not plan.changes
     assert jenkins.count(method="GET", path=CONFIG_READS) == len(plan.unchanged) == len(first.changes)
 
@@ -112,7 +63,7 @@ def test_fast_reads_and_writes_only_the_jobs_whose_rendered_config_changed(jenki
     assert jenkins.count(method="POST") == 1
     assert "make check" in jenkins.get_config("docker/acme-base")
     # The stored digest now matches again: a full plan agrees that nothing differs.
-    assert not plan_of(changed, target, fast=False).changes
+    assert not plan_for(changed, target, fast=False).changes
 
 
 def test_fast_does_not_see_an_edit_made_in_the_ui_but_a_full_plan_does(jenkins: FakeJenkins, tmp_path: Path) -> None:
@@ -122,8 +73,8 @@ def test_fast_does_not_see_an_edit_made_in_the_ui_but_a_full_plan_does(jenkins: 
     live = jenkins.get_config("docker/shop")
     jenkins.put_job("docker/shop", live.replace("<concurrentBuild>false</concurrentBuild>", "<concurrentBuild>true</concurrentBuild>"))
     assert "<concurrentBuild>true</concurrentBuild>" in jenkins.get_config("docker/shop")
-    assert not plan_of(path, target, fast=True).changes            # the trade --fast makes
-    assert [c.name for c in plan_of(path, target, fast=False).changes] == ["docker/shop"]
+    assert not plan_for(path, target, fast=True).changes            # the trade --fast makes
+    assert [c.name for c in plan_for(path, target, fast=False).changes] == ["docker/shop"]
 
 
 def test_an_edited_description_is_read_even_with_fast(jenkins: FakeJenkins, tmp_path: Path) -> None:
@@ -135,7 +86,7 @@ def test_an_edited_description_is_read_even_with_fast(jenkins: FakeJenkins, tmp_
     assert digest
     jenkins.put_job("docker/shop", live.replace(f"digest={digest}", "digest=0"))
     jenkins.reset_requests()
-    plan = plan_of(path, target, fast=True)
+    plan = plan_for(path, target, fast=True)
     assert [c.name for c in plan.changes] == ["docker/shop"]
     assert jenkins.count(method="GET", path=CONFIG_READS) == 1
 
@@ -146,8 +97,8 @@ def test_fast_on_a_jenkins_home(tmp_path: Path) -> None:
     sync(path, home)
     config = tmp_path / "home" / "jobs" / "docker" / "jobs" / "shop" / "config.xml"
     config.write_text(config.read_text(encoding="utf-8").replace("<concurrentBuild>false", "<concurrentBuild>true"), encoding="utf-8")
-    assert not plan_of(path, home, fast=True).changes
-    assert [c.name for c in plan_of(path, home, fast=False).changes] == ["docker/shop"]
+    assert not plan_for(path, home, fast=True).changes
+    assert [c.name for c in plan_for(path, home, fast=False).changes] == ["docker/shop"]
 
 
 def test_the_digest_names_the_rendered_config_and_leaves_secrets_out() -> None:

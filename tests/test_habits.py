@@ -2,11 +2,11 @@
 the pytest plugin opt-in, package data that exists, a CHANGELOG entry for the version."""
 from __future__ import annotations
 
+import ast
 import configparser
 import fnmatch
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -16,9 +16,8 @@ import pytest
 import yaml
 
 import jenkins_docker
-from test_precommit import clean_env, git, working_tree_files
+from helpers import ROOT, clean_env, git, git_copy_of_this_tree
 
-ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
@@ -62,16 +61,7 @@ def test_pre_commit_config_hooks_are_local_and_need_no_download() -> None:
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository holding this working tree, with .venv pointing at the Python running the tests."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed (.ci/run installs it)")
-    repo = tmp_path_factory.mktemp("checkout")
-    for name in working_tree_files():
-        target = repo / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "working tree under test")
+    repo = git_copy_of_this_tree(tmp_path_factory.mktemp("checkout"))
     (repo / ".venv").symlink_to(Path(sys.executable).parent.parent, target_is_directory=True)
     return repo
 
@@ -140,3 +130,52 @@ def test_package_data_covers_every_file_in_job_templates() -> None:
 def test_changelog_has_a_section_for_this_version() -> None:
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"\n## {jenkins_docker.__version__}" in text
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in (ROOT / "jenkins_docker").rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def test_every_module_says_in_its_first_line_what_it_holds() -> None:
+    for path in _modules():
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+        assert doc, f"{path.relative_to(ROOT)} has no docstring"
+        first = doc.splitlines()[0]
+        assert len(first) >= 20 and first.rstrip().endswith((".", ":")), f"{path.relative_to(ROOT)}: {first!r}"
+
+
+def test_every_package_of_the_source_tree_is_in_the_wheel_list() -> None:
+    """setup.py lists the packages by hand: a new stage folder missing from it would be missing from the wheel."""
+    tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
+    listed = {elt.value for node in ast.walk(tree) if isinstance(node, ast.keyword) and node.arg == "packages"
+              for elt in node.value.elts if isinstance(elt, ast.Constant)}   # type: ignore[attr-defined]
+    on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "jenkins_docker").rglob("__init__.py")}
+    assert listed == on_disk | {"jenkins_docker.job_templates"}
+
+
+def test_the_readme_layout_names_each_stage_folder_once_per_line() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("**Layout.**"):].split("\n\n")[1]
+    stages = [line.split("`")[1] for line in layout.splitlines() if line.startswith("- `")]
+    assert stages == ["loading/", "graph/", "rendering/", "sync/", "cli/"]
+    for stage in stages:
+        assert (ROOT / "jenkins_docker" / stage / "__init__.py").is_file()
+
+
+def _meaning(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str:
+    """What a definition does, whatever its name, docstring and decorators."""
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        body = body[1:]
+    signature = ast.dump(node.args) if not isinstance(node, ast.ClassDef) else ast.dump(ast.Tuple(node.bases, ast.Load()))
+    return signature + ast.dump(ast.Module(body=body, type_ignores=[]))
+
+
+def test_no_helper_is_defined_twice_in_the_tests() -> None:
+    # A helper two test files need lives once: tests/helpers.py (plain functions) or tests/conftest.py (fixtures).
+    where: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith("test_"):
+                where.setdefault(_meaning(node), []).append(f"{path.name}:{node.lineno} {node.name}")
+    assert [places for places in where.values() if len(places) > 1] == []

@@ -15,31 +15,19 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from helpers import BASE_IMAGES, REGISTRY, app, write
 from jenkins_docker import JenkinsHome, apply, load, make_plan, render
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
 INVENTORY = """\
 version: 1
 jenkins: {folder: docker}
-registries:
-  private: {host: registry.example.org, credentials: registry-push}
-defaults:
-  registry: private
-base_images:
-  acme/base:
-    git: git@gitlab.example.org:docker/base.git
-    from: debian:bookworm
-apps:
-"""
+""" + REGISTRY + BASE_IMAGES + "apps:\n"
 
 
 def fan_out(tmp_path: Path, apps: int) -> Path:
     """One base image and ``apps`` apps built from it: every app's write waits for the base's."""
-    text = INVENTORY + "".join(f"  app{n}:\n    git: git@gitlab.example.org:web/app{n}.git\n    from: acme/base\n"
-                               for n in range(apps))
-    path = tmp_path / "inventory.yml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write(tmp_path, INVENTORY + "".join(app(f"app{n}") for n in range(apps)))
 
 
 class StoppingHome(JenkinsHome):

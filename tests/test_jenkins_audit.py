@@ -7,17 +7,16 @@ copes with that behaviour, over real HTTP against the fake.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
 
+from helpers import BASE_IMAGES, REGISTRY, ROOT, braced, plan_for, remote, sync, write
 from jenkins_docker import RemoteJenkins, apply, load, make_plan, render
 from jenkins_docker.sync import xmlcompare
-from jenkins_docker.sync.targets.remote import XML_CONTENT_TYPE, Credentials
+from jenkins_docker.sync.targets.remote import XML_CONTENT_TYPE
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
-ROOT = Path(__file__).resolve().parent.parent
 AUTH = ("admin", "admin-token")
 
 NON_ASCII = """\
@@ -43,33 +42,6 @@ apps:
     deploy: ./deploy.sh «portal»
     env: {TITULO: "Educación"}
 """
-
-
-@pytest.fixture
-def jenkins() -> Iterator[FakeJenkins]:
-    with FakeJenkins(tokens={"admin": "admin-token"}) as fake:
-        yield fake
-
-
-def remote(fake: FakeJenkins) -> RemoteJenkins:
-    return RemoteJenkins(fake.url, Credentials(*AUTH), backoff=0.01)
-
-
-def write(tmp_path: Path, text: str, name: str = "inventory.yml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def sync(path: Path, target: RemoteJenkins):
-    inventory = load(path)
-    plan = make_plan(render(inventory), target, folder=inventory.jenkins.folder)
-    return plan, apply(plan, target)
-
-
-def replan(path: Path, target: RemoteJenkins):
-    inventory = load(path)
-    return make_plan(render(inventory), target, folder=inventory.jenkins.folder)
 
 
 FREESTYLE = "<project><description>{}</description></project>"
@@ -124,7 +96,7 @@ def test_non_ascii_text_survives_an_update_of_every_job_and_view(tmp_path: Path,
         jenkins.put_job(name, config) if name in jenkins.job_names() else jenkins.put_folder(name, config)
     plan, result = sync(path, target)
     assert result.ok and len(result.update) == len(jenkins.job_names()) + len(jenkins.folder_names())
-    again = replan(path, target)
+    again = plan_for(path, target)
     assert not again.has_changes, [c.diff for c in again.changes]
     assert "SALUDO=¡Hola, señor Müller! 日本語 ✓" in jenkins.get_config("Educación/Imágenes/acme-base")
     assert "./deploy.sh «portal»" in jenkins.get_config("Educación/Imágenes/portal-deploy")
@@ -159,7 +131,7 @@ def test_managed_folders_converge_and_carry_no_health_metric(tmp_path: Path, jen
     path = write(tmp_path, NON_ASCII.replace("Educación/Imágenes", "ops/docker"))
     target = remote(jenkins)
     sync(path, target)
-    plan = replan(path, target)
+    plan = plan_for(path, target)
     assert not plan.has_changes, [c.diff for c in plan.changes]
     for folder in ("ops", "ops/docker"):
         config = jenkins.get_config(folder)
@@ -174,12 +146,12 @@ def test_both_examples_converge_after_a_first_sync_and_after_an_update_of_every_
     target = remote(jenkins)
     _, first = sync(path, target)
     assert first.ok and first.create
-    assert not replan(path, target).has_changes
+    assert not plan_for(path, target).has_changes
     for name in jenkins.job_names():
         jenkins.put_job(name, jenkins.get_config(name).replace("<description>", "<description>(edited) ", 1))
     _, second = sync(path, target)
     assert second.ok and len(second.update) == len(jenkins.job_names())
-    plan = replan(path, target)
+    plan = plan_for(path, target)
     assert not plan.has_changes, [c.diff for c in plan.changes]
 
 
@@ -199,14 +171,7 @@ jenkins:
   job_type: {job_type}
   gitlab_connection: gitlab
   seed_job: {{git: "git@gitlab.example.org:ops/inventory.git"}}
-registries:
-  private: {{host: registry.example.org, credentials: registry-push}}
-defaults:
-  registry: private
-base_images:
-  acme/base:
-    git: git@gitlab.example.org:docker/base.git
-    from: debian:bookworm
+""" + braced(REGISTRY) + BASE_IMAGES + """\
 apps:
   portal:
     git: git@gitlab.example.org:web/portal.git
@@ -294,7 +259,7 @@ def test_a_token_set_in_the_ui_survives_an_update_that_does_not_set_one(jenkins:
     assert "ui-token" not in "".join(c.diff for c in plan.changes)
     assert "<secretToken>{AQAAAB" in jenkins.get_config("docker/portal")
     assert hook(jenkins, "docker/portal", "ui-token") == 200  # still the token GitLab sends
-    assert not replan(path, target).has_changes
+    assert not plan_for(path, target).has_changes
 
 
 def test_cli_plan_warns_once_without_a_webhook_token_and_not_with_one(jenkins: FakeJenkins, tmp_path: Path) -> None:
@@ -508,10 +473,10 @@ def test_a_live_config_with_an_xml_1_1_control_character_is_an_update_not_a_repl
     config = jenkins.get_config("docker/portal").replace("<description>", "<description>&#x1b;[31m", 1)
     jenkins.put_job("docker/portal", config)
     assert "&#x1b;[31m" in jenkins.get_config("docker/portal")
-    plan = replan(path, target)
+    plan = plan_for(path, target)
     assert [(c.action, c.name) for c in plan.changes] == [("update", "docker/portal")]
     _, result = sync(path, target)
-    assert result.update == ["docker/portal"] and not replan(path, target).has_changes
+    assert result.update == ["docker/portal"] and not plan_for(path, target).has_changes
 
 
 # -- cascade promises: the simulator agrees with the README ------------------------------------------

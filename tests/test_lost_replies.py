@@ -7,17 +7,21 @@ replies on demand: ``drop=True`` closes the connection before handling the reque
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
 
+from helpers import cli, write
+from helpers import remote as shared_remote
 from jenkins_docker.errors import JobError
 from jenkins_docker.sync.targets.remote import Credentials, RemoteJenkins
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
-from test_cli import run, write
 
 FREESTYLE = "<project><description>made here</description></project>"
 VIEW = "<hudson.model.ListView><name>Docker</name></hudson.model.ListView>"
+#: A client that retries without waiting.
+remote = functools.partial(shared_remote, sleep=lambda _: None)
 INVENTORY = """\
 version: 1
 registries: {r: {host: registry.example.org, credentials: push}}
@@ -25,16 +29,6 @@ defaults: {registry: r}
 base_images:
   acme/base: {git: "git@gitlab.example.org:docker/base.git", from: debian}
 """
-
-
-@pytest.fixture
-def jenkins() -> FakeJenkins:
-    with FakeJenkins(tokens={"admin": "admin-token"}) as fake:
-        yield fake  # type: ignore[misc]
-
-
-def remote(fake: FakeJenkins) -> RemoteJenkins:
-    return RemoteJenkins(fake.url, Credentials("admin", "admin-token"), backoff=0.01, sleep=lambda _: None)
 
 
 def test_a_build_whose_reply_was_lost_is_found_in_the_queue_not_queued_again(jenkins: FakeJenkins) -> None:
@@ -66,9 +60,9 @@ def test_a_build_that_cannot_connect_is_retried(tmp_path: Path) -> None:
 def test_rebuild_from_the_cli_after_a_lost_reply_queues_one_build(tmp_path: Path, jenkins: FakeJenkins) -> None:
     path = write(tmp_path, INVENTORY)
     env = {"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
-    assert run("sync", str(path), env=env).returncode == 0
+    assert cli("sync", str(path), env=env).returncode == 0
     jenkins.inject_fault(method="POST", path=r"/build$", drop_reply=True)
-    done = run("rebuild", str(path), "acme/base", env=env)
+    done = cli("rebuild", str(path), "acme/base", env=env)
     assert done.returncode == 0, done.stderr
     assert "queued acme-base" in done.stdout
     assert jenkins.count(method="POST", path=r"/build$") == 1 and jenkins.queue() == ["acme-base"]

@@ -1,14 +1,15 @@
 """Messages ops read (issue 12, item 9): no credentials, a 500, `validate -q`, where validate writes."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import functools
 from pathlib import Path
 
+from helpers import ROOT, write
+from helpers import cli as shared_cli
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
-ROOT = Path(__file__).resolve().parent.parent
+#: The command line, run from the source tree.
+cli = functools.partial(shared_cli, cwd=ROOT)
 
 INVENTORY = """\
 version: 1
@@ -20,16 +21,8 @@ base_images:
 """
 
 
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "jenkins_docker", *args], capture_output=True, text=True, env=full_env, timeout=120, cwd=ROOT)
-
-
 def inventory(tmp_path: Path, text: str = INVENTORY) -> str:
-    path = tmp_path / "inventory.yml"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+    return str(write(tmp_path, text))
 
 
 def test_with_no_credentials_at_all_the_error_says_none_were_given(tmp_path, fake_jenkins: FakeJenkins):

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from helpers import write
 from jenkins_docker.loading.loader import check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,12 +26,6 @@ base_images:
 apps:
   site: {git: "git@git.example:site.git", from: [nw/web, "registry.example.org/nw/python:3.12"]}
 """
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "inventory.yml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def test_an_external_parent_a_typo_away_from_a_listed_image_warns_with_a_did_you_mean(tmp_path):

@@ -11,18 +11,17 @@ import json
 import os
 import stat
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from helpers import cli
 from jenkins_docker.graph.imagegraph import UnknownImageError
 from jenkins_docker.loading.inventory import Inventory
 from jenkins_docker.loading.loader import check, load
 from jenkins_docker.rendering.renderer import render
-from jenkins_docker.testing.fake_jenkins import FakeJenkins
 from simulator import Simulator, read_jobset
 
 PLATFORM = """\
@@ -56,17 +55,6 @@ def platform(tmp_path: Path, job_type: str = "freestyle", extra: str = "") -> Pa
     path = tmp_path / f"{job_type}-inventory.yml"
     path.write_text(PLATFORM.format(job_type=job_type, extra=extra), encoding="utf-8")
     return path
-
-
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "jenkins_docker", *args], capture_output=True, text=True, env=full_env, timeout=120)
-
-
-@pytest.fixture
-def jenkins(fake_jenkins: FakeJenkins) -> FakeJenkins:
-    return fake_jenkins
 
 
 # -- item 2: rebuild A B ----------------------------------------------------------------------------

@@ -6,14 +6,13 @@ Images are pushed through the registry API with the labels their build job recor
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
+from helpers import cli
+from helpers import load_text as write
 from jenkins_docker.freshness.outdated import NEVER_BUILT, NO_RECORD, find_outdated
 from jenkins_docker.freshness.registry import RegistryClient, RegistryCredentials
 from jenkins_docker.loading.inventory import Inventory
@@ -28,12 +27,6 @@ from jenkins_docker.testing.fake_jenkins import FakeJenkins
 from registry_harness import PASSWORD, USER, Registries, Registry, head_digest, namespace, registries  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.slow
-
-
-def write(tmp_path: Path, body: str) -> Inventory:
-    path = tmp_path / "inventory.yml"
-    path.write_text(body, encoding="utf-8")
-    return load(path)
 
 
 def platform(regs: Registries, ns: str, *, images: str, registry: Registry | None = None) -> str:
@@ -72,13 +65,6 @@ def check(inventory: Inventory, environ: dict[str, str] | None = None) -> Any:
         return find_outdated(inventory, client, workers=4)
     finally:
         client.close()
-
-
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("JENKINS_", "REGISTRY_", "DOCKER_CONFIG"))}
-    full_env["DOCKER_CONFIG"] = "/nonexistent"
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "jenkins_docker", *args], capture_output=True, text=True, env=full_env, timeout=120)
 
 
 # -- the cases of the issue -------------------------------------------------------------------------
@@ -163,6 +149,22 @@ def test_rebuild_outdated_queues_only_the_topmost_outdated_image(diamond, namesp
     assert fake_jenkins.queue() == [job]             # d is below a: the cascade rebuilds it once
     assert f"queued {job}" in done.stdout
     assert "2 outdated" in done.stderr
+
+
+def test_rebuild_outdated_never_queues_a_disabled_image_and_queues_the_next_outdated_below_it(diamond, namespace,
+                                                                                             fake_jenkins: FakeJenkins):
+    _, path = diamond
+    path.write_text(path.read_text(encoding="utf-8").replace(f"  {namespace}/a: {{git: g,", f"  {namespace}/a: {{disabled: true, git: g,"),
+                    encoding="utf-8")
+    inventory = load(path)
+    assert inventory.graph.disabled(f"{namespace}/a")
+    target = RemoteJenkins(fake_jenkins.url, Credentials("admin", "admin-token"))
+    apply(make_plan(render(inventory), target), target)
+    done = cli("rebuild", "--outdated", str(path), "--jenkins", fake_jenkins.url,
+               env={"JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"})
+    assert done.returncode == 0, done.stderr
+    assert fake_jenkins.queue() == [f"docker/{namespace}-d"]   # a builds nothing; d, outdated too, is queued itself
+    assert f"not queued docker/{namespace}-a: disabled in the inventory" in done.stderr
 
 
 def test_a_multi_stage_image_whose_copy_from_image_moved_is_outdated(tmp_path, registries, namespace):

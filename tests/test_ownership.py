@@ -6,21 +6,18 @@ it applies, against a JENKINS_HOME on disk. The rules themselves live in jenkins
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, ownership, render
+from helpers import BASE_IMAGES, REGISTRY, braced, cli, env_for, home_put, remote, sync, write
+from jenkins_docker import JenkinsHome, load, ownership, render
 from jenkins_docker.errors import InventoryError, TargetError, UsageError
 from jenkins_docker.ownership import LEGACY_LINE, ownership_line
 from jenkins_docker.rendering.renderer import TemplateError, bundled_templates
-from jenkins_docker.sync.targets.remote import Credentials
 from jenkins_docker.sync.xmlcompare import parse
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
@@ -28,14 +25,7 @@ TEAM = """\
 version: 1
 jenkins:
 {jenkins}
-registries:
-  private: {{host: registry.example.org, credentials: registry-push}}
-defaults:
-  registry: private
-base_images:
-  acme/base:
-    git: git@gitlab.example.org:docker/base.git
-    from: debian:bookworm
+""" + braced(REGISTRY) + BASE_IMAGES + """\
 apps:
 {apps}"""
 
@@ -57,25 +47,7 @@ def inventory(tmp_path: Path, name: str = "inventory.yml", *, folder: str | None
     if view is not None:
         settings.append(f"  view: {view}")
     text = TEAM.format(jenkins="\n".join(settings), apps="".join(APP.format(name=a, image=a.lower()) for a in apps) or "  {}\n")
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def jenkins() -> Iterator[FakeJenkins]:
-    with FakeJenkins(tokens={"admin": "admin-token"}) as fake:
-        yield fake
-
-
-def remote(fake: FakeJenkins) -> RemoteJenkins:
-    return RemoteJenkins(fake.url, Credentials("admin", "admin-token"), backoff=0.01)
-
-
-def sync(path: Path, target: Any, *, prune: bool = False, adopt: bool = False, workers: int = 4) -> tuple[Any, Any]:
-    inv = load(path)
-    plan = make_plan(render(inv), target, folder=inv.jenkins.folder, prune=prune, adopt=adopt, workers=workers)
-    return plan, apply(plan, target, workers=workers)
+    return write(tmp_path, text, name)
 
 
 def job_xml(description: str, root: str = "project") -> str:
@@ -90,25 +62,7 @@ def folder_xml(description: str = "made by hand") -> str:
     return f"<{FOLDER}><description>{description}</description></{FOLDER}>"
 
 
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
-    return subprocess.run([sys.executable, "-m", "jenkins_docker", *args], capture_output=True, text=True,
-                          env={**base, **(env or {})}, timeout=120)
-
-
-def env_of(fake: FakeJenkins) -> dict[str, str]:
-    return {"JENKINS_URL": fake.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
-
-
 # -- a JENKINS_HOME on disk, seeded by hand ---------------------------------------------------------
-
-def home_put(home: Path, full_name: str, xml: str) -> Path:
-    directory = home
-    for part in full_name.split("/"):
-        directory = directory / "jobs" / part
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "config.xml").write_text(xml, encoding="utf-8")
-    return directory / "config.xml"
 
 
 def home_config(home: Path, full_name: str) -> str:
@@ -219,7 +173,7 @@ def test_2_inventories_without_folder_or_owner_may_not_prune_or_adopt(tmp_path: 
         sync(path, remote(jenkins), prune=True)
     with pytest.raises(UsageError, match="jenkins.owner"):
         sync(path, remote(jenkins), adopt=True)
-    done = cli("sync", str(path), "--prune", env=env_of(jenkins))
+    done = cli("sync", str(path), "--prune", env=env_for(jenkins))
     assert done.returncode == 2 and "jenkins.owner" in done.stderr and "Traceback" not in done.stderr
     assert jenkins.count(method="POST") == 0
 
@@ -275,9 +229,9 @@ def test_a_folder_never_replaces_a_job(tmp_path: Path, jenkins: FakeJenkins) -> 
 def test_a_type_change_of_our_job_is_a_replace_that_says_it_loses_history(tmp_path: Path, jenkins: FakeJenkins) -> None:
     sync(inventory(tmp_path), remote(jenkins))
     path = inventory(tmp_path, job_type="pipeline")
-    done = cli("plan", str(path), env=env_of(jenkins))
+    done = cli("plan", str(path), env=env_for(jenkins))
     assert "± replace docker/portal (freestyle -> pipeline: its build history is lost)" in done.stdout
-    data = json.loads(cli("plan", str(path), "--format", "json", env=env_of(jenkins)).stdout)
+    data = json.loads(cli("plan", str(path), "--format", "json", env=env_for(jenkins)).stdout)
     assert "docker/portal" in data["replace"] and "docker/portal" in data["update"]
 
 
@@ -315,13 +269,13 @@ def test_plan_without_prune_lists_orphans_in_text_and_json(tmp_path: Path, jenki
     sync(inventory(tmp_path), remote(jenkins))
     jenkins.put_job("docker/hand-made", job_xml("made by hand"))
     path = inventory(tmp_path, apps=("portal",))
-    data = json.loads(cli("plan", str(path), "--format", "json", env=env_of(jenkins)).stdout)
+    data = json.loads(cli("plan", str(path), "--format", "json", env=env_for(jenkins)).stdout)
     assert data["orphans"] == ["docker/shop"] and data["delete"] == []
-    text = cli("plan", str(path), env=env_of(jenkins)).stdout
+    text = cli("plan", str(path), env=env_for(jenkins)).stdout
     assert "? orphan docker/shop" in text and "hand-made" not in text
-    synced = json.loads(cli("sync", str(path), "--format", "json", env=env_of(jenkins)).stdout)
+    synced = json.loads(cli("sync", str(path), "--format", "json", env=env_for(jenkins)).stdout)
     assert synced["orphans"] == ["docker/shop"]
-    pruned = json.loads(cli("sync", str(path), "--prune", "--format", "json", env=env_of(jenkins)).stdout)
+    pruned = json.loads(cli("sync", str(path), "--prune", "--format", "json", env=env_for(jenkins)).stdout)
     assert pruned["delete"] == ["docker/shop"] and pruned["orphans"] == []
 
 
@@ -434,7 +388,7 @@ def test_8_a_live_xml_1_1_config_is_updated_in_place_not_replaced(tmp_path: Path
     client = remote(jenkins)
     path = inventory(tmp_path)
     sync(path, client)
-    item = jenkins._find("docker/portal")
+    item = jenkins.store.find("docker/portal")
     assert item is not None and item.obj is not None
     # Edited in the UI, the line kept: Jenkins writes the escape character as &#x1b; under XML 1.1.
     item.obj.values["description"] = "edited in the UI \x1b[1mbold\x1b[0m\n" + ownership_line("docker")

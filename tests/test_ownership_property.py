@@ -16,10 +16,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
+from helpers import BASE_IMAGES, REGISTRY, app, braced, remote, write
+from jenkins_docker import JenkinsHome, apply, load, make_plan, render
 from jenkins_docker.naming import collision_key
 from jenkins_docker.ownership import LEGACY_LINE, ownership_line
-from jenkins_docker.sync.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
 FOLDER_CLASS = "com.cloudbees.hudson.plugins.folder.Folder"
@@ -31,14 +31,7 @@ OWNERS = {"ours": ownership_line("docker"), "other": ownership_line("docker/team
 INVENTORY = """\
 version: 1
 jenkins: {{folder: docker, job_type: {job_type}}}
-registries:
-  private: {{host: registry.example.org, credentials: registry-push}}
-defaults:
-  registry: private
-base_images:
-  acme/base:
-    git: git@gitlab.example.org:docker/base.git
-    from: debian:bookworm
+""" + braced(REGISTRY) + BASE_IMAGES + """\
 apps:
 {apps}"""
 
@@ -95,11 +88,7 @@ def worlds(draw: st.DrawFn) -> tuple[list[Seed], bool, bool, str, tuple[str, ...
 
 
 def write_inventory(directory: Path, job_type: str, apps: tuple[str, ...]) -> Path:
-    text = INVENTORY.format(job_type=job_type, apps="".join(
-        f"  {a}:\n    git: git@gitlab.example.org:web/{a}.git\n    from: acme/base\n" for a in apps) or "  {}\n")
-    path = directory / "inventory.yml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write(directory, INVENTORY.format(job_type=job_type, apps="".join(app(a) for a in apps) or "  {}\n"))
 
 
 def may_change(seed: Seed, prune: bool, adopt: bool, rendered: set[str], rendered_kind: dict[str, str]) -> bool:
@@ -125,7 +114,7 @@ def check(target_name: str, seeds: list[Seed], prune: bool, adopt: bool, job_typ
     fake = None
     if target_name == "remote":
         fake = FakeJenkins(tokens={"admin": "admin-token"}).start()
-        target: Any = RemoteJenkins(fake.url, Credentials("admin", "admin-token"), backoff=0.01)
+        target: Any = remote(fake)
         for seed in seeds:
             (fake.put_folder if seed.kind == "folder" else fake.put_job)(seed.full_name, seed.xml())
 

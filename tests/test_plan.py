@@ -6,20 +6,17 @@ disk. These behaviours were found untested by mutation testing (``make mutate``,
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
 
-from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
+from helpers import BASE_IMAGES, REGISTRY, braced, cli, home_put, plan_for, remote, sync, write
+from helpers import app as shared_app
+from jenkins_docker import JenkinsHome, apply, load, make_plan, render
 from jenkins_docker.errors import UsageError
 from jenkins_docker.ownership import LEGACY_LINE, classify, ownership_line
 from jenkins_docker.sync.plan import Change, Plan, scan_depth
-from jenkins_docker.sync.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
 INVENTORY = """\
@@ -28,14 +25,7 @@ jenkins:
   folder: {folder}
   job_type: freestyle
   git_credentials: gitlab-ssh
-registries:
-  private: {{host: registry.example.org, credentials: registry-push}}
-defaults:
-  registry: private
-base_images:
-  acme/base:
-    git: git@gitlab.example.org:docker/base.git
-    from: debian:bookworm
+""" + braced(REGISTRY) + BASE_IMAGES + """\
   acme/web:
     git: {web_git}
     from: acme/base
@@ -46,35 +36,12 @@ WEB_GIT = "git@gitlab.example.org:docker/web.git"
 
 
 def app(name: str, parent: str = "acme/web") -> str:
-    return f"  {name}:\n    git: git@gitlab.example.org:web/{name}.git\n    from: {parent}\n"
+    """An app of this file's inventories: built FROM acme/web unless told otherwise."""
+    return shared_app(name, parent)
 
 
 def write_inventory(tmp_path: Path, *apps: str, folder: str = "docker", web_git: str = WEB_GIT) -> Path:
-    path = tmp_path / "inventory.yml"
-    path.write_text(INVENTORY.format(folder=folder, web_git=web_git, apps="".join(apps) or "  {}\n"), encoding="utf-8")
-    return path
-
-
-def remote(fake: FakeJenkins) -> RemoteJenkins:
-    return RemoteJenkins(fake.url, Credentials("admin", "admin-token"), backoff=0.01)
-
-
-def plan_for(path: Path, target: Any, *, prune: bool = False, adopt: bool = False, workers: int = 4) -> Plan:
-    inventory = load(path)
-    return make_plan(render(inventory), target, folder=inventory.jenkins.folder, prune=prune, adopt=adopt, workers=workers)
-
-
-def sync(path: Path, target: Any, *, prune: bool = False, workers: int = 4) -> tuple[Plan, Any]:
-    plan = plan_for(path, target, prune=prune, workers=workers)
-    return plan, apply(plan, target, workers=workers)
-
-
-def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("JENKINS_", "GITLAB_"))}
-    full_env.update(env)
-    # A sync that deadlocks never exits: the timeout turns that into a failure of the test.
-    return subprocess.run([sys.executable, "-m", "jenkins_docker", *args], capture_output=True, text=True,
-                          env=full_env, timeout=120)
+    return write(tmp_path, INVENTORY.format(folder=folder, web_git=web_git, apps="".join(apps) or "  {}\n"))
 
 
 def order(plan: Plan) -> list[tuple[str, str]]:
@@ -454,13 +421,6 @@ def test_a_folder_whose_contents_the_listing_did_not_show_is_kept(tmp_path: Path
 
 
 # -- what each planned item says about itself ----------------------------------------------------------
-
-def home_put(home: Path, full_name: str, xml: str) -> None:
-    directory = home
-    for part in full_name.split("/"):
-        directory = directory / "jobs" / part
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "config.xml").write_text(xml, encoding="utf-8")
 
 
 def test_unchanged_items_are_listed_by_name_not_in_rendered_order(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:

@@ -6,16 +6,15 @@ a warm pip cache). Deselect them with ``-m "not slow"`` when iterating.
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import clean_env, git, git_copy_of_this_tree
+
 HOOK = "jenkins-docker-validate"
 VALID = """\
 version: 1
@@ -32,43 +31,10 @@ INVALID = VALID.replace("    registry: r", "    regstry: r")
 pytestmark = pytest.mark.slow
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without git or jenkins-docker settings of the caller (a git hook may set GIT_DIR)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "JENKINS_", "PRE_COMMIT"))}
-    env.update(GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.org", GIT_COMMITTER_NAME="Test",
-               GIT_COMMITTER_EMAIL="test@example.org", GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, **extra)
-    return env
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, env=clean_env(), capture_output=True, text=True, check=True, timeout=60)
-    return done.stdout
-
-
-def working_tree_files() -> list[str]:
-    """This repository's files as they are now (tracked and untracked, without ignored ones)."""
-    if (ROOT / ".git").exists():
-        listed = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
-        return [name for name in listed if name and (ROOT / name).is_file()]
-    skip = {".venv", ".git", "build", "dist", "__pycache__", ".hypothesis", ".pytest_cache", "demo-out"}
-    return [str(p.relative_to(ROOT)) for p in ROOT.rglob("*")
-            if p.is_file() and not skip.intersection(p.relative_to(ROOT).parts) and not p.name.endswith(".egg-info")]
-
-
 @pytest.fixture(scope="session")
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository holding this working tree in one commit: what pre-commit clones."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed (.ci/run installs it)")
-    repo = tmp_path_factory.mktemp("jenkins-docker-repo")
-    for name in working_tree_files():
-        target = repo / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "working tree under test")
-    return repo
+    return git_copy_of_this_tree(tmp_path_factory.mktemp("jenkins-docker-repo"))
 
 
 @pytest.fixture(scope="session")

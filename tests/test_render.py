@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import load_text as write_inventory
+from helpers import parse, with_job_type
 from jenkins_docker.loading.inventory import Inventory
 from jenkins_docker.loading.loader import load
 from jenkins_docker.ownership import ownership_line
@@ -36,25 +38,9 @@ TEMPLATES = ["freestyle.xml.j2", "pipeline.xml.j2", "deploy-freestyle.xml.j2", "
              "seed.xml.j2", "watch.xml.j2", "folder.xml.j2", "view.xml.j2"]
 
 
-def with_job_type(inventory: Inventory, job_type: str) -> Inventory:
-    copy = dataclasses.replace(inventory, jenkins=dataclasses.replace(inventory.jenkins, job_type=job_type))
-    copy._graph = None
-    return copy
-
-
-def parse(xml: str) -> ET.Element:
-    return ET.fromstring(xml.encode("utf-8"))
-
-
 def text(root: ET.Element, path: str) -> str | None:
     element = root.find(path)
     return None if element is None else (element.text or "")
-
-
-def write_inventory(tmp_path: Path, body: str) -> Inventory:
-    path = tmp_path / "inventory.yml"
-    path.write_text(body, encoding="utf-8")
-    return load(path)
 
 
 @pytest.fixture(scope="module")

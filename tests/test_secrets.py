@@ -17,12 +17,12 @@ from urllib.parse import quote
 
 import pytest
 
+from helpers import cli, write
 from hostile import Seen, Server, gitlab_that_echoes, gitlab_that_redirects, jenkins_that_echoes, jenkins_that_redirects, records
 from jenkins_docker.redact import Redactor, answer_message, redact_url
 from jenkins_docker.safe_http import plain_http_warning, same_server
 from jenkins_docker.testing.fake_gitlab import FakeGitLab
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
-from test_cli import run, write
 
 USER = "admin"
 TOKEN = "s3cr3t-Tok3n-7hQ9zK"          # the Jenkins API token in use
@@ -81,7 +81,7 @@ def servers() -> Iterator[Callable[..., Server]]:
 def test_credentials_in_the_jenkins_url_are_refused_before_any_request(tmp_path: Path, servers: Callable[..., Server]) -> None:
     recorder = servers(records)
     url = recorder.url.replace("http://", f"http://{USER}:{TOKEN}@") + "/"
-    done = run("sync", str(inventory(tmp_path)), "--jenkins", url)
+    done = cli("sync", str(inventory(tmp_path)), "--jenkins", url)
     assert done.returncode == 2
     assert "--jenkins http://***@127.0.0.1" in done.stderr and "JENKINS_USER and JENKINS_API_TOKEN" in done.stderr
     assert recorder.seen == []
@@ -91,7 +91,7 @@ def test_credentials_in_the_jenkins_url_are_refused_before_any_request(tmp_path:
 def test_credentials_in_jenkins_url_from_the_environment_are_refused_naming_the_variable(tmp_path: Path, servers: Callable[..., Server]) -> None:
     recorder = servers(records)
     url = recorder.url.replace("http://", f"http://{USER}:{TOKEN}@")
-    done = run("plan", str(inventory(tmp_path)), env={"JENKINS_URL": url})
+    done = cli("plan", str(inventory(tmp_path)), env={"JENKINS_URL": url})
     assert done.returncode == 2
     assert "JENKINS_URL http://***@" in done.stderr
     assert recorder.seen == []
@@ -99,7 +99,7 @@ def test_credentials_in_jenkins_url_from_the_environment_are_refused_naming_the_
 
 
 def test_credentials_in_the_webhook_jenkins_url_are_refused_rather_than_stored_in_gitlab(tmp_path: Path) -> None:
-    done = run("webhooks", str(inventory(tmp_path)), "--jenkins", f"https://{USER}:{TOKEN}@jenkins.example.org")
+    done = cli("webhooks", str(inventory(tmp_path)), "--jenkins", f"https://{USER}:{TOKEN}@jenkins.example.org")
     assert done.returncode == 2
     assert "secret token" in done.stderr and "project/docker" not in done.stdout
     assert_nothing_secret(printed(done))
@@ -108,7 +108,7 @@ def test_credentials_in_the_webhook_jenkins_url_are_refused_rather_than_stored_i
 def test_credentials_in_the_gitlab_url_are_refused(tmp_path: Path) -> None:
     with FakeGitLab(tokens=[GITLAB_TOKEN]) as gitlab:
         url = gitlab.url.replace("http://", f"http://oauth2:{GITLAB_TOKEN}@")
-        done = run("webhooks", str(inventory(tmp_path, "127.0.0.1")), "--jenkins", "https://jenkins.example.org",
+        done = cli("webhooks", str(inventory(tmp_path, "127.0.0.1")), "--jenkins", "https://jenkins.example.org",
                    "--apply", "--gitlab", url, env=GITLAB_ENV)
         assert gitlab.requests == []
     assert done.returncode == 2 and "GITLAB_TOKEN" in done.stderr
@@ -123,7 +123,7 @@ def test_redact_url_drops_userinfo_and_secret_query_values() -> None:
 
 
 def test_a_schemeless_jenkins_url_with_credentials_is_refused_without_printing_them(tmp_path: Path) -> None:
-    done = run("plan", str(inventory(tmp_path)), "--jenkins", f"{USER}:{TOKEN}@jenkins.example.org", env=JENKINS_ENV)
+    done = cli("plan", str(inventory(tmp_path)), "--jenkins", f"{USER}:{TOKEN}@jenkins.example.org", env=JENKINS_ENV)
     assert done.returncode in (1, 2) and "***@jenkins.example.org" in done.stderr
     assert_nothing_secret(printed(done))
 
@@ -151,7 +151,7 @@ def test_the_token_and_its_base64_are_hidden_wherever_they_appear() -> None:
 
 def test_a_jenkins_that_echoes_the_request_gets_no_credentials_printed(tmp_path: Path, servers: Callable[..., Server]) -> None:
     echo = servers(jenkins_that_echoes())
-    done = run("-vv", "sync", str(inventory(tmp_path)), "--jenkins", echo.url, env=JENKINS_ENV)
+    done = cli("-vv", "sync", str(inventory(tmp_path)), "--jenkins", echo.url, env=JENKINS_ENV)
     assert done.returncode == 1
     failures = [line for line in done.stderr.splitlines() if line.startswith("! failed")]
     assert failures[0].startswith("! failed docker: Jenkins answered 500 Internal Server Error: Host: 127.0.0.1")
@@ -162,7 +162,7 @@ def test_a_jenkins_that_echoes_the_request_gets_no_credentials_printed(tmp_path:
 
 def test_a_gitlab_that_echoes_the_request_gets_one_line_per_failure_and_no_token(tmp_path: Path, servers: Callable[..., Server]) -> None:
     echo = servers(gitlab_that_echoes)
-    done = run("webhooks", str(inventory(tmp_path, "127.0.0.1")), "--jenkins", "https://jenkins.example.org", "--apply",
+    done = cli("webhooks", str(inventory(tmp_path, "127.0.0.1")), "--jenkins", "https://jenkins.example.org", "--apply",
                "--gitlab", echo.url, env=GITLAB_ENV)
     assert done.returncode == 1
     failures = [line for line in done.stdout.splitlines() if line.startswith("! failed")]
@@ -176,7 +176,7 @@ def test_a_gitlab_that_echoes_the_request_gets_one_line_per_failure_and_no_token
 def test_jenkins_redirecting_to_another_host_is_refused_before_anything_is_sent_there(tmp_path: Path, servers: Callable[..., Server]) -> None:
     recorder = servers(records, host="127.0.0.2")
     jenkins = servers(jenkins_that_redirects(recorder.url))
-    done = run("sync", str(inventory(tmp_path)), "--jenkins", jenkins.url, env=JENKINS_ENV)
+    done = cli("sync", str(inventory(tmp_path)), "--jenkins", jenkins.url, env=JENKINS_ENV)
     assert done.returncode == 1
     assert f"sent us to {recorder.url}/, another server" in done.stderr
     assert recorder.seen == []  # neither the config nor any header reached it
@@ -186,7 +186,7 @@ def test_jenkins_redirecting_to_another_host_is_refused_before_anything_is_sent_
 def test_gitlab_redirecting_to_another_host_never_gets_the_private_token_sent_there(tmp_path: Path, servers: Callable[..., Server]) -> None:
     recorder = servers(records, host="127.0.0.2")
     gitlab = servers(gitlab_that_redirects(recorder.url))
-    done = run("webhooks", str(inventory(tmp_path, "127.0.0.1")), "--jenkins", "https://jenkins.example.org", "--apply",
+    done = cli("webhooks", str(inventory(tmp_path, "127.0.0.1")), "--jenkins", "https://jenkins.example.org", "--apply",
                "--gitlab", gitlab.url, env=GITLAB_ENV)
     assert done.returncode == 1
     assert "another server" in done.stderr
@@ -205,10 +205,10 @@ def test_a_redirect_on_the_same_server_is_followed(tmp_path: Path) -> None:
 # -- 4. plain http:// to another machine is warned about, once ------------------------------------
 
 def test_plain_http_to_another_machine_warns_once(tmp_path: Path) -> None:
-    done = run("webhooks", str(inventory(tmp_path)), "--jenkins", "http://jenkins.example.org")
+    done = cli("webhooks", str(inventory(tmp_path)), "--jenkins", "http://jenkins.example.org")
     assert done.returncode == 0
     assert done.stderr.count("is plain http://") == 1 and "secret token" in done.stderr
-    quiet = run("webhooks", str(inventory(tmp_path)), "--jenkins", "https://jenkins.example.org")
+    quiet = cli("webhooks", str(inventory(tmp_path)), "--jenkins", "https://jenkins.example.org")
     assert "plain http" not in quiet.stderr
 
 
@@ -224,7 +224,7 @@ def test_plain_http_gitlab_warns_about_the_gitlab_token(tmp_path: Path) -> None:
     with FakeGitLab(tokens=[GITLAB_TOKEN]) as gitlab:
         gitlab.add_project("docker/base")
         gitlab.add_project("web/shop")
-        done = run("webhooks", str(inventory(tmp_path)), "--jenkins", "https://jenkins.example.org", "--apply",
+        done = cli("webhooks", str(inventory(tmp_path)), "--jenkins", "https://jenkins.example.org", "--apply",
                    "--gitlab", "http://gitlab.example.org", env={**GITLAB_ENV, **gitlab.proxy_env()})
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("GitLab URL http://gitlab.example.org is plain http://: GITLAB_TOKEN") == 1
@@ -236,7 +236,7 @@ def test_plain_http_gitlab_warns_about_the_gitlab_token(tmp_path: Path) -> None:
 def test_a_normal_sync_prints_no_credential_even_at_debug_level(tmp_path: Path) -> None:
     with FakeJenkins(tokens={USER: TOKEN}) as jenkins:
         path = inventory(tmp_path)
-        outputs = [printed(run("-vv", "sync", str(path), "--jenkins", jenkins.url, "--format", fmt, env=JENKINS_ENV)) for fmt in ("text", "json")]
+        outputs = [printed(cli("-vv", "sync", str(path), "--jenkins", jenkins.url, "--format", fmt, env=JENKINS_ENV)) for fmt in ("text", "json")]
     assert "created" in outputs[0] and "DEBUG" in outputs[0]
     assert_nothing_secret(*outputs)
 
@@ -313,7 +313,7 @@ base_images:
 
 
 def apply_hooks(gitlab: FakeGitLab, path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return run("webhooks", str(path), "--jenkins", JENKINS, "--apply", "--gitlab", "http://gitlab.example.org", "--format", "json",
+    return cli("webhooks", str(path), "--jenkins", JENKINS, "--apply", "--gitlab", "http://gitlab.example.org", "--format", "json",
                *extra, env={**GITLAB_ENV, **gitlab.proxy_env()})
 
 
@@ -389,7 +389,7 @@ def test_nothing_printed_in_any_hostile_run_holds_a_credential(tmp_path: Path, s
         for args, env in hostile_runs(tmp_path, servers, gitlab):
             formats = [[]] if args[0] == "rebuild" else [["--format", "text"], ["--format", "json"]]
             for fmt in formats:
-                outputs.append(printed(run("-vv", *args, *fmt, env=env)))
+                outputs.append(printed(cli("-vv", *args, *fmt, env=env)))
     assert len(outputs) == 20 and sum("DEBUG" in output for output in outputs) >= 10  # the runs logged at debug level
     assert_nothing_secret(*outputs)
     for output in outputs:
@@ -420,7 +420,7 @@ def test_log_lines_of_any_library_are_redacted_by_the_cli_log_filter() -> None:
 
 def test_the_extra_headers_python_jenkins_logs_are_redacted(tmp_path: Path) -> None:
     with FakeJenkins(tokens={USER: TOKEN}) as jenkins:
-        done = run("-vv", "plan", str(inventory(tmp_path)), "--jenkins", jenkins.url,
+        done = cli("-vv", "plan", str(inventory(tmp_path)), "--jenkins", jenkins.url,
                    env={**JENKINS_ENV, "JENKINS_API_EXTRA_HEADERS": f"X-Forwarded-Authorization: Basic {BASIC}"})
     assert done.returncode == 0, done.stderr
     assert_nothing_secret(printed(done))
@@ -438,7 +438,7 @@ def test_a_gitlab_pagination_link_to_another_host_is_not_followed(tmp_path: Path
         return 200, {"Content-Type": "application/json"}, json.dumps({"id": 1, "path_with_namespace": "docker/base"}).encode()
 
     gitlab = servers(paginates_elsewhere)
-    done = run("webhooks", str(inventory(tmp_path, "127.0.0.1")), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab.url, env=GITLAB_ENV)
+    done = cli("webhooks", str(inventory(tmp_path, "127.0.0.1")), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab.url, env=GITLAB_ENV)
     assert recorder.seen == []  # the next page was asked of the configured GitLab instead
     assert any("page=2" in s.path for s in gitlab.seen)
     assert_nothing_secret(printed(done))

@@ -10,74 +10,15 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
+from helpers import BLOG_APP, EXTRA_APP, IIIEPE, SMALL, cli, inventory_file, remote, sync
 from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
 from jenkins_docker.errors import TargetError
 from jenkins_docker.rendering.renderer import MANAGED_MARKER
 from jenkins_docker.sync.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
-
-ROOT = Path(__file__).resolve().parent.parent
-IIIEPE = ROOT / "examples" / "iiiepe" / "inventory.yml"
-
-SMALL = """\
-version: 1
-jenkins:
-  folder: {folder}
-  job_type: {job_type}
-  git_credentials: gitlab-ssh
-  gitlab_connection: gitlab
-registries:
-  private: {{host: registry.example.org, credentials: registry-push}}
-defaults:
-  registry: private
-base_images:
-  acme/base:
-    git: git@gitlab.example.org:docker/base.git
-    from: debian:bookworm
-  acme/web:
-    git: git@gitlab.example.org:docker/web.git
-    from: acme/base
-apps:
-  portal:
-    git: git@gitlab.example.org:web/portal.git
-    from: acme/web
-    deploy: ./deploy.sh portal
-{extra}"""
-
-EXTRA_APP = """\
-  shop:
-    git: git@gitlab.example.org:web/shop.git
-    from: acme/base
-"""
-
-
-def inventory_file(tmp_path: Path, *, folder: str = "docker", job_type: str = "freestyle", extra: str = EXTRA_APP, test: str | None = None) -> Path:
-    text = SMALL.format(folder=folder, job_type=job_type, extra=extra)
-    if test:
-        text = text.replace("  registry: private\n", f"  registry: private\n  test: {test}\n", 1)
-    path = tmp_path / "inventory.yml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def jenkins() -> Iterator[FakeJenkins]:
-    with FakeJenkins(users={"admin": "admin-password"}, tokens={"admin": "admin-token"}) as fake:
-        yield fake
-
-
-def remote(fake: FakeJenkins, *, token: str = "admin-token", user: str = "admin") -> RemoteJenkins:
-    return RemoteJenkins(fake.url, Credentials(user, token), backoff=0.01)
-
-
-def sync(path: Path, target, *, prune: bool = False, adopt: bool = False, workers: int = 4):
-    inventory = load(path)
-    plan = make_plan(render(inventory), target, folder=inventory.jenkins.folder, prune=prune, adopt=adopt, workers=workers)
-    return plan, apply(plan, target, workers=workers)
 
 
 def writes(fake: FakeJenkins) -> int:
@@ -337,12 +278,6 @@ def test_jenkins_home_drift_is_repaired(tmp_path: Path) -> None:
 
 # -- through the command line -----------------------------------------------------------------------
 
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "jenkins_docker", *args], capture_output=True, text=True, env=full_env, timeout=120)
-
-
 def test_cli_plan_detailed_exitcode_and_sync_json(tmp_path: Path, jenkins: FakeJenkins) -> None:
     path = inventory_file(tmp_path)
     env = {"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
@@ -542,3 +477,40 @@ def test_cli_rebuild_of_a_pipeline_job_passes_its_cascade_parameter(tmp_path: Pa
     assert done.returncode == 0, done.stderr
     assert jenkins.queue() == ["docker/acme-base"]
     assert any(r.path.endswith("/buildWithParameters") and r.query == "CASCADE=true" for r in jenkins.requests)
+
+
+# -- the view inside a folder, on a live Jenkins ---------------------------------------------------
+
+def view_jobs(fake: FakeJenkins, name: str) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    xml = fake.views()[name]
+    root = ET.fromstring(xml.split("?>", 1)[1] if xml.startswith("<?xml") else xml)
+    return [s.text or "" for s in root.findall("jobNames/string")]
+
+
+def test_a_view_inside_the_folder_is_created_and_kept_in_sync_on_a_live_jenkins(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path)
+    path.write_text(path.read_text().replace("  folder: docker\n", "  folder: docker\n  view: Docker images\n"), encoding="utf-8")
+    plan, result = sync(path, remote(jenkins))
+    assert result.ok, result.failed
+    assert "docker/Docker images" in jenkins.views()
+    assert view_jobs(jenkins, "docker/Docker images") == ["acme-base", "acme-web", "portal", "portal-deploy", "shop"]
+    # a new app joins the view on the next sync
+    path.write_text(path.read_text() + BLOG_APP, encoding="utf-8")
+    plan, result = sync(path, remote(jenkins))
+    assert result.ok, result.failed
+    assert "blog" in view_jobs(jenkins, "docker/Docker images")
+    # an app that leaves (with --prune) leaves the view
+    path.write_text(path.read_text().replace(EXTRA_APP, ""), encoding="utf-8")
+    plan, result = sync(path, remote(jenkins), prune=True)
+    assert result.ok and result.delete == ["docker/shop"]
+    assert view_jobs(jenkins, "docker/Docker images") == ["acme-base", "acme-web", "blog", "portal", "portal-deploy"]
+    # a view edited by hand in the UI is drift that sync repairs, then nothing is left to do
+    folder = jenkins.get_config("docker")
+    jenkins.put_folder("docker", folder.replace("<string>blog</string>", ""))
+    assert "blog" not in view_jobs(jenkins, "docker/Docker images")
+    plan, result = sync(path, remote(jenkins))
+    assert result.ok and "docker" in result.update
+    assert "blog" in view_jobs(jenkins, "docker/Docker images")
+    assert not sync(path, remote(jenkins))[0].has_changes

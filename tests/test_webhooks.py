@@ -7,10 +7,10 @@ from typing import Iterator
 
 import pytest
 
+from helpers import IIIEPE, cli, write
 from jenkins_docker.loading.loader import load
 from jenkins_docker.sync.webhooks import gitlab_project, hook_marker, hook_url, webhooks
 from jenkins_docker.testing.fake_gitlab import FakeGitLab
-from test_cli import IIIEPE, run, write
 
 JENKINS = "https://jenkins.example.org"
 GITLAB_TOKEN = "glpat-Zq8vT3sEcReT"
@@ -48,7 +48,7 @@ def apply(gitlab: FakeGitLab, *extra: str, inventory: Path = IIIEPE, secret: str
     env = {"GITLAB_TOKEN": GITLAB_TOKEN, **({"JENKINS_WEBHOOK_TOKEN": secret} if secret else {}), **gitlab.proxy_env()}
     if gitlab_url is None:
         gitlab_url = GITLAB if inventory == IIIEPE else "http://gitlab.example.org"
-    return run("webhooks", str(inventory), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab_url, "--format", fmt, *extra, env=env)
+    return cli("webhooks", str(inventory), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab_url, "--format", fmt, *extra, env=env)
 
 
 def statuses(stdout: str) -> dict[str, str]:
@@ -97,7 +97,7 @@ def test_deploy_jobs_get_no_hook_they_run_after_their_build() -> None:
 # -- listing through the command line -----------------------------------------------------
 
 def test_webhooks_lists_each_repository_with_its_jobs_hook_url() -> None:
-    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS + "/")
+    done = cli("webhooks", str(IIIEPE), "--jenkins", JENKINS + "/")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "docker/nginx (git@gitlab.iiiepe.net:docker/nginx.git)"
@@ -107,7 +107,7 @@ def test_webhooks_lists_each_repository_with_its_jobs_hook_url() -> None:
 
 
 def test_webhooks_json_gives_repository_project_job_and_url_of_every_hook() -> None:
-    done = run("webhooks", str(IIIEPE), "--format", "json", env={"JENKINS_URL": JENKINS})
+    done = cli("webhooks", str(IIIEPE), "--format", "json", env={"JENKINS_URL": JENKINS})
     assert done.returncode == 0, done.stderr
     hooks = json.loads(done.stdout)["hooks"]
     assert len(hooks) == 11
@@ -118,13 +118,13 @@ def test_webhooks_json_gives_repository_project_job_and_url_of_every_hook() -> N
 
 def test_webhooks_warns_that_hooks_start_nothing_without_a_gitlab_connection(tmp_path: Path) -> None:
     path = write(tmp_path, MONOREPO.replace(", gitlab_connection: gitlab", ""))
-    done = run("webhooks", str(path), "--jenkins", JENKINS)
+    done = cli("webhooks", str(path), "--jenkins", JENKINS)
     assert done.returncode == 0
     assert "jenkins.gitlab_connection is not set" in done.stderr
 
 
 def test_webhooks_without_a_jenkins_url_is_a_usage_error() -> None:
-    done = run("webhooks", str(IIIEPE))
+    done = cli("webhooks", str(IIIEPE))
     assert done.returncode == 2 and "--jenkins URL" in done.stderr
 
 
@@ -211,14 +211,14 @@ def test_apply_text_reports_each_hook_and_the_failures(gitlab: FakeGitLab) -> No
 
 
 def test_apply_without_gitlab_token_is_a_usage_error(gitlab: FakeGitLab) -> None:
-    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab.url)
+    done = cli("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", gitlab.url)
     assert done.returncode == 2
     assert "GITLAB_TOKEN" in done.stderr
     assert gitlab.requests == []
 
 
 def test_apply_without_a_gitlab_url_is_a_usage_error() -> None:
-    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", env={"GITLAB_TOKEN": GITLAB_TOKEN})
+    done = cli("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", env={"GITLAB_TOKEN": GITLAB_TOKEN})
     assert done.returncode == 2 and "--gitlab URL" in done.stderr
 
 
@@ -232,7 +232,7 @@ def test_a_refused_gitlab_token_is_one_clear_error(gitlab: FakeGitLab) -> None:
 
 def test_an_unreachable_gitlab_is_one_clear_error(tmp_path: Path) -> None:
     inventory = write(tmp_path, MONOREPO.replace("gitlab.example.org", "127.0.0.1"))
-    done = run("webhooks", str(inventory), "--jenkins", JENKINS, "--apply", "--gitlab", "http://127.0.0.1:9", env={"GITLAB_TOKEN": GITLAB_TOKEN})
+    done = cli("webhooks", str(inventory), "--jenkins", JENKINS, "--apply", "--gitlab", "http://127.0.0.1:9", env={"GITLAB_TOKEN": GITLAB_TOKEN})
     assert done.returncode == 1
     assert "cannot reach GitLab at http://127.0.0.1:9" in done.stderr and "Traceback" not in done.stderr
 
@@ -255,7 +255,7 @@ def test_tokens_never_appear_in_output_or_logs(gitlab: FakeGitLab) -> None:
     gitlab.add_project("node/api", role="developer")
     outputs = []
     for fmt in ("text", "json"):
-        done = run("-vv", "webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", GITLAB, "--format", fmt,
+        done = cli("-vv", "webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", GITLAB, "--format", fmt,
                    env={"GITLAB_TOKEN": GITLAB_TOKEN, "JENKINS_WEBHOOK_TOKEN": SECRET, **gitlab.proxy_env()})
         outputs.append(done.stdout + done.stderr)
     assert "created" in outputs[0] and "DEBUG" in outputs[0]  # the run did work, and logged
@@ -376,7 +376,7 @@ def test_a_second_apply_prune_makes_zero_writes(gitlab: FakeGitLab) -> None:
 
 
 def test_prune_without_apply_is_a_usage_error(gitlab: FakeGitLab) -> None:
-    done = run("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--prune", env={"GITLAB_TOKEN": GITLAB_TOKEN})
+    done = cli("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--prune", env={"GITLAB_TOKEN": GITLAB_TOKEN})
     assert done.returncode == 2
     assert "--prune" in done.stderr and "--apply" in done.stderr
     assert gitlab.requests == []
@@ -417,3 +417,67 @@ def test_fake_gitlab_keeps_a_hooks_token_but_never_returns_it(gitlab: FakeGitLab
     assert gitlab.hooks("docker/nginx")[0]["token"] == SECRET
     missing = requests.get(f"{gitlab.url}/api/v4/projects/docker%2Fnone", headers={"PRIVATE-TOKEN": GITLAB_TOKEN}, timeout=10)
     assert (missing.status_code, missing.json()) == (404, {"message": "404 Project Not Found"})
+
+
+# -- plan before apply: --dry-run and the library's plan_webhooks ---------------------------
+
+def test_a_dry_run_lists_the_writes_in_a_job_plans_words_and_writes_nothing(gitlab: FakeGitLab) -> None:
+    seed_iiiepe(gitlab)
+    gitlab.add_hook("docker/nginx", OLD_JOB, **MARKED)                      # stale, ours: deleted with --prune
+    gitlab.add_hook("docker/nginx", f"{JENKINS}/project/docker/iiiepe-nginx-gone")  # stale, hand-made: kept
+    planned = apply(gitlab, "--prune", "--dry-run")
+    assert planned.returncode == 0, planned.stderr
+    plan = json.loads(planned.stdout)
+    assert not gitlab.writes()
+    assert len(plan["create"]) == 11 and plan["update"] == [] and plan["unchanged"] == [] and plan["failed"] == []
+    assert [h["url"] for h in plan["delete"]] == [OLD_JOB]
+    assert [h["url"] for h in plan["stale"]] == [f"{JENKINS}/project/docker/iiiepe-nginx-gone"]
+    assert SECRET not in planned.stdout and GITLAB_TOKEN not in planned.stdout + planned.stderr
+    done = apply(gitlab, "--prune")   # the real run does exactly what the dry run listed
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)["hooks"]
+    assert sorted(h["url"] for h in results if h["status"] == "created") == sorted(h["url"] for h in plan["create"])
+    assert [h["url"] for h in results if h["status"] == "deleted"] == [OLD_JOB]
+    again = apply(gitlab, "--prune", "--dry-run", fmt="text")
+    assert again.returncode == 0, again.stderr
+    assert ("Plan for the webhooks on http://gitlab.iiiepe.net: 0 to create, 0 to update, 0 to delete, 11 unchanged, "
+            "1 stale (kept; --prune deletes the ones marked as this inventory's).") in again.stdout
+
+
+def test_a_dry_run_shows_an_update_and_a_failed_project_as_a_job_plan_would(gitlab: FakeGitLab) -> None:
+    for project in IIIEPE_PROJECTS:
+        if project != "web/website":          # one project GitLab does not have: its hook fails
+            gitlab.add_project(project)
+    gitlab.add_hook("docker/nginx", f"{JENKINS}/project/docker/iiiepe-nginx", push_events=False)
+    planned = apply(gitlab, "--dry-run", fmt="text")
+    assert planned.returncode == 1          # a failed hook fails the plan, as a failed job does
+    assert f"~ update docker/nginx: {JENKINS}/project/docker/iiiepe-nginx" in planned.stdout
+    assert f"! failed web/website: {JENKINS}/project/docker/website (project web/website: 404" in planned.stdout
+    assert "9 to create, 1 to update, 0 to delete, 0 unchanged, 1 failed." in planned.stdout
+    assert not gitlab.writes()
+
+
+def test_dry_run_needs_apply(gitlab: FakeGitLab) -> None:
+    done = cli("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--dry-run")
+    assert done.returncode == 2
+    assert "--dry-run is only used with --apply" in done.stderr
+
+
+def test_the_library_plans_then_applies_and_the_plan_holds_no_secret(gitlab: FakeGitLab, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jenkins_docker.sync.webhooks import HookScope, apply_hook_plan, connect_gitlab, plan_webhooks
+
+    seed_iiiepe(gitlab)
+    for key, value in gitlab.proxy_env().items():
+        monkeypatch.setenv(key, value)
+    inventory = load(IIIEPE)
+    hooks = webhooks(inventory, JENKINS)
+    client = connect_gitlab(GITLAB, GITLAB_TOKEN)
+    plan = plan_webhooks(hooks, client, secret_token=SECRET, scope=HookScope(JENKINS, "docker"))
+    assert not gitlab.writes()
+    assert [c.action for c in plan.changes] == ["create"] * 11 and plan.has_changes
+    assert SECRET not in repr(plan) and SECRET not in json.dumps(plan.to_json())
+    results = apply_hook_plan(plan, client, secret_token=SECRET)
+    assert [r.status for r in results] == ["created"] * 11
+    assert all(h.get("token") == SECRET for project in IIIEPE_PROJECTS for h in gitlab.hooks(project))
+    again = plan_webhooks(hooks, client, secret_token=SECRET, scope=HookScope(JENKINS, "docker"))
+    assert not again.has_changes and len(again.results("unchanged")) == 11

@@ -6,14 +6,16 @@ fake Jenkins, as sync sees configs.
 """
 from __future__ import annotations
 
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
+from helpers import BASE_IMAGES, REGISTRY, inventory_file, remote, sync
+from jenkins_docker import JenkinsHome, apply, load, make_plan, render
+from jenkins_docker.rendering.renderer import bundled_templates
 from jenkins_docker.sync import xmlcompare
-from jenkins_docker.sync.targets.remote import Credentials
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
 BASE = "<project><description>d</description><keepDependencies>false</keepDependencies><builders>" \
@@ -279,15 +281,7 @@ version: 1
 jenkins:
   folder: docker
   git_credentials: gitlab-ssh
-registries:
-  private: {host: registry.example.org, credentials: registry-push}
-defaults:
-  registry: private
-base_images:
-  acme/base:
-    git: git@gitlab.example.org:docker/base.git
-    from: debian:bookworm
-"""
+""" + REGISTRY + BASE_IMAGES
 
 
 def test_a_config_reformatted_on_disk_is_not_drift_but_an_edit_is(tmp_path: Path) -> None:
@@ -311,10 +305,84 @@ def test_a_config_reformatted_on_disk_is_not_drift_but_an_edit_is(tmp_path: Path
 def test_what_the_fake_jenkins_serves_back_compares_equal_to_what_was_posted(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
     path = tmp_path / "inventory.yml"
     path.write_text(INVENTORY, encoding="utf-8")
-    target = RemoteJenkins(fake_jenkins.url, Credentials("admin", "admin-token"), backoff=0.01)
+    target = remote(fake_jenkins)
     jobs = render(load(path))
     apply(make_plan(jobs, target, folder="docker"), target)
     job = next(j for j in jobs.jobs if j.full_name == "docker/acme-base")
     served = fake_jenkins.get_config("docker/acme-base")
     assert served != job.xml                                # Jenkins never returns the text it was given
     assert xmlcompare.same(served, job.xml)
+
+
+# -- what Jenkins changes on its own is not a change, through sync ---------------------------------
+
+def templates_with(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the bundled templates with one edit to the shared macros (a user's --templates DIR)."""
+    directory = tmp_path / "templates"
+    shutil.copytree(bundled_templates(), directory, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    macros = directory / "_macros.xml.j2"
+    text = macros.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"the bundled macros no longer hold {old!r}"
+    macros.write_text(text.replace(old, new), encoding="utf-8")
+    return directory
+
+
+def test_an_encrypted_secret_token_is_not_a_change(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    templates = templates_with(tmp_path, "      <spec></spec>\n      <triggerOnPush>true</triggerOnPush>\n",
+                               "      <spec></spec>\n      <triggerOnPush>true</triggerOnPush>\n      <secretToken>hook-secret</secretToken>\n")
+    path = inventory_file(tmp_path)
+    path.write_text(path.read_text() + f"templates: {templates}\n", encoding="utf-8")
+    inventory = load(path)
+    assert "<secretToken>hook-secret</secretToken>" in render(inventory).by_name()["docker/acme-base"].xml
+    plan, result = sync(path, remote(jenkins))
+    assert result.ok and len(result.create) == 6
+    live = jenkins.get_config("docker/acme-base")
+    assert "<secretToken>{" in live and "hook-secret" not in live   # Jenkins keeps it encrypted
+    jenkins.reset_requests()
+    plan, result = sync(path, remote(jenkins))
+    assert not plan.has_changes, [(c.name, c.diff) for c in plan.changes]
+    assert jenkins.count(method="POST") == 0
+
+
+def test_a_secret_token_set_in_the_ui_is_not_drift(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path)
+    sync(path, remote(jenkins))
+    config = jenkins.get_config("docker/portal")
+    assert "<secretToken>" not in config
+    jenkins.put_job("docker/portal", config.replace("<triggerOnPush>", "<secretToken>set-in-the-ui</secretToken><triggerOnPush>", 1))
+    assert "<secretToken>{" in jenkins.get_config("docker/portal")
+    plan, _ = sync(path, remote(jenkins))
+    assert not plan.has_changes
+
+
+def crlf_templates(tmp_path: Path) -> Path:
+    """Templates whose shell commands end their lines with CRLF (as an editor on Windows would)."""
+    return templates_with(tmp_path, "<command>{{ command }}</command>",
+                          '<command>{{ command | replace("\\n", "&#13;\\n" | safe) }}</command>')
+
+
+def test_crlf_in_a_shell_command_coming_back_as_lf_is_not_a_change(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    path = inventory_file(tmp_path, test="make test")
+    path.write_text(path.read_text() + f"templates: {crlf_templates(tmp_path)}\n", encoding="utf-8")
+    xml = render(load(path)).by_name()["docker/acme-base"].xml
+    assert "make test&#13;\n" in xml   # what is posted carries CRLF line ends
+    plan, result = sync(path, remote(jenkins))
+    assert result.ok, result.failed
+    # What Jenkins answers: hudson.tasks.Shell stores its command with LF line ends.
+    live = jenkins.get_config("docker/acme-base")
+    jenkins.put_job("docker/acme-base", live.replace("&#xd;\n", "\n"))
+    live = jenkins.get_config("docker/acme-base")
+    assert "<command>make test\n</command>" in live and "&#xd;" not in live
+    jenkins.reset_requests()
+    plan, result = sync(path, remote(jenkins))
+    assert not plan.has_changes, [(c.name, c.diff) for c in plan.changes]
+    assert jenkins.count(method="POST") == 0
+
+
+def test_a_command_edited_by_hand_is_still_a_change(tmp_path: Path, jenkins: FakeJenkins) -> None:
+    """Ignoring line ends must not hide a real edit of a shell command."""
+    path = inventory_file(tmp_path, test="make test")
+    sync(path, remote(jenkins))
+    jenkins.put_job("docker/acme-base", jenkins.get_config("docker/acme-base").replace("make test\n", "make test-all\n", 1))
+    plan, _ = sync(path, remote(jenkins))
+    assert [c.name for c in plan.changes] == ["docker/acme-base"]

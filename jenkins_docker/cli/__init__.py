@@ -1,4 +1,4 @@
-"""The command line: ``main`` parses (``main``), one module per group of commands calls the stages.
+"""The command line: ``main`` parses; one module per command (``validate``, ``graph``, ``plan``, ``sync``, ...) calls the stages.
 
 ``console`` is how it talks to people (colour only on a terminal, progress on stderr);
 ``options`` the option handling several commands share (server URLs, secrets from files).

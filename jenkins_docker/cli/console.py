@@ -63,11 +63,16 @@ class Progress:
 
     def __init__(self, label: str, total: int, *, enabled: bool = True) -> None:
         self.label = label
-        self.total = total
         self.done = 0
-        self.enabled = enabled and total > 0 and _is_terminal(sys.stderr)
+        self._wanted = enabled
         self._lock = threading.Lock()
         self._last = 0.0
+        self.expect(total)
+
+    def expect(self, total: int) -> None:
+        """Set the number of items to count (when it is known only once the work starts)."""
+        self.total = total
+        self.enabled = self._wanted and total > 0 and _is_terminal(sys.stderr)
 
     def advance(self, count: int = 1) -> None:
         """Count ``count`` more items done and redraw at most ten times a second."""

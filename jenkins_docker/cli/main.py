@@ -1,7 +1,7 @@
 """The ``jenkins-docker`` command line: argument parsing only.
 
 Each command parses its options here and calls a plain function in
-a command module beside this one (``inspect``, ``jobs``, ``webhooks``, ``freshness``) that returns an exit code; :func:`main` turns every expected
+the command's own module beside this one (``validate``, ``plan``, ``sync``, ...) that returns an exit code; :func:`main` turns every expected
 error into one clean line and the documented exit code (0 ok, 1 inventory/target problem,
 2 usage). Heavy modules are imported inside the commands, so ``--version`` and ``--help`` start
 fast.
@@ -102,7 +102,7 @@ def validate(inventories: tuple[str, ...], fmt: str, quiet: bool, strict: bool) 
       jenkins-docker validate inventory.yml --format json | jq .errors
     Exit code: 0 valid (warnings allowed unless --strict), 1 problems found.
     """
-    from jenkins_docker.cli.inspect import validate_command
+    from jenkins_docker.cli.validate import validate_command
 
     return validate_command(inventories, fmt, quiet, strict=strict)
 
@@ -122,7 +122,7 @@ def graph(inventory: str, fmt: str, output: str | None, highlight: tuple[str, ..
       jenkins-docker graph inventory.yml --format svg --highlight acme/nginx -o graph.svg
       jenkins-docker graph inventory.yml --format json | jq '.edges | length'
     """
-    from jenkins_docker.cli.inspect import graph_command
+    from jenkins_docker.cli.graph import graph_command
 
     return graph_command(inventory, fmt, output, highlight)
 
@@ -142,7 +142,7 @@ def impact(inventory: str, images: tuple[str, ...], fmt: str) -> int:
       jenkins-docker impact inventory.yml acme/nginx
       jenkins-docker impact inventory.yml debian:bookworm --format json | jq .jobs
     """
-    from jenkins_docker.cli.inspect import impact_command
+    from jenkins_docker.cli.impact import impact_command
 
     return impact_command(inventory, images, fmt)
 
@@ -159,7 +159,7 @@ def render(inventory: str, out_dir: str, templates: str | None) -> int:
       jenkins-docker render inventory.yml -o out/
       jenkins-docker render inventory.yml -o out/ --templates my-templates/
     """
-    from jenkins_docker.cli.jobs import render_command
+    from jenkins_docker.cli.render import render_command
 
     return render_command(inventory, out_dir, templates)
 
@@ -184,7 +184,7 @@ def plan(inventory: str, **options: Any) -> int:
       JENKINS_URL=https://jenkins.example.org JENKINS_USER=ci JENKINS_API_TOKEN=... \\
         jenkins-docker plan inventory.yml --detailed-exitcode
     """
-    from jenkins_docker.cli.jobs import plan_command
+    from jenkins_docker.cli.plan import plan_command
 
     return plan_command(inventory, **options)
 
@@ -215,7 +215,7 @@ def sync(inventory: str, **options: Any) -> int:
       jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --webhook-token-file hook-token
       jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --fast   # CI on every push
     """
-    from jenkins_docker.cli.jobs import sync_command
+    from jenkins_docker.cli.sync import sync_command
 
     return sync_command(inventory, **options)
 
@@ -248,7 +248,7 @@ def outdated(inventory: str, fmt: str, detailed_exitcode: bool, workers: int, in
     Exit code: 0 fresh (or outdated without --detailed-exitcode), 1 a registry could not be asked,
     2 something is outdated (--detailed-exitcode).
     """
-    from jenkins_docker.cli.freshness import outdated_command
+    from jenkins_docker.cli.outdated import outdated_command
 
     return outdated_command(inventory, fmt, detailed_exitcode, workers, insecure_registries)
 
@@ -269,13 +269,13 @@ def rebuild(inventory: str, images: tuple[str, ...], outdated_only: bool, worker
       jenkins-docker rebuild inventory.yml acme/nginx --jenkins https://jenkins.example.org
       jenkins-docker rebuild --outdated inventory.yml --jenkins https://jenkins.example.org
     """
-    from jenkins_docker.cli.jobs import rebuild_command
+    from jenkins_docker.cli.rebuild import rebuild_command
 
     if outdated_only:
         if images:
             raise click.UsageError("give IMAGE... or --outdated, not both")
-        from jenkins_docker.cli.freshness import rebuild_outdated_command
-        from jenkins_docker.cli.jobs import open_target
+        from jenkins_docker.cli.options import open_target
+        from jenkins_docker.cli.rebuild import rebuild_outdated_command
 
         target = open_target(options["jenkins_url"], options["jenkins_home"], options["user"], options["token_file"],
                              options["ca_bundle"], options["insecure"], require_remote=True)
@@ -300,8 +300,8 @@ def status(inventory: str, fmt: str, **options: Any) -> int:
       jenkins-docker status inventory.yml --jenkins https://jenkins.example.org
       jenkins-docker status inventory.yml --format json | jq -r '.images[] | select(.behind != []) | .image'
     """
-    from jenkins_docker.cli.freshness import status_command
-    from jenkins_docker.cli.jobs import open_target
+    from jenkins_docker.cli.options import open_target
+    from jenkins_docker.cli.status import status_command
 
     target = open_target(options["jenkins_url"], options["jenkins_home"], options["user"], options["token_file"],
                          options["ca_bundle"], options["insecure"], require_remote=True)
@@ -319,6 +319,7 @@ def status(inventory: str, fmt: str, **options: Any) -> int:
                    "the same token sync writes into the jobs' push triggers.")
 @click.option("--rotate-token", is_flag=True, help="Also rewrite the secret token of hooks that are otherwise up to date (GitLab never shows it).")
 @click.option("--prune", is_flag=True, help="With --apply, delete stale hooks: those calling a job of the inventory's folder that no job needs.")
+@click.option("--dry-run", is_flag=True, help="With --apply, read GitLab and show what would change (create, update, delete); write nothing.")
 def webhooks(inventory: str, **options: Any) -> int:
     """List the GitLab webhook of each repository's jobs; --apply creates or updates them.
 
@@ -333,6 +334,8 @@ def webhooks(inventory: str, **options: Any) -> int:
       jenkins-docker webhooks inventory.yml --jenkins https://jenkins.example.org --format json | jq -r '.hooks[].url'
       GITLAB_TOKEN=... jenkins-docker webhooks inventory.yml --jenkins https://jenkins.example.org \\
         --apply --gitlab https://gitlab.example.org --secret-token-file hook-token --prune
+      GITLAB_TOKEN=... jenkins-docker webhooks inventory.yml --jenkins https://jenkins.example.org \\
+        --apply --gitlab https://gitlab.example.org --prune --dry-run --format json
     Exit code: 0 ok, 1 a hook failed (the others are still applied), 2 bad usage.
     """
     from jenkins_docker.cli.webhooks import webhooks_command

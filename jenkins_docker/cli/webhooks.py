@@ -9,11 +9,12 @@ import click
 
 from jenkins_docker.cli import console
 from jenkins_docker.cli.options import check_server_url, option_name, read_secret
+from jenkins_docker.cli.plan import SYMBOLS as PLAN_SYMBOLS
 from jenkins_docker.errors import UsageError
 from jenkins_docker.redact import IN_USE, redact_url
 
 if TYPE_CHECKING:
-    from jenkins_docker.sync.webhooks import HookResult, Webhook
+    from jenkins_docker.sync.webhooks import HookPlan, HookResult, Webhook
 
 _SYMBOLS = {"created": ("+", "green"), "updated": ("~", "yellow"), "unchanged": ("=", None), "stale": ("?", "yellow"),
             "skipped": (".", None),
@@ -21,11 +22,12 @@ _SYMBOLS = {"created": ("+", "green"), "updated": ("~", "yellow"), "unchanged": 
 
 
 def webhooks_command(path: str, *, jenkins_url: str | None, fmt: str, apply_hooks: bool, gitlab_url: str | None,
-                     secret_token_file: str | None, rotate_token: bool, prune: bool = False) -> int:
+                     secret_token_file: str | None, rotate_token: bool, prune: bool = False, dry_run: bool = False) -> int:
     """List the hooks; with ``apply_hooks``, make GitLab have them (and report stale ones, or
-    delete them with ``prune``). Exit 1 when any hook failed; stale hooks are not a failure."""
+    delete them with ``prune``); with ``dry_run`` too, show the plan and write nothing.
+    Exit 1 when any hook failed; stale hooks are not a failure."""
     from jenkins_docker.loading.loader import load
-    from jenkins_docker.sync.webhooks import HookScope, apply_webhooks, connect_gitlab, webhooks
+    from jenkins_docker.sync.webhooks import HookScope, apply_hook_plan, connect_gitlab, plan_webhooks, webhooks
 
     if not jenkins_url:
         raise UsageError("no Jenkins URL: pass --jenkins URL (or set JENKINS_URL), the address GitLab reaches Jenkins at")
@@ -50,6 +52,8 @@ def webhooks_command(path: str, *, jenkins_url: str | None, fmt: str, apply_hook
         raise UsageError("--rotate-token is only used with --apply")
     elif prune:
         raise UsageError("--prune is only used with --apply: it deletes stale hooks that --apply finds")
+    elif dry_run:
+        raise UsageError("--dry-run is only used with --apply: without --apply, nothing is written anyway")
 
     inventory = load(path)
     if not inventory.jenkins.gitlab_connection:
@@ -61,10 +65,38 @@ def webhooks_command(path: str, *, jenkins_url: str | None, fmt: str, apply_hook
         return 0
     assert gitlab_url is not None and private_token is not None
     client = connect_gitlab(gitlab_url, private_token)
-    results = apply_webhooks(hooks, client, secret_token=secret_token, rotate_token=rotate_token,
-                             scope=HookScope(jenkins_url, inventory.jenkins.folder, inventory.jenkins.owner), prune=prune)
+    plan = plan_webhooks(hooks, client, secret_token=secret_token, rotate_token=rotate_token,
+                         scope=HookScope(jenkins_url, inventory.jenkins.folder, inventory.jenkins.owner), prune=prune)
+    if dry_run:
+        _print_plan(plan, fmt)
+        return 1 if plan.failed else 0
+    results = apply_hook_plan(plan, client, secret_token=secret_token)
     _print_results(results, gitlab_url, fmt)
     return 1 if any(r.status == "failed" for r in results) else 0
+
+
+def _print_plan(plan: HookPlan, fmt: str) -> None:
+    """What --apply would do, in a job plan's words: create, update, delete, unchanged, failed."""
+    from jenkins_docker.sync.webhooks import HookChange
+
+    if fmt == "json":
+        click.echo(json.dumps(plan.to_json(), indent=2))
+        return
+    for step in plan.steps:
+        if isinstance(step, HookChange):
+            symbol, colour = PLAN_SYMBOLS[step.action]
+            click.echo(console.style(f"{symbol} {step.action} {step.hook.project}: {step.hook.url}", fg=colour, bold=True))
+        elif step.status in ("failed", "stale", "skipped"):
+            mark, fg = _SYMBOLS[step.status]
+            why = step.error or step.note
+            line = f"{mark} {step.status} {step.hook.project or step.hook.repository}: {step.hook.url}" + (f" ({why})" if why else "")
+            click.echo(console.style(line, fg=fg) if fg else line)
+    counts = {action: sum(1 for c in plan.changes if c.action == action) for action in ("create", "update", "delete")}
+    stale = len(plan.results("stale"))
+    click.echo(f"Plan for the webhooks on {plan.gitlab_url}: {counts['create']} to create, {counts['update']} to update, "
+               f"{counts['delete']} to delete, {len(plan.results('unchanged'))} unchanged"
+               + (f", {stale} stale (kept; --prune deletes the ones marked as this inventory's)" if stale else "")
+               + (f", {len(plan.failed)} failed" if plan.failed else "") + ".")
 
 
 def _print_hooks(hooks: list[Webhook], fmt: str) -> None:

@@ -1,4 +1,4 @@
-"""The dependency graph of an inventory, and the questions asked of it.
+"""The dependency graph of an inventory, and the questions asked of it (how it is drawn: ``export``).
 
 Nodes are base images, apps and external parents (ids: inventory keys, or the normalised
 reference of an external image); an edge runs from parent to child and is marked ``pinned``
@@ -18,7 +18,6 @@ import contextlib
 import difflib
 import functools
 import heapq
-import json
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from jenkins_docker.errors import JenkinsDockerError
@@ -28,11 +27,6 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from jenkins_docker.loading.inventory import Image, Inventory
-
-# How each kind of node is drawn by to_text and to_mermaid.
-_TEXT_TAGS = {"base": "", "app": "  [app]", "external": "  [external]"}
-_MERMAID_SHAPES = {"base": '(["{}"])', "app": '["{}"]', "external": '[/"{}"/]'}
-
 
 class UnknownImageError(JenkinsDockerError):
     """An image named on the command line or in the API is not in the graph."""
@@ -180,9 +174,9 @@ class ImageGraph:
     def _check(self, node: str) -> None:
         """Refuse a node that is not in the graph (a dictionary would raise its own KeyError)."""
         if node not in self._nodes:
-            self._known([node])
+            self.known([node])
 
-    def _known(self, nodes: str | Iterable[str]) -> set[str]:
+    def known(self, nodes: str | Iterable[str]) -> set[str]:
         """``nodes`` (one node, or several) as a set, refusing any that is not in the graph."""
         out = {nodes} if isinstance(nodes, str) else set(nodes)
         for node in sorted(out):
@@ -257,7 +251,7 @@ class ImageGraph:
 
     def dependents(self, nodes: str | Iterable[str]) -> set[str]:
         """Everything that rebuilds when ``nodes`` (one image, or several) change, themselves excluded."""
-        start = self._known(nodes)
+        start = self.known(nodes)
         return _reach(start, self._rebuild_children) - start
 
     def rebuilt_by(self, node: str) -> set[str]:
@@ -279,7 +273,7 @@ class ImageGraph:
         the rest, each once. Pinned edges trigger no rebuild, so a child pinning its parent by
         digest is not below it here.
         """
-        start = self._known(nodes)
+        start = self.known(nodes)
         below: set[str] = set()
         for node in start:
             if node not in below:
@@ -344,7 +338,7 @@ class ImageGraph:
         Wave 0 holds the changed images (those of them that depend on another changed image
         move to the wave after it); each later wave can build in parallel.
         """
-        start = self._known(changed)
+        start = self.known(changed)
         affected = start | self.dependents(start)
         waiting = {node: sum(p in affected for p in self._rebuild_parents[node]) for node in affected}
         wave = [node for node, count in waiting.items() if count == 0]
@@ -364,7 +358,7 @@ class ImageGraph:
     def topological_order(self, nodes: Iterable[str], key: Callable[[str], str]) -> list[str]:
         """``nodes`` in an order where each comes after its parents among them (pinned edges
         included), the smallest ``key`` first whenever several may come next."""
-        among = self._known(nodes)
+        among = self.known(nodes)
         waiting = {node: sum(p in among for p in self._parents[node]) for node in among}
         ready = [(key(node), node) for node, count in waiting.items() if count == 0]
         heapq.heapify(ready)
@@ -385,95 +379,27 @@ class ImageGraph:
         """The full names of the jobs a change runs, in an order that respects the waves."""
         return [job for wave in self.waves(changed) for node in wave if (job := self.job(node))]
 
-    # -- export ------------------------------------------------------------------------------
+    # -- export (the forms live in jenkins_docker.graph.export) ------------------------------
     def to_json(self) -> dict[str, list[dict[str, object]]]:
         """The ``graph --format json`` document: nodes and the edges of the full graph."""
-        return {
-            "nodes": [{"id": n, "kind": d["kind"], "job": d["job"]} for n, d in self.digraph.nodes(data=True)],
-            "edges": [{"from": u, "to": v, "pinned": d["pinned"]} for u, v, d in self.digraph.edges(data=True)],
-        }
+        from jenkins_docker.graph import export
+
+        return export.document(self)
 
     def to_text(self) -> str:
-        """A tree for a terminal: each root with what is built from it, indented.
+        """A tree for a terminal: each root with what is built from it, indented."""
+        from jenkins_docker.graph import export
 
-        An image with several parents is drawn in full under the first and referred to
-        (``↑ see above``) under the others, so the tree stays as long as the graph.
-        """
-        lines: list[str] = []
-        shown: set[str] = set()
-
-        def label(node: str, pinned: bool) -> str:
-            return f"{node}{_TEXT_TAGS[self.kind(node)]}{'  (pinned: no rebuild)' if pinned else ''}"
-
-        roots = sorted(n for n in self.digraph if self.digraph.in_degree(n) == 0)
-        stack: list[tuple[str, str, bool, bool]] = [(r, "", True, False) for r in reversed(roots)]
-        while stack:
-            node, prefix, is_root, pinned = stack.pop()
-            if is_root:
-                lines.append(label(node, False))
-                child_prefix = ""
-            else:
-                lines.append(prefix + label(node, pinned) + ("  ↑ see above" if node in shown and self.digraph.out_degree(node) else ""))
-                child_prefix = prefix[:-4] + ("│   " if prefix.endswith("├── ") else "    ")
-            if node in shown:
-                continue
-            shown.add(node)
-            kids = self.children(node)
-            for index in reversed(range(len(kids))):
-                last = index == len(kids) - 1
-                kid = kids[index]
-                stack.append((kid, child_prefix + ("└── " if last else "├── "), False, self.digraph.edges[node, kid]["pinned"]))
-        return "\n".join(lines) + "\n"
+        return export.tree(self)
 
     def to_dot(self, highlight: str | Iterable[str] = ()) -> str:
-        """Graphviz DOT: base images, apps and externals drawn apart, pinned edges dashed.
+        """Graphviz DOT: base images, apps and externals drawn apart, pinned edges dashed."""
+        from jenkins_docker.graph import export
 
-        ``highlight`` colours the given images and everything their change rebuilds.
-        """
-        marked = self._known(highlight)
-        marked |= self.dependents(marked)
-        shapes = {
-            "base": {"shape": "box", "style": "rounded,filled", "fillcolor": "#dbe9f6"},
-            "app": {"shape": "box", "style": "filled", "fillcolor": "#e3f2d9"},
-            "external": {"shape": "box", "style": "dashed", "color": "#888888", "fontcolor": "#555555"},
-        }
-        out = ["digraph images {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];',
-               '  edge [color="#555555", fontname="Helvetica", fontsize=9];']
-        for node, data in sorted(self.digraph.nodes(data=True)):
-            attrs = dict(shapes[data["kind"]])
-            if node in marked:
-                attrs.update(style=attrs["style"].replace("dashed", "dashed,filled") if "filled" not in attrs["style"] else attrs["style"],
-                             fillcolor="#f6c26b", penwidth="2")
-            rendered = ", ".join(f"{k}={_dot_id(v)}" for k, v in attrs.items())
-            out.append(f"  {_dot_id(node)} [label={_dot_id(node)}, {rendered}];")
-        for u, v, data in sorted(self.digraph.edges(data=True)):
-            edge_style = ' [style=dashed, label="pinned"]' if data["pinned"] else ""
-            if u in marked and v in marked and not data["pinned"]:
-                edge_style = ' [color="#d9822b", penwidth=2]'
-            out.append(f"  {_dot_id(u)} -> {_dot_id(v)}{edge_style};")
-        out.append("}")
-        return "\n".join(out) + "\n"
+        return export.dot(self, highlight)
 
     def to_mermaid(self) -> str:
         """A Mermaid flowchart (renders in GitLab and GitHub markdown)."""
-        ids = {node: f"n{i}" for i, node in enumerate(sorted(self.digraph))}
-        out = ["flowchart LR"]
-        for node, data in sorted(self.digraph.nodes(data=True)):
-            text = node.replace('"', "#quot;")
-            shape = _MERMAID_SHAPES[data["kind"]].format(text)
-            out.append(f"  {ids[node]}{shape}")
-        for u, v, data in sorted(self.digraph.edges(data=True)):
-            arrow = "-. pinned .->" if data["pinned"] else "-->"
-            out.append(f"  {ids[u]} {arrow} {ids[v]}")
-        out.append("  classDef app fill:#e3f2d9;")
-        out.append("  classDef external stroke-dasharray: 4 4;")
-        for kind in ("app", "external"):
-            members = [ids[n] for n, d in sorted(self.digraph.nodes(data=True)) if d["kind"] == kind]
-            if members:
-                out.append(f"  class {','.join(members)} {kind};")
-        return "\n".join(out) + "\n"
+        from jenkins_docker.graph import export
 
-
-def _dot_id(text: str) -> str:
-    """A DOT double-quoted string; JSON's escaping of quotes and backslashes is DOT's too."""
-    return json.dumps(text, ensure_ascii=False)
+        return export.mermaid(self)

@@ -151,7 +151,8 @@ class Inventory:
     images: dict[str, Image]
     templates: Path | None = None
     warnings: list[Problem] = field(default_factory=list)
-    _graph: "ImageGraph | None" = field(default=None, repr=False, compare=False)
+    # Not an __init__ field, so dataclasses.replace() never hands a copy the graph of the original.
+    _graph: "ImageGraph | None" = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def base_images(self) -> list[Image]:

@@ -17,47 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node
 
 from jenkins_docker import naming
 from jenkins_docker.errors import InventoryError, Location, Problem
 from jenkins_docker.graph.imagegraph import find_cycles
 from jenkins_docker.loading import localfiles, schema
+from jenkins_docker.loading.cron import cron_problem
 from jenkins_docker.loading.dockerfile import DockerfileError, read_parents
 from jenkins_docker.loading.inventory import Image, Inventory, JenkinsSettings, Parent, Registry, SeedJob, WatchJob
 from jenkins_docker.loading.lint import disallowed_externals, lint
 from jenkins_docker.loading.reference import DEFAULT_DOMAIN, ImageReference, ReferenceError, parse_reference
-from jenkins_docker.loading.yamlfile import NULL_TAG, compose, location
-
-_STR_TAG = "tag:yaml.org,2002:str"
-_INT_TAG = "tag:yaml.org,2002:int"
-_SCALAR_TEXT_TAGS = {_STR_TAG, _INT_TAG, "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"}
-# Plain scalars YAML reads as something else than text: quoting them makes them strings.
-_QUOTABLE_TAGS = _SCALAR_TEXT_TAGS | {"tag:yaml.org,2002:timestamp"}
-
-# Keys of shell commands may span lines; names, URLs and ids may not.
-_MULTILINE_KEYS = {"test", "deploy", "rebuild"}
-# C0 and C1 controls and the non-characters U+FFFE/U+FFFF: none can be written in XML.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
-_CONTROL_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
-_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-# Words that mark a key as holding a secret; matched against the words of the key
-# (`MYSQL_PASSWORD`, `apiToken`, `secret-key`), so `credentials` and `BYPASS` are not flagged.
-_SECRET_WORDS = {"password", "passwd", "pass", "pwd", "passphrase", "secret", "secrets", "token",
-                 "tokens", "apikey", "privatekey", "accesskey", "secretkey"}
-_SECRET_PAIRS = {("api", "key"), ("private", "key"), ("access", "key"), ("secret", "key")}
-# ...and inside a word, for keys written without separators (`MYSQLPASSWORD`).
-_SECRET_SUBSTRINGS = ("password", "passwd", "passphrase")
-# A URL with credentials in it carries a secret in the inventory: `scheme://user:password@`, or
-# an http(s) URL whose user is a token (`https://<token>@github.com/...`).
-_URL_CREDENTIALS = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@|\bhttps?://[A-Za-z0-9_.~-]{20,}@")
-# The per-value escape hatch of the secret checks of `env` and `build_args`: `NAME: !not-secret value`.
-NOT_SECRET_TAG = "!not-secret"
-
-# PyYAML's own reading of YAML 1.1 integers (0x1F, 0o17, 1_000), applied to one node.
-_INT_CONSTRUCTOR = yaml.SafeLoader("")
+from jenkins_docker.loading.values import URL_CREDENTIALS, Checker, Values
+from jenkins_docker.loading.yamlfile import compose
 
 _DOCKER_HUB_ALIASES = {"index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
 # `FROM scratch` starts from an empty filesystem: no parent at all.
@@ -140,19 +112,6 @@ def _sorted(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(set(problems), key=lambda p: (p.location, p.message))
 
 
-class _Values(dict):  # type: ignore[type-arg]
-    """A checked mapping: key -> Python value, plus where each key and value was written."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.key_nodes: dict[str, Node] = {}
-        self.value_nodes: dict[str, Node] = {}
-
-    def written(self, key: str) -> bool:
-        """Whether ``key`` was written, even if its value was refused."""
-        return key in self.key_nodes
-
-
 @dataclass
 class _Entry:
     """What the cross-entry rules need to know of one base image or app, valid or not."""
@@ -170,22 +129,13 @@ class _Entry:
     dockerfile: str = ""
 
 
-class _Loader:
+class _Loader(Checker):
     """One check of one file: walks the composed YAML, collecting every problem it finds."""
 
     def __init__(self, path: Path, display: str) -> None:
+        super().__init__(display)
         self.path = path
-        self.name = display
-        self.errors: list[Problem] = []
-        self.warnings: list[Problem] = []
 
-    # -- reporting -------------------------------------------------------------------------
-    def at(self, node: Node) -> Location:
-        return location(self.name, node)
-
-    def error(self, node: Node | Location, message: str) -> None:
-        where = node if isinstance(node, Location) else self.at(node)
-        self.errors.append(Problem(where, message))
 
     # -- the whole file --------------------------------------------------------------------
     def run(self, templates: str | os.PathLike[str] | None) -> Inventory | None:
@@ -197,13 +147,13 @@ class _Loader:
         if "version" in top and top["version"] != 1:
             self.error(top.value_nodes["version"], f"unsupported inventory version {top['version']}; this jenkins-docker reads version 1")
         settings = self.jenkins_settings(top.get("jenkins"))
-        registries, broken_registries = self.registries(top.get("registries", _Values()))
-        defaults = top.get("defaults", _Values())
+        registries, broken_registries = self.registries(top.get("registries", Values()))
+        defaults = top.get("defaults", Values())
         self.check_defaults(defaults, registries, broken_registries)
         entries: dict[str, _Entry] = {}
         fields: dict[str, dict[str, Any]] = {}
         for kind, section_key in (("base", "base_images"), ("app", "apps")):
-            section = top.get(section_key, _Values())
+            section = top.get(section_key, Values())
             for key, values in section.items():
                 entry, image = self.image(kind, key, section.key_nodes[key], values, defaults, registries, broken_registries)
                 if key in entries:
@@ -233,180 +183,9 @@ class _Loader:
         self.warnings += lint(inventory)
         return inventory
 
-    # -- generic section checks ------------------------------------------------------------
-    def section(self, spec: schema.Section, node: Node, owner: Node, title: str | None = None) -> _Values:
-        """Check ``node`` against a section table; returns what could be read.
-
-        ``owner`` is the key the section is the value of: a missing required key is reported
-        there, where the user will look for it. ``title`` names the section in messages
-        (default: its own title).
-        """
-        values = _Values()
-        title = title or spec.title
-        if not isinstance(node, MappingNode):
-            self.error(node, f"{title} must be a mapping, not {_describe(node)}")
-            return values
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode) or key_node.tag == NULL_TAG:
-                self.error(key_node, f"keys of {title} must be plain names, not {_describe(key_node)}")
-                continue
-            key = str(key_node.value)
-            if key in values.key_nodes:
-                continue  # a repeated key: reported by the YAML layer, the first one is kept
-            if spec.each is not None:
-                self.entry(spec.each, key, key_node, value_node, values)
-                continue
-            if key not in spec.keys:
-                self.unknown_key(spec, title, key_node, key)
-                continue
-            values.key_nodes[key] = key_node
-            values.value_nodes[key] = value_node
-            value = self.value(spec.keys[key], key, key_node, value_node, title)
-            if value is not None:
-                values[key] = value
-        if spec.each is None:
-            for key, key_spec in spec.keys.items():
-                if key_spec.required and key not in values.key_nodes:
-                    self.error(owner, f"{title} is missing the required key `{key}`")
-        return values
-
-    def entry(self, each: schema.Section, key: str, key_node: Node, value_node: Node, values: _Values) -> None:
-        """One user-named entry of a mapping such as ``base_images`` or ``registries``."""
-        if self.contains_control(key_node, key, f"the {each.name} name", multiline=False):
-            return
-        label = f"{each.name} {key!r}"
-        # Written, even if refused below: rules that refer to it by name then stay quiet.
-        values.key_nodes[key] = key_node
-        values.value_nodes[key] = value_node
-        if isinstance(value_node, ScalarNode) and value_node.tag == NULL_TAG:
-            needs = ", ".join(f"`{k}`" for k, s in each.keys.items() if s.required)
-            self.error(key_node, f"{label} is empty; it needs at least {needs}")
-            return
-        if not isinstance(value_node, MappingNode):
-            self.error(value_node, f"{label} must be a mapping of keys ({', '.join(each.keys)}), not {_describe(value_node)}")
-            return
-        values[key] = self.section(each, value_node, key_node, label)
-
-    def unknown_key(self, spec: schema.Section, title: str, node: Node, key: str) -> None:
-        if _looks_secret(key):
-            self.error(node, _secret_message(key))
-            return
-        if key in spec.misplaced:
-            self.error(node, f"`{key}` is not allowed in {title}: {spec.misplaced[key]}")
-            return
-        close = difflib.get_close_matches(key, list(spec.keys), n=1, cutoff=0.6)
-        hint = f"; did you mean `{close[0]}`?" if close else f"; expected one of: {', '.join(spec.keys)}"
-        self.error(node, f"unknown key `{key}` in {title}{hint}")
-
-    def value(self, spec: schema.Key, key: str, key_node: Node, node: Node, where: str) -> Any:
-        if isinstance(spec.type, schema.Section):
-            if isinstance(node, ScalarNode) and node.tag == NULL_TAG:
-                return None
-            return self.section(spec.type, node, key_node)
-        if isinstance(node, ScalarNode) and node.tag == NULL_TAG:
-            self.error(node, f"`{key}` in {where} has no value; expected {_article(spec.type)}")
-            return None
-        if spec.type == schema.STR:
-            text = self.string(key, node, where, multiline=key in _MULTILINE_KEYS)
-            if text is not None and spec.enum and text not in spec.enum:
-                close = difflib.get_close_matches(text, spec.enum, n=1)
-                hint = f"; did you mean `{close[0]}`?" if close else ""
-                self.error(node, f"`{key}` must be one of {', '.join(spec.enum)}, not {text!r}{hint}")
-                return None
-            return text
-        if spec.type == schema.INT:
-            return self.integer(spec, key, node, where)
-        if spec.type == schema.STR_MAP:
-            return self.string_map(key, node, where)
-        if spec.type == schema.STR_OR_LIST:
-            nodes = node.value if isinstance(node, SequenceNode) else [node]
-            if not nodes:
-                self.error(node, f"`{key}` in {where} is an empty list")
-                return None
-            items = [(self.string(key, item, where, multiline=False), item) for item in nodes]
-            for text, item in items:
-                if text is not None and spec.enum and text not in spec.enum:
-                    close = difflib.get_close_matches(text, spec.enum, n=1)
-                    self.error(item, f"`{key}` takes {', '.join(spec.enum)}, not {text!r}" + (f"; did you mean `{close[0]}`?" if close else ""))
-            return [(text, item) for text, item in items if text is not None and (not spec.enum or text in spec.enum)]
-        if spec.type == schema.BOOL:
-            if not isinstance(node, ScalarNode) or node.tag != "tag:yaml.org,2002:bool":
-                self.error(node, f"`{key}` in {where} must be true or false, not {_describe(node)}")
-                return None
-            return yaml.safe_load(node.value) is True
-        raise AssertionError(spec.type)  # pragma: no cover - schema types are all handled above
-
-    def integer(self, spec: schema.Key, key: str, node: Node, where: str) -> int | None:
-        number = None
-        if isinstance(node, ScalarNode) and node.tag == _INT_TAG:
-            try:
-                number = _INT_CONSTRUCTOR.construct_yaml_int(node)
-            except (ValueError, TypeError):  # an explicit `!!int` on text that is no number
-                number = None
-        if number is None:
-            self.error(node, f"`{key}` in {where} must be an integer, not {_describe(node)}")
-            return None
-        if spec.minimum is not None and number < spec.minimum:
-            self.error(node, f"`{key}` in {where} must be at least {spec.minimum}, not {number}")
-            return None
-        return int(number)
-
-    def string(self, key: str, node: Node, where: str, *, multiline: bool) -> str | None:
-        if not isinstance(node, ScalarNode) or node.tag != _STR_TAG:
-            hint = ""
-            if isinstance(node, ScalarNode) and node.tag in _QUOTABLE_TAGS:
-                hint = f" (write it in quotes, \"{node.value}\", to make it a string)"
-            self.error(node, f"`{key}` in {where} must be a string, not {_describe(node)}{hint}")
-            return None
-        text = str(node.value)
-        if self.contains_control(node, text, f"`{key}`", multiline=multiline):
-            return None
-        if not text.strip():
-            self.error(node, f"`{key}` in {where} is empty")
-            return None
-        return text
-
-    def contains_control(self, node: Node, text: str, what: str, *, multiline: bool) -> bool:
-        bad = (_CONTROL if multiline else _CONTROL_ONE_LINE).search(text)
-        if bad:
-            char = "a line break" if bad.group() in "\r\n" else f"the {naming.character_problem(bad.group())}"
-            self.error(node, f"{char} is not allowed in {what}")
-            return True
-        return False
-
-    def string_map(self, key: str, node: Node, where: str) -> dict[str, str] | None:
-        if not isinstance(node, MappingNode):
-            self.error(node, f"`{key}` in {where} must be a mapping of NAME: value, not {_describe(node)}")
-            return None
-        out: dict[str, str] = {}
-        for name_node, value_node in node.value:
-            if not isinstance(name_node, ScalarNode) or name_node.tag not in _SCALAR_TEXT_TAGS:
-                self.error(name_node, f"names in `{key}` must be plain names, not {_describe(name_node)}")
-                continue
-            name = str(name_node.value)
-            if not _VARIABLE_NAME.fullmatch(name):
-                self.error(name_node, f"{name!r} is not a valid variable name in `{key}` (letters, digits and _, not starting with a digit)")
-                continue
-            vouched = isinstance(value_node, ScalarNode) and value_node.tag == NOT_SECRET_TAG
-            hatch = f" (if it is not a secret, write `{name}: {NOT_SECRET_TAG} value`)"
-            if _looks_secret(name) and not vouched:
-                self.error(name_node, _secret_message(name) + hatch)
-                continue
-            if not isinstance(value_node, ScalarNode) or (value_node.tag not in _SCALAR_TEXT_TAGS and not vouched):
-                self.error(value_node, f"`{key}.{name}` in {where} must be a string, number or boolean, not {_describe(value_node)}")
-                continue
-            if self.contains_control(value_node, str(value_node.value), f"`{key}.{name}`", multiline=True):
-                continue
-            if not vouched and _URL_CREDENTIALS.search(str(value_node.value)):
-                self.error(value_node, f"`{key}.{name}` in {where} has credentials in a URL (user:password@): they would be "
-                                       "written in clear into the job; keep the secret in a Jenkins credential and bind it "
-                                       "by its id in the job" + hatch)
-                continue
-            out[name] = str(value_node.value)
-        return out
 
     # -- sections ----------------------------------------------------------------------------
-    def jenkins_settings(self, values: _Values | None) -> JenkinsSettings:
+    def jenkins_settings(self, values: Values | None) -> JenkinsSettings:
         if not values:
             return JenkinsSettings()
         folder = values.get("folder")
@@ -450,7 +229,7 @@ class _Loader:
             **self.install(values),
         )
 
-    def install(self, values: _Values) -> dict[str, str]:
+    def install(self, values: Values) -> dict[str, str]:
         """``jenkins.install``; a warning when a generated job would install from PyPI, where jenkins-docker is not."""
         if "install" in values:
             return {"install": values["install"]}
@@ -462,7 +241,7 @@ class _Loader:
                 break
         return {}
 
-    def watch_job(self, values: _Values, seed: SeedJob | None) -> WatchJob | None:
+    def watch_job(self, values: Values, seed: SeedJob | None) -> WatchJob | None:
         """``jenkins.watch``; where it names no inventory repository, the seed job's."""
         raw = values.get("watch")
         if raw is None or "schedule" not in raw:
@@ -479,7 +258,7 @@ class _Loader:
             self.error(raw.value_nodes.get("name", values.key_nodes["watch"]), f"watch job name {watch.name!r}: {problem}")
         return watch
 
-    def registries(self, values: _Values) -> tuple[dict[str, Registry], set[str]]:
+    def registries(self, values: Values) -> tuple[dict[str, Registry], set[str]]:
         """The valid registries, and the names of those written but refused (already reported)."""
         out: dict[str, Registry] = {}
         broken = {name for name in values.key_nodes if name not in values}
@@ -505,19 +284,19 @@ class _Loader:
             out[name] = Registry(name, host, entry["credentials"], entry.get("pull_credentials"))
         return out, broken
 
-    def check_defaults(self, defaults: _Values, registries: dict[str, Registry], broken: set[str]) -> None:
+    def check_defaults(self, defaults: Values, registries: dict[str, Registry], broken: set[str]) -> None:
         """Rules on values under `defaults`, checked once rather than for every image."""
         name = defaults.get("registry")
         if name is not None and name not in registries and name not in broken:
             self.error(defaults.value_nodes["registry"], _unknown_registry(name, registries))
-        if defaults.get("rebuild") is not None and (problem := _cron_problem(defaults["rebuild"])):
+        if defaults.get("rebuild") is not None and (problem := cron_problem(defaults["rebuild"])):
             self.error(defaults.value_nodes["rebuild"], problem)
         if "dockerfile" in defaults and (problem := localfiles.relative_problem(defaults["dockerfile"], "`dockerfile`")):
             self.error(defaults.value_nodes["dockerfile"], problem)
         if defaults.get("branch") is not None and (problem := naming.branch_problem(defaults["branch"])):
             self.error(defaults.value_nodes["branch"], f"`branch` {defaults['branch']!r}: {problem}")
 
-    def image(self, kind: str, key: str, key_node: Node, entry: _Values, defaults: _Values,
+    def image(self, kind: str, key: str, key_node: Node, entry: Values, defaults: Values,
               registries: dict[str, Registry], broken: set[str]) -> tuple[_Entry, dict[str, Any] | None]:
         """Check one base image or app: what the cross-entry rules need, and if it is valid,
         the fields of its :class:`Image` but the parents (resolved across entries later)."""
@@ -542,7 +321,7 @@ class _Loader:
             self.error(entry.value_nodes["dockerfile"], problem)
         registry = self.registry_of(label, key_node, entry, defaults, registries, broken)
         info.host = registry.host if registry else None
-        if entry.get("rebuild") is not None and (problem := _cron_problem(entry["rebuild"])):
+        if entry.get("rebuild") is not None and (problem := cron_problem(entry["rebuild"])):
             self.error(entry.value_nodes["rebuild"], problem)
         deploy = merged.get("deploy") if kind == "app" else None
         info.deploy = deploy is not None
@@ -570,7 +349,7 @@ class _Loader:
             deploy_on=tuple(sorted({text for text, _ in merged.get("deploy_on") or []}, reverse=True)) or ("push", "cascade"),
         )
 
-    def registry_of(self, label: str, key_node: Node, entry: _Values, defaults: _Values,
+    def registry_of(self, label: str, key_node: Node, entry: Values, defaults: Values,
                     registries: dict[str, Registry], broken: set[str]) -> Registry | None:
         """The registry an entry is pushed to; unknown names are reported where they are written."""
         name = entry.get("registry", defaults.get("registry"))
@@ -602,7 +381,7 @@ class _Loader:
         return ref.path
 
     def check_git_url(self, node: Node, url: str) -> None:
-        if _URL_CREDENTIALS.search(url):
+        if URL_CREDENTIALS.search(url):
             self.error(node, "this git URL holds a password or token: remove it from the URL "
                              "and set `jenkins.git_credentials` to the id of a Jenkins credential instead")
 
@@ -624,7 +403,7 @@ class _Loader:
             return False
         return True
 
-    def parents(self, info: _Entry, key_node: Node, entry: _Values, merged: dict[str, Any]) -> None:
+    def parents(self, info: _Entry, key_node: Node, entry: Values, merged: dict[str, Any]) -> None:
         """Read the parents an entry names in `from`, and those its `path` Dockerfile names."""
         for text, node in entry.get("from", []):
             if text == _SCRATCH:
@@ -732,7 +511,7 @@ class _Loader:
                                                     "(its job pulls that exact digest)"))
         return tuple(parents)
 
-    def check_job_names(self, settings: JenkinsSettings, jenkins: _Values | None, entries: dict[str, _Entry]) -> None:
+    def check_job_names(self, settings: JenkinsSettings, jenkins: Values | None, entries: dict[str, _Entry]) -> None:
         """Two entries (or an entry and a deploy or seed job) must not share a Jenkins job name."""
         owners: dict[str, tuple[str, Location]] = {}
 
@@ -797,80 +576,3 @@ def _unknown_registry(name: str, registries: dict[str, Registry]) -> str:
     return f"unknown registry {name!r}{hint}"
 
 
-def _describe(node: Node) -> str:
-    if isinstance(node, MappingNode):
-        return "a mapping"
-    if isinstance(node, SequenceNode):
-        return "a list"
-    tag = node.tag.rsplit(":", 1)[-1]
-    if tag == "null":
-        return "empty"
-    kind = {"str": "a string", "int": "an integer", "float": "a number", "bool": "a boolean", "timestamp": "a date"}.get(tag, f"a {tag!r} value")
-    return f"{kind} ({node.value!r})"
-
-
-def _article(kind: str) -> str:
-    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
-
-
-# Between words: separators, and camelCase boundaries (`apiKey`, `APIKey`).
-_WORD_BREAK = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-
-
-def _words(key: str) -> list[str]:
-    return [w.lower() for w in _WORD_BREAK.split(key) if w]
-
-
-@functools.lru_cache(maxsize=4096)
-def _looks_secret(key: str) -> bool:
-    words = _words(key)
-    return (any(w in _SECRET_WORDS for w in words)
-            or any(pair in _SECRET_PAIRS for pair in zip(words, words[1:]))
-            or any(part in w for w in words for part in _SECRET_SUBSTRINGS))
-
-
-def _secret_message(key: str) -> str:
-    return (f"{key!r} looks like a secret: keep it in Jenkins credentials and reference its id "
-            "(registries take a `credentials` id; jobs bind secrets from credentials, never from the inventory)")
-
-
-_CRON_ALIASES = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
-_CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7))
-# One comma-separated item of a Jenkins cron field: *, H, H(a-b), n or a-b, each with /step.
-_CRON_ITEM = re.compile(r"(?:(?P<star>\*)|H(?:\((?P<hlo>\d+)-(?P<hhi>\d+)\))?|(?P<lo>\d+)(?:-(?P<hi>\d+))?)(?:/(?P<step>\d+))?")
-
-
-def _cron_problem(spec: str) -> str | None:
-    """Why Jenkins would refuse ``spec`` as a timer trigger, or ``None`` (Jenkins's grammar)."""
-    lines = [line.strip() for line in spec.splitlines()]
-    lines = [line for line in lines if line and not line.startswith("#")]
-    if lines and lines[0].startswith("TZ="):
-        lines = lines[1:]
-    if not lines:
-        return "`rebuild` holds no cron line; write e.g. 'H H * * 0' (weekly)"
-    for line in lines:
-        if line in _CRON_ALIASES:
-            continue
-        fields = line.split()
-        if len(fields) != 5:
-            return f"`rebuild` {line!r} must have 5 fields (minute hour day-of-month month day-of-week), e.g. 'H H * * 0'"
-        for text, (name, low, high) in zip(fields, _CRON_FIELDS):
-            for item in text.split(","):
-                if problem := _cron_item_problem(item, low, high):
-                    return f"`rebuild` {line!r}: {name} {item!r} {problem}"
-    return None
-
-
-def _cron_item_problem(item: str, low: int, high: int) -> str | None:
-    match = _CRON_ITEM.fullmatch(item)
-    if not match:
-        return "is not valid cron (use a number, a-b, *, H or H(a-b), optionally /step)"
-    numbers = [int(v) for k, v in match.groupdict().items() if k in ("hlo", "hhi", "lo", "hi") and v is not None]
-    if any(n < low or n > high for n in numbers):
-        return f"is out of range {low}-{high}"
-    for lo_key, hi_key in (("lo", "hi"), ("hlo", "hhi")):
-        if match[lo_key] is not None and match[hi_key] is not None and int(match[lo_key]) > int(match[hi_key]):
-            return "is an empty range (the start is after the end)"
-    if match["step"] is not None and int(match["step"]) < 1:
-        return "has a step of 0"
-    return None

@@ -178,7 +178,7 @@ class View:
 
 @dataclasses.dataclass(frozen=True)
 class ItemSet:
-    """Everything rendered from an inventory.
+    """Everything rendered from an inventory, with its scope: whose it is (``owner``) and where (``folder``).
 
     ``jobs`` holds folders first (outer before inner), then jobs so that each job's upstreams
     come before it; ``views`` the list view, if the inventory asks for one (a view inside a folder
@@ -188,6 +188,7 @@ class ItemSet:
     jobs: list[Item]
     views: list[View]
     owner: str | None = None      # the inventory's identity (jenkins.owner, else its folder)
+    folder: str | None = None     # the inventory's folder: the scope a plan lists, prunes and adopts in
 
     def by_name(self) -> dict[str, Item]:
         """The jobs keyed by full name."""
@@ -721,7 +722,7 @@ class _Renderer:
         views = []
         if view is not None:
             views.append(View(view["name"], self.folder, self.render("view.xml.j2", {"view": view})))
-        return ItemSet(self.folders(view) + jobs, views, self.owner)
+        return ItemSet(self.folders(view) + jobs, views, self.owner, self.folder)
 
 
 def render(inventory: Inventory, *, templates: str | os.PathLike[str] | None = None,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
 
 from jenkins_docker import naming, ownership
-from jenkins_docker.errors import JenkinsDockerError, JobError
+from jenkins_docker.errors import JenkinsDockerError, JobError, UsageError
 from jenkins_docker.rendering.renderer import Item, ItemSet
 from jenkins_docker.sync import folders, plugins, xmlcompare
 from jenkins_docker.sync.targets import LiveItem, Target, kind_of_xml
@@ -101,21 +101,27 @@ def scan_depth(folder: str | None) -> int:
     return (len(folder.split("/")) if folder else 0) + 1
 
 
-def make_plan(jobs: ItemSet, target: Target, *, folder: str | None, prune: bool = False, adopt: bool = False,
+#: ``make_plan``'s default ``folder``: the rendered set's own (``ItemSet.folder``).
+FROM_ITEMS: Any = object()
+
+
+def make_plan(jobs: ItemSet, target: Target, *, folder: str | None = FROM_ITEMS, prune: bool = False, adopt: bool = False,
               workers: int = 8, progress: Callable[[int], None] | None = None, fast: bool = False) -> Plan:
     """Compare the rendered ``jobs`` with ``target`` and list what must change.
 
     One listing request finds every item; then the config of each item of ours that should
     exist is read (concurrently, ``workers`` at a time) and compared as normalised XML. What may
     be written, replaced or deleted is asked of :mod:`jenkins_docker.ownership` (the inventory's
-    owner is ``jobs.owner``). ``folder`` bounds ``prune``: only items of ours inside it (or at the
-    top level, without a folder) that left the inventory are deleted; without ``prune`` they are
-    listed as orphans. With ``fast``, an item of ours whose ownership line (which the listing
+    owner is ``jobs.owner``). The folder, ``jobs.folder``, bounds ``prune``: only items of ours
+    inside it (or at the top level, without a folder) that left the inventory are deleted; without
+    ``prune`` they are listed as orphans. (``folder`` is the first release's way to say it; given, it
+    must agree with ``jobs.folder``.) With ``fast``, an item of ours whose ownership line (which the listing
     returns) carries the digest of the config rendered now is unchanged without being read: an
     edit made in the Jenkins UI since the last sync is then not seen, and the controller's plugin
     list is read only when something is to change. Raises :class:`~jenkins_docker.errors.UsageError` for ``prune``/``adopt``
     at the top level without an owner.
     """
+    folder = scope(jobs, folder)
     policy = ownership.policy(jobs.owner, folder, prune=prune, adopt=adopt)
     plan = Plan(target.label)
     depth = scan_depth(folder) + (1 if prune else 0)  # prune looks one level into the folders it may delete
@@ -180,6 +186,20 @@ def make_plan(jobs: ItemSet, target: Target, *, folder: str | None, prune: bool 
     plan.changes = writes + [c for c in plan.changes if c.what == "view"] + [c for c in plan.changes if c.action == "delete"]
     plan.unchanged.sort()
     return plan
+
+
+def scope(jobs: ItemSet, folder: str | None = FROM_ITEMS) -> str | None:
+    """The folder a plan works in: the rendered set's, or a ``folder`` given for a set rendered without one.
+
+    Raises :class:`~jenkins_docker.errors.UsageError` when both are given and differ: a plan scoped
+    to another folder than the one its jobs were rendered for would prune and adopt in the wrong place.
+    """
+    if folder is FROM_ITEMS or folder == jobs.folder:
+        return jobs.folder
+    if jobs.folder is None:
+        return folder
+    raise UsageError(f"the jobs were rendered for folder {jobs.folder!r}, not {folder!r}: "
+                     "leave make_plan's folder out (it comes with the rendered jobs)")
 
 
 def _within(key: str, folders: tuple[str, ...]) -> bool:

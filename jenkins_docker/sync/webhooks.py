@@ -3,7 +3,10 @@
 The jobs of an inventory carry the GitLab plugin's push trigger (when ``jenkins.gitlab_connection``
 is set), which listens at ``JENKINS_URL/project/<full job name>``. :func:`webhooks` lists the hook
 every repository needs, one per job (a repository holding several images gets one hook per
-image); :func:`apply_webhooks` creates or updates them through the GitLab API, idempotently.
+image). As for jobs, a plan comes before any write: :func:`plan_webhooks` reads each project's
+hooks and lists the changes (``create``, ``update``, ``delete``: a job plan's words) and the hooks
+that need none; :func:`apply_hook_plan` makes the writes; :func:`apply_webhooks` does both,
+idempotently.
 
 A hook on one of those projects that calls a job of the inventory's folder (:class:`HookScope`)
 which no current job needs is *stale*: its job left the inventory. It is reported, and deleted
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal, Mapping
 from urllib.parse import quote, unquote, urlsplit
 
@@ -120,6 +123,74 @@ class HookResult:
         return document
 
 
+HookAction = Literal["create", "update", "delete"]
+_DONE: Mapping[str, Status] = {"create": "created", "update": "updated", "delete": "deleted"}
+
+
+@dataclass(frozen=True)
+class HookChange:
+    """One write a webhook plan makes: the same actions as a job plan's :class:`~jenkins_docker.sync.plan.Change`.
+
+    ``settings`` is what GitLab is sent, without the secret token (a plan holds no secret: the
+    token is given again to :func:`apply_hook_plan`); ``project_id`` is GitLab's id of the project
+    read, ``hook_id`` the existing hook's.
+    """
+
+    action: HookAction
+    hook: Webhook
+    project_id: Any
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    hook_id: Any = None
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The hook's JSON entry with its ``action``."""
+        return {**self.hook.to_json(), "action": self.action}
+
+
+@dataclass
+class HookPlan:
+    """What applying the hooks would do, project by project, before anything is written.
+
+    ``steps`` keeps GitLab's order: a :class:`HookChange` is a write to make; a
+    :class:`HookResult` is already final (``unchanged``, ``stale``, ``skipped`` or ``failed``).
+    """
+
+    gitlab_url: str
+    steps: list[HookChange | HookResult] = field(default_factory=list)
+
+    @property
+    def changes(self) -> list[HookChange]:
+        """The writes, in order."""
+        return [step for step in self.steps if isinstance(step, HookChange)]
+
+    @property
+    def has_changes(self) -> bool:
+        """True when applying the plan would write something."""
+        return bool(self.changes)
+
+    @property
+    def failed(self) -> list[HookResult]:
+        """The hooks that cannot be planned (their project cannot be read, or no GitLab URL)."""
+        return [step for step in self.steps if isinstance(step, HookResult) and step.status == "failed"]
+
+    def results(self, status: Status) -> list[HookResult]:
+        """The final steps with ``status``."""
+        return [step for step in self.steps if isinstance(step, HookResult) and step.status == status]
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``webhooks --apply --dry-run --format json`` document: a job plan's keys, with hooks in them."""
+        return {
+            "create": [c.hook.to_json() for c in self.changes if c.action == "create"],
+            "update": [c.hook.to_json() for c in self.changes if c.action == "update"],
+            "delete": [c.hook.to_json() for c in self.changes if c.action == "delete"],
+            "unchanged": [r.hook.to_json() for r in self.results("unchanged")],
+            "failed": [{**r.hook.to_json(), "error": r.error} for r in self.failed],
+            "stale": [r.to_json() for r in self.results("stale")],
+            "skipped": [r.to_json() for r in self.results("skipped")],
+        }
+
+
 def gitlab_project(git_url: str) -> str | None:
     """The GitLab project path of a git URL, or ``None`` when the URL names no project.
 
@@ -209,24 +280,24 @@ def connect_gitlab(url: str, private_token: str, *, ssl_verify: bool | str = Tru
     return client
 
 
-def apply_webhooks(hooks: Iterable[Webhook], client: gitlab.Gitlab, *, secret_token: str | None = None,
-                   rotate_token: bool = False, scope: HookScope | None = None, prune: bool = False) -> list[HookResult]:
-    """Create each hook that GitLab lacks and update those whose settings differ; idempotent.
+def plan_webhooks(hooks: Iterable[Webhook], client: gitlab.Gitlab, *, secret_token: str | None = None,
+                  rotate_token: bool = False, scope: HookScope | None = None, prune: bool = False) -> HookPlan:
+    """Read each project's hooks and plan: create each hook GitLab lacks, update those whose settings differ.
 
-    A hook is the one with the same URL on the project. Existing hooks whose settings already
-    match are left alone, so a second run writes nothing. A project that cannot be read or
-    written (missing, forbidden) fails its own hooks and the others go on. A GitLab that refuses
-    the token, or cannot be reached, stops everything with a :class:`TargetError`.
-    ``secret_token`` is sent as the hook's token (GitLab puts it in ``X-Gitlab-Token``);
-    ``rotate_token`` also rewrites it on hooks that are otherwise unchanged.
+    Nothing is written. A hook is the one with the same URL on the project; one whose settings
+    already match is ``unchanged``, so applying twice writes nothing the second time. A project
+    that cannot be read (missing, forbidden) fails its own hooks and the others go on; a GitLab
+    that refuses the token, or cannot be reached, stops everything with a :class:`TargetError`.
+    ``rotate_token`` (with a ``secret_token``) also updates hooks that are otherwise unchanged:
+    GitLab never shows a hook's token, so a changed one cannot be seen.
 
     A hook whose repository is not on ``client``'s GitLab (:func:`on_gitlab`) is ``skipped``
     with a note, and its project is never asked for.
 
     With a ``scope``, the other hooks of each project read that call a job in the scope which
-    none of ``hooks`` calls are ``stale`` (left alone), or ``deleted`` with ``prune`` when they
-    carry the scope's ownership line (:func:`hook_is_ours`). Hooks this function creates or
-    updates get that line as their description.
+    none of ``hooks`` calls are ``stale`` (left alone), or deleted with ``prune`` when they
+    carry the scope's ownership line (:func:`hook_is_ours`). Hooks created or updated get that
+    line as their description.
     """
     import gitlab
 
@@ -237,32 +308,73 @@ def apply_webhooks(hooks: Iterable[Webhook], client: gitlab.Gitlab, *, secret_to
         by_project.setdefault((hook.project, on_gitlab(hook.repository, client.url)), []).append(hook)
     redact = Redactor([getattr(client, "private_token", None), secret_token])
     gitlab_host = origin(client.url)[1]
-    results: list[HookResult] = []
+    plan = HookPlan(redact_url(client.url))
+    owner = scope.owner_name if scope is not None else None
     with _stop_on_token_or_connection_errors(client, redact):
         for (project_path, here), wanted in by_project.items():
             if project_path is None:
-                results += [HookResult(h, "failed", f"{h.repository} is not a GitLab project URL") for h in wanted]
+                plan.steps += [HookResult(h, "failed", f"{h.repository} is not a GitLab project URL") for h in wanted]
                 continue
             if not here:
                 where = (git_host(wanted[0].repository) or ("an unknown host",))[0]
                 note = f"the repository is on {where}, not on the GitLab at {gitlab_host}: add its hook there"
-                results += [HookResult(h, "skipped", note=note) for h in wanted]
+                plan.steps += [HookResult(h, "skipped", note=note) for h in wanted]
                 continue
             try:
                 project = client.projects.get(project_path)
                 existing = project.hooks.list(get_all=True)
             except gitlab.GitlabError as exc:
-                results += [HookResult(h, "failed", _project_failure(project_path, exc, redact)) for h in wanted]
+                plan.steps += [HookResult(h, "failed", _project_failure(project_path, exc, redact)) for h in wanted]
                 continue
-            for hook in wanted:
-                try:
-                    results.append(_apply_one(project, existing, hook, secret_token, rotate_token,
-                                              scope.owner_name if scope is not None else None))
-                except gitlab.GitlabError as exc:
-                    results.append(HookResult(hook, "failed", _project_failure(project_path, exc, redact)))
+            plan.steps += [_plan_one(project.get_id(), existing, hook, bool(secret_token), rotate_token, owner) for hook in wanted]
             if scope is not None:
-                results += _stale_hooks(project, existing, wanted[0].repository, project_path, scope, needed_jobs, prune, redact)
+                plan.steps += _stale_hooks(project.get_id(), existing, wanted[0].repository, project_path, scope, needed_jobs, prune)
+    return plan
+
+
+def apply_hook_plan(plan: HookPlan, client: gitlab.Gitlab, *, secret_token: str | None = None) -> list[HookResult]:
+    """Make the writes of ``plan``; never raises for one hook's failure (it is ``failed``, the others go on).
+
+    Returns one result per step, in the plan's order. ``secret_token`` goes into every hook
+    created or updated. A GitLab that refuses the token, or cannot be reached, stops everything
+    with a :class:`TargetError`.
+    """
+    import gitlab
+
+    redact = Redactor([getattr(client, "private_token", None), secret_token])
+    token = {"token": secret_token} if secret_token else {}
+    results: list[HookResult] = []
+    with _stop_on_token_or_connection_errors(client, redact):
+        for step in plan.steps:
+            if isinstance(step, HookResult):
+                results.append(step)
+                continue
+            project_path = str(step.hook.project)
+            hooks = client.projects.get(step.project_id, lazy=True).hooks
+            try:
+                if step.action == "create":
+                    hooks.create({"url": step.hook.url, **step.settings, **token})
+                elif step.action == "update":
+                    hooks.update(step.hook_id, {"url": step.hook.url, **step.settings, **token})
+                else:
+                    hooks.delete(step.hook_id)
+            except gitlab.GitlabError as exc:
+                results.append(HookResult(step.hook, "failed", _project_failure(project_path, exc, redact)))
+                continue
+            results.append(HookResult(step.hook, _DONE[step.action], note=step.note))
     return results
+
+
+def apply_webhooks(hooks: Iterable[Webhook], client: gitlab.Gitlab, *, secret_token: str | None = None,
+                   rotate_token: bool = False, scope: HookScope | None = None, prune: bool = False) -> list[HookResult]:
+    """:func:`plan_webhooks`, then :func:`apply_hook_plan`: make GitLab have the hooks, idempotently.
+
+    ``secret_token`` is sent as each created or updated hook's token (GitLab puts it in
+    ``X-Gitlab-Token``). See :func:`plan_webhooks` for what is created, updated, left, reported
+    stale or deleted.
+    """
+    plan = plan_webhooks(hooks, client, secret_token=secret_token, rotate_token=rotate_token, scope=scope, prune=prune)
+    return apply_hook_plan(plan, client, secret_token=secret_token)
 
 
 def hook_marker(owner: str) -> str:
@@ -282,16 +394,14 @@ def hook_is_ours(attributes: Mapping[str, Any], owner: str | None) -> bool:
     return ownership.classify(str(attributes.get("description") or ""), owner).status == "ours"
 
 
-def _stale_hooks(project: Any, existing: list[Any], repository: str, project_path: str, scope: HookScope,
-                 needed_jobs: set[str], prune: bool, redact: Redactor) -> list[HookResult]:
-    """The hooks of ``project`` calling a job in ``scope`` that no current job is.
+def _stale_hooks(project_id: Any, existing: list[Any], repository: str, project_path: str, scope: HookScope,
+                 needed_jobs: set[str], prune: bool) -> list[HookChange | HookResult]:
+    """The hooks of a project calling a job in ``scope`` that no current job is.
 
-    They are deleted with ``prune`` only when they carry this inventory's ownership line
-    (:func:`hook_is_ours`); the others are reported and kept.
+    With ``prune``, a delete for each that carries this inventory's ownership line
+    (:func:`hook_is_ours`); the others are reported ``stale`` and kept.
     """
-    import gitlab
-
-    results: list[HookResult] = []
+    steps: list[HookChange | HookResult] = []
     for current in existing:
         url = current.attributes.get("url") or ""
         job = scope.job(url)
@@ -300,18 +410,12 @@ def _stale_hooks(project: Any, existing: list[Any], repository: str, project_pat
         stale = Webhook(repository, project_path, job, url)
         if not hook_is_ours(current.attributes, scope.owner_name):
             note = "not marked as this inventory's (made by hand, or before hooks were marked): never deleted"
-            results.append(HookResult(stale, "stale", note=note if prune else None))
-            continue
-        if not prune:
-            results.append(HookResult(stale, "stale"))
-            continue
-        try:
-            project.hooks.delete(current.get_id())
-        except gitlab.GitlabError as exc:
-            results.append(HookResult(stale, "failed", _project_failure(project_path, exc, redact)))
-            continue
-        results.append(HookResult(stale, "deleted"))
-    return results
+            steps.append(HookResult(stale, "stale", note=note if prune else None))
+        elif not prune:
+            steps.append(HookResult(stale, "stale"))
+        else:
+            steps.append(HookChange("delete", stale, project_id, hook_id=current.get_id()))
+    return steps
 
 
 @contextmanager
@@ -340,26 +444,23 @@ def _project_failure(project_path: str, exc: Exception, redact: Redactor) -> str
     return f"project {project_path}: {_reason(exc, redact)}"
 
 
-def _apply_one(project: Any, existing: list[Any], hook: Webhook, secret_token: str | None, rotate_token: bool,
-               owner: str | None) -> HookResult:
-    """Create, update or leave the one hook of ``project`` whose URL is ``hook.url``.
+def _plan_one(project_id: Any, existing: list[Any], hook: Webhook, with_token: bool, rotate_token: bool,
+              owner: str | None) -> HookChange | HookResult:
+    """Create, update or leave the one hook of a project whose URL is ``hook.url``.
 
     With an ``owner``, the hook's description is the inventory's ownership line, so that a later
     ``--prune`` knows it as this inventory's; a GitLab too old to keep descriptions (before 17.1,
     it returns none) is not asked again and again.
     """
     current = next((h for h in existing if h.attributes.get("url") == hook.url), None)
-    token = {"token": secret_token} if secret_token else {}
     settings: dict[str, Any] = {**HOOK_SETTINGS, **({"description": hook_marker(owner)} if owner else {})}
     if current is None:
-        project.hooks.create({"url": hook.url, **settings, **token})
-        return HookResult(hook, "created")
+        return HookChange("create", hook, project_id, settings)
     differs = any(current.attributes.get(key) != value for key, value in settings.items()
                   if key in current.attributes or key in HOOK_SETTINGS)
-    if not differs and not (rotate_token and token):
+    if not differs and not (rotate_token and with_token):
         return HookResult(hook, "unchanged")
-    project.hooks.update(current.get_id(), {"url": hook.url, **settings, **token})
-    return HookResult(hook, "updated")
+    return HookChange("update", hook, project_id, settings, current.get_id())
 
 
 def _reason(exc: Exception, redact: Redactor) -> str:

@@ -11,7 +11,7 @@ How ``config.xml`` is loaded and written back (XStream's model: the per-class fi
 ``plugin`` attribution, unknown fields dropped, secrets encrypted, re-indentation and escaping) is
 described and implemented in :mod:`jenkins_docker.testing.xstream`; the items, folders, views and
 build queue, and the seeding and inspection methods, are :class:`~.jenkins_store.JenkinsStore`
-(:mod:`jenkins_docker.testing.jenkins_store`), which :class:`FakeJenkins` extends.  This module is
+(:mod:`jenkins_docker.testing.jenkins_store`), which :class:`FakeJenkins` holds as its ``store``.  This module is
 the HTTP side: the server, routing, authentication and crumbs, the remote API, the GitLab webhook,
 injected faults and the request log.
 
@@ -327,7 +327,7 @@ _PERMISSIONS = {"createItem": "hudson.model.Item.Create", "config.xml": "hudson.
                 "buildWithParameters": "hudson.model.Item.Build", "createView": "hudson.model.View.Create"}
 
 
-class FakeJenkins(JenkinsStore):
+class FakeJenkins:
     """A fake Jenkins controller over real HTTP on 127.0.0.1 (see the module docstring).
 
     ``users`` log in with a password (every POST then needs the crumb of
@@ -345,17 +345,24 @@ class FakeJenkins(JenkinsStore):
             client.create_job("x", "<project/>")
             assert fake.job_names() == ["x"]
 
-    ``requests`` is the log of every request served (:class:`RecordedRequest`, in order).  The
-    seeding and inspection methods (:meth:`put_job`, :meth:`put_folder`, :meth:`get_config`,
-    :meth:`resave`, :meth:`job_names`, :meth:`views`, :meth:`queue`, ...) come from
-    :class:`~jenkins_docker.testing.jenkins_store.JenkinsStore`.
+    ``requests`` is the log of every request served (:class:`RecordedRequest`, in order).
+    :attr:`store` is the controller's state (a
+    :class:`~jenkins_docker.testing.jenkins_store.JenkinsStore`); the fake answers requests from it
+    and never inherits from it.  The seeding and inspection methods a test uses (:meth:`put_job`,
+    :meth:`put_folder`, :meth:`get_config`, :meth:`resave`, :meth:`job_names`,
+    :meth:`folder_names`, :meth:`views`, :meth:`queue`, :meth:`add_build`, :attr:`plugins`,
+    :attr:`version`) are the fake's public API: each hands over to the store's method of that name.
     """
 
     def __init__(self, *, users: Mapping[str, str] | None = None, tokens: Mapping[str, str] | None = None,
                  anonymous_read: bool = False, version: str = "2.462.3",
                  plugins: Mapping[str, str] | None = None, latency: float = 0.0,
                  tls: ssl.SSLContext | None = None) -> None:
-        super().__init__(version=version, plugins=DEFAULT_PLUGINS if plugins is None else plugins)
+        #: The controller's state: items, views, the build queue, installed plugins.
+        self.store = JenkinsStore(version=version, plugins=DEFAULT_PLUGINS if plugins is None else plugins)
+        # One lock: a request is handled holding the store's lock, and the request log, faults
+        # and open connections are kept under it too.
+        self._lock = self.store.lock
         self._tls = tls
         #: ``http://127.0.0.1:PORT/`` once started.
         self.url: str = ""
@@ -372,6 +379,54 @@ class FakeJenkins(JenkinsStore):
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
+
+    # -- seeding and inspection: the store's, for tests --------------------------------------
+
+    @property
+    def version(self) -> str:
+        """The Jenkins version (the ``X-Jenkins`` header); it decides version-dependent fields."""
+        return self.store.version
+
+    @property
+    def plugins(self) -> dict[str, str]:
+        """The installed plugins: artifactId -> version."""
+        return self.store.plugins
+
+    def put_job(self, full_name: str, config_xml: str) -> None:
+        """Create or replace a job as if made by hand in the UI (:meth:`JenkinsStore.put_job`)."""
+        self.store.put_job(full_name, config_xml)
+
+    def put_folder(self, full_name: str, config_xml: str | None = None) -> None:
+        """Create a folder and its missing parents, or replace a folder's config (:meth:`JenkinsStore.put_folder`)."""
+        self.store.put_folder(full_name, config_xml)
+
+    def job_names(self) -> list[str]:
+        """Full names of every job that is not a folder, in tree order."""
+        return self.store.job_names()
+
+    def folder_names(self) -> list[str]:
+        """Full names of every folder, in tree order."""
+        return self.store.folder_names()
+
+    def get_config(self, full_name: str) -> str:
+        """Exactly what ``GET job/.../config.xml`` answers; KeyError when there is no such item."""
+        return self.store.get_config(full_name)
+
+    def resave(self, full_name: str) -> None:
+        """Jenkins re-saving a job after its plugins were upgraded (:meth:`JenkinsStore.resave`)."""
+        self.store.resave(full_name)
+
+    def views(self) -> dict[str, str]:
+        """Each view's ``config.xml`` by name (``folder/name`` inside folders), "All" views left out."""
+        return self.store.views()
+
+    def add_build(self, full_name: str, result: str | None, timestamp: int) -> int:
+        """Record a build of a job (``result`` None: still building); its number (:meth:`JenkinsStore.add_build`)."""
+        return self.store.add_build(full_name, result, timestamp)
+
+    def queue(self) -> list[str]:
+        """Full names of the jobs waiting in the build queue, in queue order."""
+        return self.store.queue()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -593,11 +648,11 @@ class FakeJenkins(JenkinsStore):
         if segs[:1] in (["login"], ["loginError"]):
             return _Response(200, _page("Sign in", "<h1>Sign in to Jenkins</h1>"), "text/html;charset=utf-8")
         reading = req.method in ("GET", "HEAD")
-        group = self._root
+        group = self.store.root
         i = 0
         while i + 1 < len(segs) and group.is_group and segs[i] in ("job", "view"):
             if segs[i] == "view":
-                view = next((v for v in self._group_views(group) if v.values.get("name") == segs[i + 1]), None)
+                view = next((v for v in self.store.group_views(group) if v.values.get("name") == segs[i + 1]), None)
                 if view is None:
                     raise HttpError(404, "Not Found")
                 self._check_permission(req, (segs[i + 2:] or [""])[0], reading)
@@ -649,8 +704,8 @@ class FakeJenkins(JenkinsStore):
                 _bean("hudson.PluginWrapper", active=True, enabled=True, hasUpdate=False, pinned=False,
                       bundled=False, deleted=False, downgradable=False, longName=name, shortName=name,
                       url=f"https://plugins.jenkins.io/{name}", version=version, dependencies=[])
-                for name, version in sorted(self._plugins.items())]))
-        return self._group_action(req, self._root, rest)
+                for name, version in sorted(self.store.plugins.items())]))
+        return self._group_action(req, self.store.root, rest)
 
     def _issue_crumb(self, req: _Request, as_xml: bool) -> _Response:
         headers = []
@@ -694,7 +749,7 @@ class FakeJenkins(JenkinsStore):
         head = rest[0] if rest else ""
         if not rest:
             if req.method == "DELETE":
-                self._delete(item)
+                self.store.delete(item)
                 return _Response(204)
             self._require(req, "GET")
             return _Response(200, _page(item.full_name(), f"<h1>{html.escape(item.name)}</h1>"),
@@ -704,7 +759,7 @@ class FakeJenkins(JenkinsStore):
             return self._json(req, self._item_bean(item))
         if rest == ["config.xml"]:
             if req.method in ("GET", "HEAD"):
-                return _Response(200, self._serialise(item).encode("utf-8"), "application/xml")
+                return _Response(200, self.store.serialise(item).encode("utf-8"), "application/xml")
             self._require(req, "POST")
             return self._update_item(req, item)
         if rest == ["configure"]:
@@ -713,7 +768,7 @@ class FakeJenkins(JenkinsStore):
         if head in ("doDelete", "delete") and len(rest) == 1:
             self._require(req, "POST")
             parent = item.parent
-            self._delete(item)
+            self.store.delete(item)
             assert parent is not None
             return _Response(302, headers=[("Location", self._group_url(parent))])
         if head in ("doRename", "confirmRename") and len(rest) == 1:
@@ -723,7 +778,7 @@ class FakeJenkins(JenkinsStore):
             return self._group_action(req, item, rest)
         if head in ("build", "buildWithParameters") and len(rest) == 1:
             self._require(req, "POST")
-            if head == "build" and "<hudson.model.ParametersDefinitionProperty>" in self._serialise(item):
+            if head == "build" and "<hudson.model.ParametersDefinitionProperty>" in self.store.serialise(item):
                 # Derived from code: ParameterizedJobMixIn.doBuild hands a parameterized job to
                 # ParametersDefinitionProperty._doBuild, whose getSubmittedForm() refuses a POST
                 # without a form; API clients use buildWithParameters (missing values: defaults).
@@ -732,7 +787,7 @@ class FakeJenkins(JenkinsStore):
         if head in ("enable", "disable") and len(rest) == 1:
             self._require(req, "POST")
             item.obj.values["disabled"] = head == "disable"
-            item.versions = dict(self._plugins)
+            item.versions = self.store.plugins
             return _Response(302, headers=[("Location", self._item_url(item))])
         raise HttpError(404, "Not Found")
 
@@ -748,7 +803,7 @@ class FakeJenkins(JenkinsStore):
         name = _first(params, "name")
         if name is None:
             raise failure("Query parameter 'name' is required")
-        self._check_name(name)
+        self.store.check_name(name)
         # ItemGroupMixIn.createTopLevelItem trims the name before creating (jenkinsci/jenkins
         # core/src/main/java/hudson/model/ItemGroupMixIn.java): "x " becomes "x".
         name = name.strip()
@@ -757,15 +812,15 @@ class FakeJenkins(JenkinsStore):
             raise failure(f"A job already exists with the name ‘{name}’")
         if mode == "copy":
             source_name = _first(params, "from") or ""
-            source = self._resolve(source_name, group)
+            source = self.store.resolve(source_name, group)
             if source is None or source.obj is None:
                 raise failure(f"No such job: {source_name}" if source_name else "Specify which job to copy")
-            obj = self._load_document(self._serialise(source), ITEM_CLASSES)
-            self._add(group, name, obj, None)
+            obj = self.store.load_document(self.store.serialise(source), ITEM_CLASSES)
+            self.store.add(group, name, obj, None)
             return _Response(302, headers=[("Location", f"{self._group_url(group)}job/{quote(name)}/configure")])
         if is_xml:
-            obj = self._load_document(self._body_bytes(req), ITEM_CLASSES)
-            self._add(group, name, obj, None)
+            obj = self.store.load_document(self._body_bytes(req), ITEM_CLASSES)
+            self.store.add(group, name, obj, None)
             return _Response(200)
         if mode is None:
             raise failure("No mode given")
@@ -773,8 +828,8 @@ class FakeJenkins(JenkinsStore):
                     PIPELINE: "<flow-definition><triggers/></flow-definition>", FOLDER: f"<{FOLDER}/>"}
         if mode not in defaults:
             raise failure(f"No item type ‘{mode}’ is known")
-        obj = self._load_document(defaults[mode], ITEM_CLASSES)
-        self._add(group, name, obj, None)
+        obj = self.store.load_document(defaults[mode], ITEM_CLASSES)
+        self.store.add(group, name, obj, None)
         return _Response(302, headers=[("Location", f"{self._group_url(group)}job/{quote(name)}/configure")])
 
     @staticmethod
@@ -807,27 +862,16 @@ class FakeJenkins(JenkinsStore):
         cls = root_class(root.tag)
         if cls != item.obj.cls:
             raise HttpError(500, f"java.io.IOException: Expecting class {item.obj.cls} but got class {cls} instead")
-        loaded = self._loader().obj(cls, root)
+        loaded = self.store.loader().obj(cls, root)
         if not isinstance(loaded, Obj):
             raise HttpError(500, f"java.io.IOException: Unable to read\nCaused by: com.thoughtworks.xstream."
                                  f"mapper.CannotResolveClassException: {root.tag}")
         item.obj = loaded
-        item.versions = dict(self._plugins)
+        item.versions = self.store.plugins
         return _Response(200)
 
     def _rename(self, req: _Request, item: Item) -> _Response:
-        new_name = _first(self._form(req), "newName")
-        self._check_name(new_name)
-        assert new_name is not None and item.parent is not None and item.parent.children is not None
-        new_name = new_name.strip()
-        existing = item.parent.children.get(ci_key(new_name))
-        if existing is not None and existing is not item:
-            raise failure(f"A job already exists with the name ‘{new_name}’")
-        old_full = item.full_name()
-        del item.parent.children[ci_key(item.name)]
-        item.name = new_name
-        item.parent.children[ci_key(new_name)] = item
-        self._after_rename(old_full, item)
+        self.store.rename(item, _first(self._form(req), "newName"))
         return _Response(302, headers=[("Location", self._item_url(item))])
 
     # -- internals: views -----------------------------------------------------------------------
@@ -839,18 +883,18 @@ class FakeJenkins(JenkinsStore):
         if content_type is None and mode != "copy":
             raise failure("No Content-Type header set")
         name = _first(params, "name")
-        self._check_name(name)
+        self.store.check_name(name)
         assert name is not None
-        views = self._group_views(group)
+        views = self.store.group_views(group)
         if any(v.values.get("name") == name for v in views):
             raise failure(f'A view already exists with the name "{name}"')
         if not content_type or not content_type.startswith(("application/xml", "text/xml")) or mode:
             if mode in ("hudson.model.ListView", "hudson.model.MyView"):
-                view = self._load_document(f"<{mode}/>", VIEW_CLASSES)
+                view = self.store.load_document(f"<{mode}/>", VIEW_CLASSES)
             else:
                 raise failure("No view type is specified" if not mode else f"No view type ‘{mode}’ is known")
         else:
-            view = self._load_document(self._body_bytes(req), VIEW_CLASSES)
+            view = self.store.load_document(self._body_bytes(req), VIEW_CLASSES)
         view.values["name"] = name
         views.append(view)
         return _Response(200)
@@ -864,11 +908,11 @@ class FakeJenkins(JenkinsStore):
             return _Response(200, _page(view.values["name"], "<h1>View</h1>"), "text/html;charset=utf-8")
         if rest == ["config.xml"]:
             if req.method in ("GET", "HEAD"):
-                return _Response(200, self._view_xml(view).encode("utf-8"), "application/xml")
+                return _Response(200, self.store.view_xml(view).encode("utf-8"), "application/xml")
             self._require(req, "POST")
             root = parse_config(self._body_reader(req))
             cls = decode_tag(root.tag)
-            loaded = self._loader().obj(cls, root) if cls in VIEW_CLASSES else None
+            loaded = self.store.loader().obj(cls, root) if cls in VIEW_CLASSES else None
             if not isinstance(loaded, Obj) or loaded.cls != view.cls:
                 raise HttpError(500, f"java.io.IOException: Expecting view type: class {view.cls} but got: class "
                                      f"{cls} instead.\nShould you needed to change to a new view type, you must "
@@ -878,7 +922,7 @@ class FakeJenkins(JenkinsStore):
             return _Response(200)
         if rest == ["doDelete"]:
             self._require(req, "POST")
-            views = self._group_views(group)
+            views = self.store.group_views(group)
             if view.cls == "hudson.model.AllView" or len(views) <= 1:
                 raise failure("Cannot delete the primary view")
             views.remove(view)
@@ -886,7 +930,7 @@ class FakeJenkins(JenkinsStore):
         if rest in (["addJobToView"], ["removeJobFromView"]) and view.cls == "hudson.model.ListView":
             self._require(req, "POST")
             name = _first(self._form(req), "name") or ""
-            target = self._resolve(name, group)
+            target = self.store.resolve(name, group)
             if target is None:
                 raise failure(f"Query parameter 'name' does not correspond to a known item: {name}")
             names = [n for n in view.values["jobNames"] if ci_key(n) != ci_key(name)]
@@ -906,34 +950,29 @@ class FakeJenkins(JenkinsStore):
         if params is None:
             params = tuple(sorted((k, v[0]) for k, v in self._form(req).items()
                                   if k not in ("token", "delay", "cause", _CRUMB_FIELD)))
-        queued = next((q for q in self._queue if q.job is item and q.params == params), None)
-        if queued is None:
-            queued = QueueItem(self._next_queue_id, item, params, time.time(),
-                               cause or f"Started by user {req.user or 'anonymous'}")
-            self._next_queue_id += 1
-            self._queue.append(queued)
+        queued = self.store.enqueue(item, params, cause or f"Started by user {req.user or 'anonymous'}")
         return _Response(201, headers=[("Location", f"{self.url}queue/item/{queued.id}/")])
 
     def _queue_action(self, req: _Request, rest: list[str]) -> _Response:
         if rest == ["api", "json"]:
             return self._json(req, _bean("hudson.model.Queue", discoverableItems=[],
-                                         items=[self._queue_bean(q) for q in self._queue]))
+                                         items=[self._queue_bean(q) for q in self.store.build_queue]))
         if len(rest) == 4 and rest[0] == "item" and rest[2:] == ["api", "json"]:
-            queued = next((q for q in self._queue if str(q.id) == rest[1]), None)
+            queued = next((q for q in self.store.build_queue if str(q.id) == rest[1]), None)
             if queued is None:
                 raise HttpError(404, "Not Found")
             return self._json(req, self._queue_bean(queued))
         if rest == ["cancelItem"]:
             self._require(req, "POST")
             wanted = _first(self._form(req), "id")
-            self._queue = [q for q in self._queue if str(q.id) != wanted]
+            self.store.cancel(wanted)
             referer = req.headers.get("Referer")
             return _Response(302, headers=[("Location", referer)]) if referer else _Response(204)
         raise HttpError(404, "Not Found")
 
     def _gitlab_hook(self, req: _Request, path: list[str]) -> _Response:
         """The GitLab plugin's ``/project/<full job name>`` webhook (push events only queue builds)."""
-        item = self._find("/".join(path))
+        item = self.store.find("/".join(path))
         if item is None or item.obj is None or item.is_group:
             raise HttpError(404, "Not Found")
         if req.method != "POST" or req.headers.get("X-Gitlab-Event") is None:
@@ -1031,12 +1070,12 @@ class FakeJenkins(JenkinsStore):
                 p for p in item.full_name().split("/")), fullName=item.full_name(), name=item.name,
             url=self._item_url(item))
         if item.is_group:
-            views = self._group_views(item)
+            views = self.store.group_views(item)
             return _bean(FOLDER, ("name", "url"), **common, healthReport=[],
                          jobs=lambda: [self._item_summary(c) for c in item.sorted_children()],
                          primaryView=self._view_summary(item, views[0]) if views else None,
                          views=[self._view_summary(item, view) for view in views])
-        queued = next((q for q in self._queue if q.job is item), None)
+        queued = next((q for q in self.store.build_queue if q.job is item), None)
         bean = _bean(item.obj.cls, ("name", "url", "color"), **common, buildable=not v.get("disabled"), builds=[],
                      color=self._color(item), firstBuild=None, healthReport=[], inQueue=queued is not None,
                      keepDependencies=v.get("keepDependencies", False),
@@ -1054,7 +1093,7 @@ class FakeJenkins(JenkinsStore):
 
             def edges() -> list[tuple[Item, Item]]:  # computed only when a client asks for it
                 if not graph:
-                    graph.append(self._edges())
+                    graph.append(self.store.edges())
                 return graph[0]
 
             bean.update(concurrentBuild=v.get("concurrentBuild", False), disabled=v.get("disabled", False),
@@ -1069,7 +1108,7 @@ class FakeJenkins(JenkinsStore):
         return bean
 
     def _view_url(self, group: Item, view: Obj) -> str:
-        views = self._group_views(group)
+        views = self.store.group_views(group)
         if views and views[0] is view:
             return self._group_url(group)
         return f"{self._group_url(group)}view/{quote(view.values['name'], safe='')}/"
@@ -1079,18 +1118,18 @@ class FakeJenkins(JenkinsStore):
 
     def _view_bean(self, group: Item, view: Obj) -> _Bean:
         return _bean(view.cls, ("name", "url"), description=view.values.get("description"),
-                     jobs=lambda: [self._item_summary(i) for i in self._view_items(group, view)],
+                     jobs=lambda: [self._item_summary(i) for i in self.store.view_items(group, view)],
                      name=view.values["name"], property=[], url=self._view_url(group, view))
 
     def _root_bean(self) -> _Bean:
-        views = self._root_views
+        views = self.store.root_views
         return _bean("hudson.model.Hudson", assignedLabels=[{"name": "built-in"}], mode="NORMAL",
                      nodeDescription="the Jenkins controller's built-in node", nodeName="", numExecutors=2,
-                     description=None, jobs=lambda: [self._item_summary(c) for c in self._root.sorted_children()],
-                     overallLoad={}, primaryView=self._view_summary(self._root, views[0]), quietDownReason=None,
+                     description=None, jobs=lambda: [self._item_summary(c) for c in self.store.root.sorted_children()],
+                     overallLoad={}, primaryView=self._view_summary(self.store.root, views[0]), quietDownReason=None,
                      quietingDown=False, slaveAgentPort=-1,
                      unlabeledLoad={"_class": "jenkins.model.UnlabeledLoadStatistics"}, url=self.url,
-                     useCrumbs=True, useSecurity=True, views=[self._view_summary(self._root, v) for v in views])
+                     useCrumbs=True, useSecurity=True, views=[self._view_summary(self.store.root, v) for v in views])
 
     def _queue_bean(self, queued: QueueItem) -> _Bean:
         since = int(queued.since * 1000)

@@ -4,14 +4,17 @@
 Jenkins does (names compared case-insensitively and checked by ``checkGoodName``, a reconfigured
 folder keeps its children, a rename rewrites other jobs' trigger lists and list views, the
 upstream/downstream graph of freestyle jobs), loading and writing configs through
-:mod:`jenkins_docker.testing.xstream`.  It also carries the seeding and inspection methods tests
-call directly.  :class:`~jenkins_docker.testing.fake_jenkins.FakeJenkins` (the HTTP server) is a
-subclass.  Refusals are :class:`HttpError`, the status and message Jenkins would answer with.
+:mod:`jenkins_docker.testing.xstream`.  It has two faces: the seeding and inspection methods
+tests call (each takes the lock), and what the HTTP server,
+:class:`~jenkins_docker.testing.fake_jenkins.FakeJenkins`, needs to answer a request (it calls
+them holding :attr:`JenkinsStore.lock`).  The server holds a store (``FakeJenkins.store``); it is
+not one.  Refusals are :class:`HttpError`, the status and message Jenkins would answer with.
 """
 from __future__ import annotations
 
 import re
 import threading
+import time
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -155,18 +158,21 @@ class JenkinsStore:
     """A Jenkins controller's items, views, build queue and plugins, behind one re-entrant lock.
 
     ``version`` is the Jenkins version (it decides version-dependent fields); ``plugins`` are the
-    installed plugins (artifactId -> version).
+    installed plugins (artifactId -> version).  :attr:`root` is the controller (an :class:`Item`
+    without a config) holding the top-level items, :attr:`root_views` its views and
+    :attr:`build_queue` the builds waiting, in order.
     """
 
     def __init__(self, *, version: str, plugins: Mapping[str, str]) -> None:
         #: What the ``X-Jenkins`` header says; it also decides version-dependent fields.
         self.version = version
         self._plugins = dict(plugins)
-        self._lock = threading.RLock()
+        #: Held by every method of the first section and by the server while it handles a request.
+        self.lock = threading.RLock()
         self._cipher = Cipher()
-        self._root = Item("", None, {}, None, {})
-        self._root_views: list[Obj] = [all_view("all")]
-        self._queue: list[QueueItem] = []
+        self.root = Item("", None, {}, None, {})
+        self.root_views: list[Obj] = [all_view("all")]
+        self.build_queue: list[QueueItem] = []
         self._next_queue_id = 1
 
     # -- seeding and inspection -----------------------------------------------------------------
@@ -177,20 +183,20 @@ class JenkinsStore:
         Raises KeyError for a missing folder and ValueError for a bad name or a document Jenkins
         would refuse (malformed, or not a job).
         """
-        with self._lock:
+        with self.lock:
             parent, name = self._parent_of(full_name)
             obj = self._load_or_value_error(config_xml)
             existing = parent.children.get(ci_key(name)) if parent.children is not None else None
             children = existing.children if existing is not None and obj.cls == FOLDER else None
-            self._add(parent, name, obj, children)
+            self.add(parent, name, obj, children)
 
     def put_folder(self, full_name: str, config_xml: str | None = None) -> None:
         """Create a folder (and any missing parent folders), or replace an existing folder's config."""
-        with self._lock:
+        with self.lock:
             parts = full_name.strip("/").split("/")
             for i in range(1, len(parts)):
                 prefix = "/".join(parts[:i])
-                if self._find(prefix) is None:
+                if self.find(prefix) is None:
                     self.put_folder(prefix)
             parent, name = self._parent_of(full_name)
             obj = self._load_or_value_error(config_xml or f"<{FOLDER}/>")
@@ -198,25 +204,25 @@ class JenkinsStore:
                 raise ValueError(f"{full_name}: not a folder configuration")
             existing = parent.children.get(ci_key(name)) if parent.children is not None else None
             children = existing.children if existing is not None and existing.is_group else {}
-            self._add(parent, name, obj, children)
+            self.add(parent, name, obj, children)
 
     def job_names(self) -> list[str]:
         """Full names of every job that is not a folder, folders' contents included, in tree order."""
-        with self._lock:
-            return [i.full_name() for i in self._walk(self._root) if not i.is_group]
+        with self.lock:
+            return [i.full_name() for i in self._walk(self.root) if not i.is_group]
 
     def folder_names(self) -> list[str]:
         """Full names of every folder, in tree order."""
-        with self._lock:
-            return [i.full_name() for i in self._walk(self._root) if i.is_group]
+        with self.lock:
+            return [i.full_name() for i in self._walk(self.root) if i.is_group]
 
     def get_config(self, full_name: str) -> str:
         """Exactly what ``GET job/.../config.xml`` answers; KeyError when there is no such item."""
-        with self._lock:
-            item = self._find(full_name)
+        with self.lock:
+            item = self.find(full_name)
             if item is None:
                 raise KeyError(full_name)
-            return self._serialise(item)
+            return self.serialise(item)
 
     def resave(self, full_name: str) -> None:
         """Jenkins re-saving a job after its plugins were upgraded.
@@ -225,35 +231,35 @@ class JenkinsStore:
         jobs show it once they are saved again); the job is written and loaded back, so its
         meaning is unchanged and only the ``plugin`` attributes differ.
         """
-        with self._lock:
-            item = self._find(full_name)
+        with self.lock:
+            item = self.find(full_name)
             if item is None or item.obj is None:
                 raise KeyError(full_name)
             writer = self._writer(item)
             text = writer.document(root_tag(item.obj.cls), item.obj)
             for plugin in writer.plugins_used:
                 self._plugins[plugin] = bump_version(self._plugins[plugin])
-            loaded = self._loader().obj(item.obj.cls, parse_config(text))
+            loaded = self.loader().obj(item.obj.cls, parse_config(text))
             assert isinstance(loaded, Obj)
             item.obj = loaded
             item.versions = dict(self._plugins)
 
     def views(self) -> dict[str, str]:
         """Each view's ``config.xml`` by name (``folder/name`` inside folders); "All" views are left out."""
-        with self._lock:
-            out = {v.values["name"]: self._view_xml(v) for v in self._root_views if v.cls != "hudson.model.AllView"}
-            for folder in self._walk(self._root):
+        with self.lock:
+            out = {v.values["name"]: self.view_xml(v) for v in self.root_views if v.cls != "hudson.model.AllView"}
+            for folder in self._walk(self.root):
                 if folder.is_group:
-                    for v in self._group_views(folder):
+                    for v in self.group_views(folder):
                         if v.cls != "hudson.model.AllView":
-                            out[f"{folder.full_name()}/{v.values['name']}"] = self._view_xml(v)
+                            out[f"{folder.full_name()}/{v.values['name']}"] = self.view_xml(v)
             return out
 
     def add_build(self, full_name: str, result: str | None, timestamp: int) -> int:
         """Record that a job built (``result`` None: still building), scheduled at ``timestamp``
         (milliseconds since the epoch); returns the build number. KeyError for a missing job."""
-        with self._lock:
-            item = self._find(full_name)
+        with self.lock:
+            item = self.find(full_name)
             if item is None or item.is_group:
                 raise KeyError(full_name)
             number = item.builds[-1].number + 1 if item.builds else 1
@@ -262,35 +268,35 @@ class JenkinsStore:
 
     def queue(self) -> list[str]:
         """Full names of the jobs waiting in the build queue, in queue order."""
-        with self._lock:
-            return [q.job.full_name() for q in self._queue]
+        with self.lock:
+            return [q.job.full_name() for q in self.build_queue]
 
     @property
     def plugins(self) -> dict[str, str]:
         """The installed plugins: artifactId -> version."""
-        with self._lock:
+        with self.lock:
             return dict(self._plugins)
 
-    # -- internals: model helpers ---------------------------------------------------------------
+    # -- for the server (it holds the lock): configs loaded and written ------------------------
 
-    def _loader(self) -> Loader:
+    def loader(self) -> Loader:
         return Loader(self._plugins, self._cipher, version_tuple(self.version))
 
     def _writer(self, item: Item) -> Writer:
-        return Writer(self._loader(), item.versions, self._cipher, folder_views=True)
+        return Writer(self.loader(), item.versions, self._cipher, folder_views=True)
 
-    def _serialise(self, item: Item) -> str:
+    def serialise(self, item: Item) -> str:
         assert item.obj is not None
         return self._writer(item).document(root_tag(item.obj.cls), item.obj)
 
-    def _view_xml(self, view: Obj) -> str:
-        return Writer(self._loader(), self._plugins, self._cipher).document(encode_tag(view.cls), view)
+    def view_xml(self, view: Obj) -> str:
+        return Writer(self.loader(), self._plugins, self._cipher).document(encode_tag(view.cls), view)
 
-    def _load_document(self, data: bytes | str, kinds: tuple[str, ...]) -> Obj:
+    def load_document(self, data: bytes | str, kinds: tuple[str, ...]) -> Obj:
         """Load a posted item or view document, or raise the 500 Jenkins answers."""
         root = parse_config(data)
         cls = root_class(root.tag)
-        loaded = self._loader().obj(cls, root) if cls in kinds else None
+        loaded = self.loader().obj(cls, root) if cls in kinds else None
         if not isinstance(loaded, Obj):
             raise HttpError(500, f"java.io.IOException: Unable to read\nCaused by: com.thoughtworks.xstream."
                                  f"mapper.CannotResolveClassException: {root.tag}")
@@ -298,22 +304,22 @@ class JenkinsStore:
 
     def _load_or_value_error(self, config_xml: str) -> Obj:
         try:
-            return self._load_document(config_xml, ITEM_CLASSES)
+            return self.load_document(config_xml, ITEM_CLASSES)
         except HttpError as e:
             raise ValueError(e.message) from None
 
     def _parent_of(self, full_name: str) -> tuple[Item, str]:
         folder, _, name = full_name.strip("/").rpartition("/")
-        parent = self._find(folder) if folder else self._root
+        parent = self.find(folder) if folder else self.root
         if parent is None or not parent.is_group:
             raise KeyError(f"no folder {folder!r}")
         try:
-            self._check_name(name)
+            self.check_name(name)
         except HttpError as e:
             raise ValueError(e.message) from None
         return parent, name
 
-    def _add(self, parent: Item, name: str, obj: Obj, children: dict[str, Item] | None) -> Item:
+    def add(self, parent: Item, name: str, obj: Obj, children: dict[str, Item] | None) -> Item:
         item = Item(name, obj, dict(self._plugins), parent, children if obj.cls == FOLDER else None)
         if item.children is None and obj.cls == FOLDER:
             item.children = {}
@@ -324,14 +330,14 @@ class JenkinsStore:
         if old is not None:
             if item.is_group or old.is_group:
                 self._forget_queued(old)
-            for queued in self._queue:  # a reconfigured job keeps its place in the queue
+            for queued in self.build_queue:  # a reconfigured job keeps its place in the queue
                 if queued.job is old:
                     queued.job = item
         parent.children[ci_key(name)] = item
         return item
 
-    def _find(self, full_name: str) -> Item | None:
-        item: Item | None = self._root
+    def find(self, full_name: str) -> Item | None:
+        item: Item | None = self.root
         for part in [p for p in full_name.strip("/").split("/") if p]:
             if item is None or item.children is None:
                 return None
@@ -344,9 +350,9 @@ class JenkinsStore:
             if child.is_group:
                 yield from self._walk(child)
 
-    def _group_views(self, group: Item) -> list[Obj]:
+    def group_views(self, group: Item) -> list[Obj]:
         if group.obj is None:
-            return self._root_views
+            return self.root_views
         holder = group.obj.values.get("folderViews")
         if isinstance(holder, Obj) and holder.cls == FOLDER_VIEWS:
             views: list[Obj] = holder.values.setdefault("views", [])
@@ -355,10 +361,10 @@ class JenkinsStore:
 
     def _forget_queued(self, item: Item) -> None:
         gone = {id(i) for i in [item, *self._walk(item)]} if item.is_group else {id(item)}
-        self._queue = [q for q in self._queue if id(q.job) not in gone]
+        self.build_queue = [q for q in self.build_queue if id(q.job) not in gone]
 
     @staticmethod
-    def _check_name(name: str | None) -> None:
+    def check_name(name: str | None) -> None:
         """``Jenkins.checkGoodName``."""
         if not name:
             raise failure("No name is specified")
@@ -373,17 +379,36 @@ class JenkinsStore:
         if name.strip().endswith("."):
             raise failure("A name cannot end with ‘.’")
 
-    # -- internals: items -----------------------------------------------------------------------
+    # -- for the server: items --------------------------------------------------------------------
 
-    def _delete(self, item: Item) -> None:
+    def delete(self, item: Item) -> None:
         assert item.parent is not None and item.parent.children is not None
         self._forget_queued(item)
         del item.parent.children[ci_key(item.name)]
 
+    def rename(self, item: Item, new_name: str | None) -> None:
+        """``doConfirmRename``: the new name checked and trimmed, refused when another item of the
+        folder has it; then other jobs' trigger lists and list views follow (:meth:`_after_rename`).
+
+        jenkinsci/jenkins core/src/main/java/hudson/model/AbstractItem.java ``renameTo`` asks
+        ``Items.verifyItemDoesNotAlreadyExist(parent, newName, this)``: the lookup ignores case and
+        the item itself, so ``Foo`` may become ``foo``."""
+        self.check_name(new_name)
+        assert new_name is not None and item.parent is not None and item.parent.children is not None
+        new_name = new_name.strip()
+        existing = item.parent.children.get(ci_key(new_name))
+        if existing is not None and existing is not item:
+            raise failure(f"A job already exists with the name ‘{new_name}’")
+        old_full = item.full_name()
+        del item.parent.children[ci_key(item.name)]
+        item.name = new_name
+        item.parent.children[ci_key(new_name)] = item
+        self._after_rename(old_full, item)
+
     def _after_rename(self, old_full: str, item: Item) -> None:
         """Jenkins's listeners rewrite other jobs' trigger lists and list views after a rename."""
         new_full = item.full_name()
-        for job in self._walk(self._root):
+        for job in self._walk(self.root):
             if job.obj is None or job is item:
                 continue
             for trigger, attr in self._trigger_lists(job):
@@ -396,8 +421,8 @@ class JenkinsStore:
                         changed = True
                 if changed:
                     trigger.values[attr] = ",".join(names)
-        for group in [self._root, *[g for g in self._walk(self._root) if g.is_group]]:
-            for view in self._group_views(group):
+        for group in [self.root, *[g for g in self._walk(self.root) if g.is_group]]:
+            for view in self.group_views(group):
                 if view.cls == "hudson.model.ListView":
                     base = group.full_name()
                     rel_old = old_full[len(base) + 1:] if base else old_full
@@ -426,7 +451,7 @@ class JenkinsStore:
         segments remain ends the lookup with nothing (an item shadows the folder of the same
         name); a missing segment falls back to the name read as a full name."""
         if name.startswith("/"):
-            return self._find(name)
+            return self.find(name)
         ctx: Item | None = context
         for segment in [s for s in name.split("/") if s]:
             if segment == ".":
@@ -444,9 +469,9 @@ class JenkinsStore:
                 break
         if ctx is not None and ctx.obj is not None:
             return ctx
-        return self._find(name)
+        return self.find(name)
 
-    def _resolve(self, name: str, context: Item) -> Item | None:
+    def resolve(self, name: str, context: Item) -> Item | None:
         return self._resolve_name(name, context) if name else None
 
     def _trigger_lists(self, job: Item) -> Iterator[tuple[Obj, str]]:
@@ -463,7 +488,7 @@ class JenkinsStore:
             elif isinstance(c, Obj) and c.cls == "jenkins.triggers.ReverseBuildTrigger":
                 yield c, "upstreamProjects"
 
-    def _edges(self) -> list[tuple[Item, Item]]:
+    def edges(self) -> list[tuple[Item, Item]]:
         """The dependency graph: (upstream, downstream), freestyle jobs only, as Jenkins builds it.
 
         Every job list is split at commas and each name trimmed (jenkinsci/jenkins
@@ -473,14 +498,14 @@ class JenkinsStore:
         ``readableItemsFromNameList`` for ``projects``): a comma inside a name makes two names.
         """
         edges = []
-        for job in self._walk(self._root):
+        for job in self._walk(self.root):
             if job.obj is None or job.obj.cls != FREESTYLE or job.parent is None:
                 continue
             lists = [(trigger.values.get(attr) or "", attr) for trigger, attr in self._trigger_lists(job)]
             lists += [(projects, "childProjects") for projects in self._parameterized_projects(job)]
             for listing, attr in lists:
                 for n in listing.split(","):
-                    other = self._resolve(n.strip(), job.parent)
+                    other = self.resolve(n.strip(), job.parent)
                     if other is None or other.obj is None or other.obj.cls != FREESTYLE:
                         continue
                     edges.append((job, other) if attr == "childProjects" else (other, job))
@@ -496,9 +521,29 @@ class JenkinsStore:
                 out += [p.text or "" for p in publisher.elem.iter("projects")]
         return out
 
-    # -- internals: views -----------------------------------------------------------------------
+    # -- for the server: the build queue ----------------------------------------------------------
 
-    def _view_items(self, group: Item, view: Obj) -> list[Item]:
+    def enqueue(self, item: Item, params: tuple[tuple[str, str], ...], cause: str) -> QueueItem:
+        """Queue a build of ``item``; a build of it with the same parameters already waiting is
+        that build (nothing is added).
+
+        jenkinsci/jenkins core/src/main/java/hudson/model/Queue.java ``schedule2`` folds a request
+        into the waiting item of the same task when its actions say so (``ParametersAction.shouldSchedule``
+        is false for equal parameters): the queue merges identical requests."""
+        queued = next((q for q in self.build_queue if q.job is item and q.params == params), None)
+        if queued is None:
+            queued = QueueItem(self._next_queue_id, item, params, time.time(), cause)
+            self._next_queue_id += 1
+            self.build_queue.append(queued)
+        return queued
+
+    def cancel(self, queue_id: str | None) -> None:
+        """Take the queued build with this id (as text) out of the queue; no such build: nothing."""
+        self.build_queue = [q for q in self.build_queue if str(q.id) != queue_id]
+
+    # -- for the server: views --------------------------------------------------------------------
+
+    def view_items(self, group: Item, view: Obj) -> list[Item]:
         if view.cls != "hudson.model.ListView":
             return group.sorted_children()
         names = {ci_key(n) for n in view.values.get("jobNames") or []}
