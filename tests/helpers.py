@@ -132,6 +132,20 @@ def with_job_type(inventory: Inventory, job_type: str) -> Inventory:
     return copy
 
 
+def expected_builds(inventory: Inventory, changed: str) -> dict[str, list[str]]:
+    """Job full name -> full names of the jobs it must start after, for a rebuild of ``changed``."""
+    graph = inventory.graph
+    rebuilt = {changed} | graph.dependents({changed})
+    rebuild = graph.rebuild_graph()
+    out: dict[str, list[str]] = {}
+    for key in rebuilt:
+        out[inventory.job(key)] = [inventory.job(p) for p in rebuild.predecessors(key) if p in rebuilt]
+        image = inventory.images[key]
+        if image.deploy_job_name:
+            out[f"{inventory.jenkins.folder}/{image.deploy_job_name}" if inventory.jenkins.folder else image.deploy_job_name] = [inventory.job(key)]
+    return out
+
+
 def parse(xml: str) -> ET.Element:
     """A config (rendered, or returned by Jenkins), parsed."""
     return ET.fromstring(xml.encode("utf-8"))

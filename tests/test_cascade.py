@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import with_job_type
+from helpers import expected_builds, with_job_type
 from jenkins_docker.loading.inventory import Inventory
 from jenkins_docker.loading.loader import load
 from jenkins_docker.rendering.renderer import ItemSet, render, write_tree
@@ -25,20 +25,6 @@ from simulator import Build, Simulator, read_job, read_jobset, read_tree
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 JOB_TYPES = ["freestyle", "pipeline"]
-
-
-def expected_builds(inventory: Inventory, changed: str) -> dict[str, list[str]]:
-    """Job full name -> full names of the jobs it must start after, for a rebuild of ``changed``."""
-    graph = inventory.graph
-    rebuilt = {changed} | graph.dependents({changed})
-    rebuild = graph.rebuild_graph()
-    out: dict[str, list[str]] = {}
-    for key in rebuilt:
-        out[inventory.job(key)] = [inventory.job(p) for p in rebuild.predecessors(key) if p in rebuilt]
-        image = inventory.images[key]
-        if image.deploy_job_name:
-            out[f"{inventory.jenkins.folder}/{image.deploy_job_name}" if inventory.jenkins.folder else image.deploy_job_name] = [inventory.job(key)]
-    return out
 
 
 def check_cascade(inventory: Inventory, changed: str, builds: list[Build]) -> None:

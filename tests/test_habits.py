@@ -179,3 +179,13 @@ def test_no_helper_is_defined_twice_in_the_tests() -> None:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith("test_"):
                 where.setdefault(_meaning(node), []).append(f"{path.name}:{node.lineno} {node.name}")
     assert [places for places in where.values() if len(places) > 1] == []
+
+
+def test_no_test_file_imports_from_another_test_file() -> None:
+    # What two test files share is a helper: it goes to tests/helpers.py, not into one of them.
+    imported = []
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            imported += [f"{path.name}: {name}" for name in names if name.startswith("test_")]
+    assert imported == []

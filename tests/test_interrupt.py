@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from helpers import BASE_IMAGES, REGISTRY, app, write
+from helpers import BASE_IMAGES, REGISTRY, app, env_for, write
 from jenkins_docker import JenkinsHome, apply, load, make_plan, render
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
@@ -111,7 +111,7 @@ def test_sigterm_stops_a_sync_like_ctrl_c(tmp_path: Path) -> None:
 
     with Counting(tokens={"admin": "admin-token"}, latency=0.1) as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
-        env.update({"JENKINS_URL": fake.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"})
+        env.update(env_for(fake))
         process = subprocess.Popen([sys.executable, "-m", "jenkins_docker", "sync", str(path), "--workers", "2"],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
         assert reached.wait(timeout=60)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from helpers import BASE_IMAGES, REGISTRY, ROOT, braced, plan_for, remote, sync, write
+from helpers import BASE_IMAGES, REGISTRY, ROOT, braced, env_for, plan_for, remote, sync, write
 from jenkins_docker import RemoteJenkins, apply, load, make_plan, render
 from jenkins_docker.sync import xmlcompare
 from jenkins_docker.sync.targets.remote import XML_CONTENT_TYPE
@@ -269,7 +269,7 @@ def test_cli_plan_warns_once_without_a_webhook_token_and_not_with_one(jenkins: F
 
     path = write(tmp_path, SMALL.format(job_type="freestyle"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
-    env.update({"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"})
+    env.update(env_for(jenkins))
 
     def run(*args: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "jenkins_docker", *args], env={**env, **(extra or {})},

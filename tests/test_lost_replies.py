@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import cli, write
+from helpers import cli, env_for, write
 from helpers import remote as shared_remote
 from jenkins_docker.errors import JobError
 from jenkins_docker.sync.targets.remote import Credentials, RemoteJenkins
@@ -59,7 +59,7 @@ def test_a_build_that_cannot_connect_is_retried(tmp_path: Path) -> None:
 
 def test_rebuild_from_the_cli_after_a_lost_reply_queues_one_build(tmp_path: Path, jenkins: FakeJenkins) -> None:
     path = write(tmp_path, INVENTORY)
-    env = {"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    env = env_for(jenkins)
     assert cli("sync", str(path), env=env).returncode == 0
     jenkins.inject_fault(method="POST", path=r"/build$", drop_reply=True)
     done = cli("rebuild", str(path), "acme/base", env=env)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from helpers import ROOT, write
+from helpers import ROOT, env_for, write
 from helpers import cli as shared_cli
 from jenkins_docker.testing.fake_jenkins import FakeJenkins
 
@@ -34,7 +34,7 @@ def test_with_no_credentials_at_all_the_error_says_none_were_given(tmp_path, fak
 
 def test_a_500_does_not_repeat_python_jenkins_guess_about_authentication(tmp_path, fake_jenkins: FakeJenkins):
     fake_jenkins.inject_fault(path="api/json", status=500, body="")
-    done = cli("plan", inventory(tmp_path), env={"JENKINS_URL": fake_jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"})
+    done = cli("plan", inventory(tmp_path), env=env_for(fake_jenkins))
     assert done.returncode == 1
     assert "Jenkins answered 500" in done.stderr
     assert "Possibly authentication failed" not in done.stderr

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import cli
+from helpers import cli, env_for
 from jenkins_docker.graph.imagegraph import UnknownImageError
 from jenkins_docker.loading.inventory import Inventory
 from jenkins_docker.loading.loader import check, load
@@ -89,7 +89,7 @@ def test_the_simulator_replaying_rebuild_a_b_builds_every_job_once(tmp_path, job
 @pytest.mark.parametrize("job_type", ["freestyle", "pipeline"])
 def test_cli_rebuild_queues_only_the_topmost_images_and_prints_the_cascade(tmp_path, jenkins, job_type):
     path = platform(tmp_path, job_type)
-    env = {"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    env = env_for(jenkins)
     assert cli("sync", str(path), env=env).returncode == 0
     done = cli("rebuild", str(path), "acme/python", "acme/base", env=env)
     assert done.returncode == 0, done.stderr
@@ -228,7 +228,7 @@ def test_a_disabled_image_keeps_a_disabled_job_and_the_cascade_stops_there(tmp_p
 def test_rebuild_refuses_a_disabled_image(tmp_path, jenkins):
     path = platform(tmp_path)
     path.write_text(path.read_text().replace("    from: acme/base\n  acme/node:", "    from: acme/base\n    disabled: true\n  acme/node:"))
-    done = cli("rebuild", str(path), "acme/python", env={"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"})
+    done = cli("rebuild", str(path), "acme/python", env=env_for(jenkins))
     assert done.returncode == 2
     assert "ops/acme-python is disabled in the inventory (disabled: true)" in done.stderr
     assert jenkins.queue() == []

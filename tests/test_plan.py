@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from helpers import BASE_IMAGES, REGISTRY, braced, cli, home_put, plan_for, remote, sync, write
+from helpers import BASE_IMAGES, REGISTRY, braced, cli, env_for, home_put, plan_for, remote, sync, write
 from helpers import app as shared_app
 from jenkins_docker import JenkinsHome, apply, load, make_plan, render
 from jenkins_docker.errors import UsageError
@@ -63,7 +63,7 @@ def test_a_new_job_is_planned_after_its_upstream_that_changes(tmp_path: Path, fa
 
 
 def test_one_worker_finishes_a_sync_that_creates_a_job_below_an_updated_upstream(tmp_path: Path, fake_jenkins: FakeJenkins) -> None:
-    env = {"JENKINS_URL": fake_jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    env = env_for(fake_jenkins)
     assert cli("sync", str(write_inventory(tmp_path, app("portal"))), env=env).returncode == 0
     path = write_inventory(tmp_path, app("portal"), app("blog"), web_git="git@gitlab.example.org:docker/web2.git")
     done = cli("sync", str(path), "--workers", "1", "--format", "json", env=env)  # raises TimeoutExpired on a deadlock

@@ -26,12 +26,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers import with_job_type
+from helpers import expected_builds, with_job_type
 from jenkins_docker.loading.inventory import Inventory
 from jenkins_docker.loading.loader import load
 from jenkins_docker.rendering.renderer import DESCRIPTION_LISTS, ItemSet, java_string_hash, render
 from simulator import Build, Simulator, groovy_literal, read_job, read_jobset, split_waves
-from test_cascade import expected_builds
 
 APPS = 10_000
 CHAIN = 50

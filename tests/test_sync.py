@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import BLOG_APP, EXTRA_APP, IIIEPE, SMALL, cli, inventory_file, remote, sync
+from helpers import BLOG_APP, EXTRA_APP, IIIEPE, SMALL, cli, env_for, inventory_file, remote, sync
 from jenkins_docker import JenkinsHome, RemoteJenkins, apply, load, make_plan, render
 from jenkins_docker.errors import TargetError
 from jenkins_docker.rendering.renderer import MANAGED_MARKER
@@ -280,7 +280,7 @@ def test_jenkins_home_drift_is_repaired(tmp_path: Path) -> None:
 
 def test_cli_plan_detailed_exitcode_and_sync_json(tmp_path: Path, jenkins: FakeJenkins) -> None:
     path = inventory_file(tmp_path)
-    env = {"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    env = env_for(jenkins)
     pending = cli("plan", str(path), "--detailed-exitcode", env=env)
     assert pending.returncode == 2, pending.stderr
     assert "+ create docker/portal" in pending.stdout and "6 to create" in pending.stdout
@@ -298,7 +298,7 @@ def test_cli_sync_exits_1_and_names_the_failed_job(tmp_path: Path, jenkins: Fake
     path = inventory_file(tmp_path)
     jenkins.put_folder("docker")
     jenkins.put_job("docker/shop", "<project><description>not ours</description></project>")
-    env = {"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    env = env_for(jenkins)
     done = cli("sync", str(path), env=env)
     assert done.returncode == 1
     assert "failed docker/shop" in done.stderr and "not managed" in done.stderr
@@ -318,7 +318,7 @@ def test_the_token_never_appears_in_output_or_logs(tmp_path: Path, jenkins: Fake
 
 def test_cli_rebuild_queues_the_jobs_of_the_images(tmp_path: Path, jenkins: FakeJenkins) -> None:
     path = inventory_file(tmp_path)
-    env = {"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    env = env_for(jenkins)
     assert cli("sync", str(path), env=env).returncode == 0
     done = cli("rebuild", str(path), "acme/base", env=env)
     assert done.returncode == 0, done.stderr
@@ -381,7 +381,7 @@ def test_tls_is_verified_and_a_ca_bundle_makes_a_private_ca_trusted(tmp_path: Pa
     context.load_cert_chain(cert, key)
     with FakeJenkins(tokens={"admin": "admin-token"}, tls=context) as fake:
         assert fake.url.startswith("https://")
-        env = {"JENKINS_URL": fake.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+        env = env_for(fake)
         path = inventory_file(tmp_path)
         refused = cli("sync", str(path), env=env)
         assert refused.returncode == 1
@@ -431,7 +431,7 @@ def test_progress_is_shown_on_a_terminal_but_not_with_json(tmp_path: Path, jenki
 
 
 def test_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path, jenkins: FakeJenkins) -> None:
-    env = {"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    env = env_for(jenkins)
     done = cli("sync", str(inventory_file(tmp_path)), env=env)
     assert done.returncode == 0 and "writing" not in done.stderr and "reading" not in done.stderr
 
@@ -445,7 +445,7 @@ def test_ctrl_c_stops_a_sync_between_writes_and_a_rerun_converges(tmp_path: Path
     path = large_plan(200).write(tmp_path)
     with FakeJenkins(tokens={"admin": "admin-token"}, latency=0.05) as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
-        env.update({"JENKINS_URL": fake.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"})
+        env.update(env_for(fake))
         process = subprocess.Popen([sys.executable, "-m", "jenkins_docker", "sync", str(path), "--workers", "2"],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
         deadline = time.monotonic() + 30
@@ -467,7 +467,7 @@ def test_ctrl_c_stops_a_sync_between_writes_and_a_rerun_converges(tmp_path: Path
 
 def test_cli_rebuild_of_a_pipeline_job_passes_its_cascade_parameter(tmp_path: Path, jenkins: FakeJenkins) -> None:
     path = inventory_file(tmp_path, job_type="pipeline")
-    env = {"JENKINS_URL": jenkins.url, "JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    env = env_for(jenkins)
     assert cli("sync", str(path), env=env).returncode == 0
     # Jenkins refuses a plain `build` of a parameterized job (it wants the form):
     refused = RemoteJenkins(jenkins.url, Credentials("admin", "admin-token"), backoff=0.01)

@@ -23,6 +23,7 @@ from jenkins_docker.freshness.registry import RegistryClient, RegistryError
 from jenkins_docker.loading.inventory import Inventory
 from jenkins_docker.loading.reference import parse_reference
 from jenkins_docker.rendering import provenance
+from jenkins_docker.sync.workers import worker_pool
 
 T = TypeVar("T")
 
@@ -123,7 +124,7 @@ def find_outdated(inventory: Inventory, client: RegistryClient, *, workers: int 
         if key not in keys:
             keys.append(key)
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+    with worker_pool(workers) as pool:
         # 1. What every image records, and its own digest (the listed parents' current digest).
         def read(key: str) -> tuple[str, dict[str, str]] | None | RegistryError:
             try:

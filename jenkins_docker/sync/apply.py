@@ -13,7 +13,7 @@ import logging
 import os
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -21,6 +21,7 @@ from typing import Any, Callable
 from jenkins_docker.errors import JenkinsDockerError, JobError
 from jenkins_docker.sync.plan import Change, Failure, Plan
 from jenkins_docker.sync.targets import Target
+from jenkins_docker.sync.workers import worker_pool
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def apply(plan: Plan, target: Target, *, workers: int = 8, progress: Callable[[i
             if change.name in finished:
                 finished[change.name].set()
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    with worker_pool(workers) as pool:
         try:
             for batch in (writes, deletes):   # after a stop, each change of a batch returns not started
                 for future in as_completed([pool.submit(run, change) for change in batch]):
@@ -112,8 +113,7 @@ def apply(plan: Plan, target: Target, *, workers: int = 8, progress: Callable[[i
             stop.set()
             for event in finished.values():
                 event.set()
-            pool.shutdown(cancel_futures=True)
-            raise
+            raise   # worker_pool cancels what has not started and waits for the writes in flight
     return result
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
 
@@ -19,6 +18,7 @@ from jenkins_docker.errors import JenkinsDockerError, JobError, UsageError
 from jenkins_docker.rendering.renderer import Item, ItemSet
 from jenkins_docker.sync import folders, plugins, xmlcompare
 from jenkins_docker.sync.targets import LiveItem, Target, kind_of_xml
+from jenkins_docker.sync.workers import worker_pool
 
 log = logging.getLogger(__name__)
 
@@ -222,12 +222,8 @@ def _compare(plan: Plan, policy: ownership.Policy, target: Target, to_read: list
         except JenkinsDockerError as exc:
             return job, item, exc
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        try:
-            _collect(plan, policy, pool.map(read, to_read), progress)
-        except BaseException:
-            pool.shutdown(cancel_futures=True)  # Ctrl-C: read no more (the reads in flight finish)
-            raise
+    with worker_pool(workers) as pool:   # Ctrl-C: read no more (the reads in flight finish)
+        _collect(plan, policy, pool.map(read, to_read), progress)
 
 
 def _collect(plan: Plan, policy: ownership.Policy, reads: Iterable[tuple[Item, LiveItem, str | Exception]],
