@@ -586,7 +586,7 @@ class _Renderer:
         """The watcher: ``rebuild --outdated`` on a schedule, with the API and registry logins bound by id."""
         watch = self.settings.watch
         assert watch is not None
-        from jenkins_docker.freshness.registry import env_name
+        from jenkins_docker.rendering.logins import env_name
 
         command = self.recipe("watch.sh.j2", watch.name, {"install": self.settings.install, "inventory": watch.inventory,
                                                           "jenkins_url": self.jenkins_url()})
@@ -685,7 +685,7 @@ def write_tree(jobs: ItemSet, out_dir: str | os.PathLike[str]) -> list[Path]:
     in Jenkins's own config.xml) and is not written; a view inside a folder is part of the
     folder's config.xml.
     """
-    from jenkins_docker.sync.targets.home import item_dir, write_atomically
+    from jenkins_docker.rendering.files import item_dir, write_atomically
 
     written = []
     for job in jobs.jobs:
