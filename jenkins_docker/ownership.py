@@ -24,13 +24,15 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Mapping
+from typing import TYPE_CHECKING, Iterable, Literal, Mapping
 from urllib.parse import quote, unquote
 
 from jenkins_docker import naming
 from jenkins_docker.errors import UsageError
 from jenkins_docker.sync import xmlcompare
-from jenkins_docker.sync.targets import LiveItem
+
+if TYPE_CHECKING:   # annotations only: ownership decides, the targets list
+    from jenkins_docker.sync.targets import LiveItem
 
 #: The tool's name in the ownership line.
 TOOL = "jenkins-docker"

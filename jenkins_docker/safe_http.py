@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -87,3 +88,15 @@ def plain_http_warning(url: str, what: str, secret: str) -> str | None:
         return None
     return (f"{what} URL {redact_url(url)} is plain http://: {secret} would cross the network unencrypted; "
             f"use https://")
+
+
+def connection_reason(exc: Exception) -> str:
+    """The operating system's reason under urllib3's wrapping ("Connection refused"), or a summary."""
+    text = str(exc)
+    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
+    if found:
+        return found.group(1).strip()
+    for phrase in ("Name or service not known", "Connection refused", "Connection reset", "Remote end closed connection"):
+        if phrase.lower() in text.lower():
+            return phrase
+    return "connection failed"

@@ -45,6 +45,7 @@ import requests
 
 from jenkins_docker.errors import JenkinsDockerError
 from jenkins_docker.loading.reference import DEFAULT_DOMAIN, ImageReference
+from jenkins_docker.rendering.logins import env_name
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,6 @@ class Login:
     def basic(self) -> str:
         """The ``Authorization`` header value of HTTP basic authentication."""
         return "Basic " + base64.b64encode(f"{self.user}:{self.password}".encode()).decode("ascii")
-
-
-def env_name(registry_name: str) -> str:
-    """``REGISTRY_<NAME>``: the prefix of a registry's credential variables."""
-    return "REGISTRY_" + re.sub(r"[^A-Z0-9]", "_", registry_name.upper())
 
 
 class RegistryCredentials:
@@ -303,9 +299,9 @@ class RegistryClient:
             except requests.exceptions.SSLError as exc:
                 raise RegistryError(host, f"TLS with registry {host} failed: {_first_line(exc)}") from None
             except requests.RequestException as exc:
-                from jenkins_docker.sync.targets.remote import _connection_reason
+                from jenkins_docker.safe_http import connection_reason
 
-                raise RegistryError(host, f"cannot reach registry {host} ({_connection_reason(exc)})") from None
+                raise RegistryError(host, f"cannot reach registry {host} ({connection_reason(exc)})") from None
             location = response.headers.get("Location")
             if response.status_code not in (301, 302, 303, 307, 308) or not location:
                 return response
@@ -354,9 +350,9 @@ class RegistryClient:
         try:
             response = self._session().get(url, headers=headers, timeout=self._timeout, allow_redirects=False)
         except requests.RequestException as exc:
-            from jenkins_docker.sync.targets.remote import _connection_reason
+            from jenkins_docker.safe_http import connection_reason
 
-            raise RegistryError(host, f"cannot reach the token service of registry {host} at {parts.netloc} ({_connection_reason(exc)})") from None
+            raise RegistryError(host, f"cannot reach the token service of registry {host} at {parts.netloc} ({connection_reason(exc)})") from None
         if response.status_code in (401, 403):
             raise RegistryError(host, f"the token service of registry {host} refused "
                                 + ("the credentials" if login else "an anonymous token") + f" ({response.status_code}){_credentials_hint(host)}")

@@ -18,6 +18,7 @@ the credentials ids; the values exist only inside the build's credentials bindin
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from jenkins_docker.loading.inventory import Image, Inventory, Registry
@@ -76,3 +77,8 @@ def _explicit_host(reference: str) -> str | None:
     except ReferenceError:  # pragma: no cover - parents were parsed on load
         return None
     return ref.domain.lower() if ref.explicit_domain else None
+
+
+def env_name(registry_name: str) -> str:
+    """``REGISTRY_<NAME>``: the prefix of a registry's credential variables, in a build and for ``outdated`` alike."""
+    return "REGISTRY_" + re.sub(r"[^A-Z0-9]", "_", registry_name.upper())

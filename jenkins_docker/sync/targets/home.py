@@ -12,40 +12,15 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 
 from jenkins_docker.errors import JobError, TargetError
 from jenkins_docker.ownership import classify
+from jenkins_docker.rendering.files import item_dir, write_atomically
 from jenkins_docker.sync.targets import LiveItem, kind_of_xml
 from jenkins_docker.sync.xmlcompare import XMLError, parse
 
 log = logging.getLogger(__name__)
-
-
-def item_dir(home: Path, full_name: str) -> Path:
-    """The directory of item ``full_name`` inside JENKINS_HOME ``home``."""
-    path = home
-    for part in full_name.split("/"):
-        path = path / "jobs" / part
-    return path
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file beside it and a rename.
-
-    The temporary name is unique per process and thread (each sync worker writes other items),
-    which costs less than ``mkstemp``'s random names when thousands of files are written.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 #: Where deleted items are moved before they are removed: outside ``jobs/``, so a removal that

@@ -16,7 +16,6 @@ body as it comes, with the credentials in use masked.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from typing import Any, Callable, Mapping, TypeVar
@@ -28,7 +27,7 @@ import urllib3
 
 from jenkins_docker.errors import JobError, TargetError
 from jenkins_docker.redact import Redactor, answer_message, redact_url, refuse_userinfo
-from jenkins_docker.safe_http import RedirectRefused, pin_to_origin
+from jenkins_docker.safe_http import RedirectRefused, connection_reason, pin_to_origin
 from jenkins_docker.sync.plugins import Installed
 from jenkins_docker.sync.targets import ItemKind, LiveItem
 
@@ -183,7 +182,7 @@ class RemoteJenkins:
     def _http_error(self, exc: Exception, what: str, attempts: int) -> TargetError:
         if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout):
             tries = f", after {attempts} attempts" if attempts > 1 else ""
-            reason = f"cannot reach Jenkins at {self.url} ({_connection_reason(exc)}{tries})"
+            reason = f"cannot reach Jenkins at {self.url} ({connection_reason(exc)}{tries})"
             return JobError(what, reason) if what else TargetError(reason)
         message = self._message(exc) + (f" (after {attempts} attempts)" if attempts > 1 else "")
         return JobError(what, message) if what else TargetError(f"{self.url}: {message}")
@@ -409,18 +408,6 @@ def _status(exc: jenkins.JenkinsException) -> int | None:
     if isinstance(cause, requests.HTTPError) and cause.response is not None:
         return cause.response.status_code
     return None
-
-
-def _connection_reason(exc: Exception) -> str:
-    """The operating system's reason under urllib3's wrapping ("Connection refused"), or a summary."""
-    text = str(exc)
-    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
-    if found:
-        return found.group(1).strip()
-    for phrase in ("Name or service not known", "Connection refused", "Connection reset", "Remote end closed connection"):
-        if phrase.lower() in text.lower():
-            return phrase
-    return "connection failed"
 
 
 def _never_sent(exc: Exception) -> bool:
