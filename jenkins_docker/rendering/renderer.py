@@ -4,11 +4,11 @@ Each job's XML comes from a Jinja2 template (``job_templates/`` at the top of th
 installed as ``jenkins_docker.job_templates``). A directory of the user's own templates, given to
 :func:`render` or as the inventory's ``templates:``, is searched first, so one file there replaces
 one bundled template. Templates hold no logic beyond loops and simple conditionals: this module
-computes a plain, ready view of each job (names, shell lines already quoted, trigger lists, the
-Groovy script of a pipeline) and the templates lay it out as XML. All template output is
-XML-escaped (autoescape is on for every template), and a variable a template names but does not
-get is an error, never an empty string. Values are escaped the way Jenkins (XStream) writes
-them, ``&amp; &lt; &gt; &quot; &apos;``, so rendered and returned configs read alike.
+computes a plain, ready view of each job (names, trigger lists, waves, the values a recipe
+quotes), the recipe templates write what the job runs (shell, Groovy) and the job templates lay
+it out as XML. XML templates' output is XML-escaped (autoescape), and a variable a template names
+but does not get is an error, never an empty string. Values are escaped the way Jenkins (XStream)
+writes them, ``&amp; &lt; &gt; &quot; &apos;``, so rendered and returned configs read alike.
 
 How a base-image rebuild cascades
 =================================
@@ -56,7 +56,7 @@ plugin; pipeline: ``build job: ..., wait: false``) and runnable by hand with any
 What a build runs
 =================
 
-The ``test`` command (as written), then one shell script: ``docker login --password-stdin`` with
+The ``test`` command (as written), then one shell script (``build.sh.j2``): ``docker login --password-stdin`` with
 the registry's credentials bound to ``REGISTRY_USER``/``REGISTRY_PASSWORD`` (the XML holds only
 credentials ids), and one more login per other registry the build pulls a parent from
 (:mod:`jenkins_docker.rendering.logins`), a ``docker pull`` of each parent whose resolved digest is recorded
@@ -67,53 +67,20 @@ failure too. ``DOCKER_CONFIG`` points into the build's own temporary directory
 (``$WORKSPACE_TMP``, else ``$WORKSPACE@tmp``): the logout of one build cannot log out another
 running on the same agent, which parallel siblings of a cascade often do.
 
-Template variables
-==================
+Templates
+=========
 
-Every job template gets ``name`` (the job's name), ``full_name`` (``folder/name``) and
-``description`` (text whose last line is the ownership line, see :mod:`jenkins_docker.ownership`:
-a template must keep ``{{ description }}`` as the last text of ``<description>``, which the
-renderer checks after every template). Shell text arrives final: every
-inventory value in it is quoted with ``shlex.quote``, except ``test`` and ``deploy``, which are
-the user's shell and run as written. Groovy text arrives final too (values as single-quoted
-Groovy strings, which do not interpolate ``$``).
-
-| template | variable | value |
-|---|---|---|
-| all job templates | `name`, `full_name`, `description` | as above |
-| `freestyle.xml.j2` | `git` | `{url, credentials, branch_spec}`: `credentials` is `None` without `jenkins.git_credentials`; `branch_spec` is `*/<branch>` |
-| | `gitlab` | `{connection, branch, secret_token}`, or `None` without `jenkins.gitlab_connection`; `secret_token` is the webhook token (`JENKINS_WEBHOOK_TOKEN`), or `None` |
-| | `timer` | the `rebuild` cron spec, or `None` |
-| | `keep_builds` | builds to keep, or `None` |
-| | `agent` | label expression (the entry's `agent`, else `jenkins.agent`), or `None` |
-| | `block_upstream` | bool: the job has more than one upstream in the reduction |
-| | `builders` | list of shell scripts, one `hudson.tasks.Shell` each: the test (if any), then build and push |
-| | `registry_credentials` | the push registry's credentials id (bound as `REGISTRY_USER` / `REGISTRY_PASSWORD`) |
-| | `registry_logins` | list of `{credentials, username_variable, password_variable}`: one binding per registry the build pushes to or pulls from (:mod:`jenkins_docker.rendering.logins`) |
-| | `downstream` | `childProjects`: comma-separated absolute job names (``/folder/name``), sorted; or `None` |
-| | `deploy_trigger` | `{project, properties}` of the deploy job's trigger (``project`` absolute), or `None` |
-| `pipeline.xml.j2` | `gitlab`, `timer`, `keep_builds` | as above |
-| | `parameters` | list of `{type, name, description, default}` (`type` is `"boolean"`, `"string"` or `"text"`): here `CASCADE`, and `WAVES` when the image has dependents |
-| | `script` | the Groovy script: checkout, test, build and push, deploy trigger, cascade (its waves read from `WAVES`) |
-| `deploy-freestyle.xml.j2` | `git`, `keep_builds`, `agent` | as above (the app's repository) |
-| | `parameters` | `IMAGE_TAG` (default `latest`) |
-| | `builders` | one shell script: `export` lines (the app's `env` and `IMAGE`), then the deploy command |
-| `deploy-pipeline.xml.j2` | `keep_builds`, `parameters` | as above |
-| | `script` | the Groovy script: checkout, then the deploy command with `IMAGE` in `withEnv` |
-| `seed.xml.j2` | `git`, `gitlab`, `keep_builds`, `builders` | as above (the inventory's repository) |
-| | `agent` | `jenkins.agent`, or `None` |
-| | `api_credentials` | credentials id bound as `JENKINS_USER` / `JENKINS_API_TOKEN` |
-| `watch.xml.j2` | `git`, `keep_builds`, `agent`, `builders` | as above (the inventory's repository): `rebuild --outdated` |
-| | `timer` | the watch's schedule |
-| | `bindings` | list of `{credentials, username_variable, password_variable}`: the Jenkins API login, then each registry's (``REGISTRY_<NAME>_USER``/``_PASSWORD``) |
-| `folder.xml.j2` | `name`, `full_name`, `description` | the folder's |
-| | `views` | list of views (as below) shown in the folder besides "All" |
-| `view.xml.j2` | `view` | `{name, description, jobs}`: `jobs` sorted case-insensitively, relative to the view's folder |
-
-`_macros.xml.j2` holds the pieces the templates share (GitSCM, triggers, job properties, the
-credentials wrapper, the list view's fields); the filter `xmlbool` writes a boolean as
-`true`/`false`.
-"""  # noqa: E501  (the template-variable table above: one row a line, as Markdown needs)
+Job templates (``*.xml.j2``) lay out each item's XML; recipe templates (``*.sh.j2``,
+``*.groovy.j2``) write what a job runs: ``build.sh.j2`` (the build above, for both job types),
+``test.sh.j2``, ``deploy.sh.j2``, ``seed.sh.j2``, ``watch.sh.j2``, ``build.groovy.j2`` and
+``deploy.groovy.j2``. Recipe templates are not XML-escaped: their text reaches a job template as
+``builders`` or ``script``, which escapes it once. They quote every inventory value with the
+filters ``sh`` (:func:`shlex.quote`) and ``groovy`` (:func:`groovy_string`). This module keeps the
+invariants, computed here and handed to the templates as values (triggers, blocking, waves, the
+ownership line), and checks after each template that its output kept them (:func:`_require`,
+:func:`jenkins_docker.ownership.check_rendered`). What each template receives is listed once, in
+docs/templates.md (checked by tests/test_recipe_templates.py).
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -122,7 +89,7 @@ import os
 import re
 import shlex
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 import jinja2
 
@@ -140,6 +107,9 @@ MANAGED_MARKER = "Managed by jenkins-docker"
 #: *legacy*, see :mod:`jenkins_docker.ownership`); descriptions now end with
 #: :func:`~jenkins_docker.ownership.ownership_line`.
 MANAGED_LINE = ownership.LEGACY_LINE
+
+#: How a pipeline's cascade starts each job: children run with CASCADE false and cascade no further.
+_CASCADE_STEP = "booleanParam(name: 'CASCADE', value: false)"
 
 #: Tags every build pushes, besides the short commit.
 _BUILD_TAG = "$BUILD_NUMBER"
@@ -226,9 +196,24 @@ def _xstream_entities(xml: str) -> str:
     return xml.replace("&#39;", "&apos;").replace("&#34;", "&quot;")
 
 
+class _EscapesXml:
+    """Autoescape for XML templates only: a recipe template (``.sh.j2``, ``.groovy.j2``) writes
+    shell or Groovy text, which the XML template holding it escapes once. Its ``repr`` is stable:
+    the bytecode cache's directory is named after the options."""
+
+    def __call__(self, name: str | None) -> bool:
+        return not (name or "").endswith(RECIPE_SUFFIXES)
+
+    def __repr__(self) -> str:
+        return "autoescape-unless" + repr(RECIPE_SUFFIXES)
+
+
+#: The recipe templates' endings: their text is shell or Groovy, not XML (see docs/templates.md).
+RECIPE_SUFFIXES = (".sh.j2", ".groovy.j2")
+
 #: How templates are compiled (the bytecode cache is keyed by these too).
 _TEMPLATE_OPTIONS: dict[str, Any] = {
-    "autoescape": True,
+    "autoescape": _EscapesXml(),
     "undefined": jinja2.StrictUndefined,
     "keep_trailing_newline": True,
     "trim_blocks": True,
@@ -243,6 +228,8 @@ def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(list(search_path)),
                              bytecode_cache=open_cache(_TEMPLATE_OPTIONS), **_TEMPLATE_OPTIONS)
     env.filters["xmlbool"] = lambda value: "true" if value else "false"
+    env.filters["sh"] = shlex.quote
+    env.filters["groovy"] = groovy_string
     return env
 
 
@@ -254,7 +241,9 @@ def _search_path(inventory: Inventory, templates: str | os.PathLike[str] | None)
 
 def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
     try:
-        return _xstream_entities(env.get_template(name).render(context))
+        text = env.get_template(name).render(context)
+        # A recipe's text is not XML: a literal "&#39;" in it is shell or Groovy, left as it is.
+        return text if name.endswith(RECIPE_SUFFIXES) else _xstream_entities(text)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
@@ -281,11 +270,6 @@ def groovy_string(text: str) -> str:
     if "\n" not in text:
         return "'" + escaped.replace("'", "\\'").replace("\t", "\\t") + "'"
     return "'''" + _QUOTE_TO_ESCAPE.sub(r"\\'", escaped) + "'''"
-
-
-def _groovy_list(items: Iterable[str]) -> str:
-    """A Groovy list literal of strings."""
-    return "[" + ", ".join(groovy_string(item) for item in items) + "]"
 
 
 def java_string_hash(text: str) -> int:
@@ -339,80 +323,28 @@ def _listing(groups: list[list[str]], image: str, group_separator: str) -> str:
     return f"{text}, ... and {more:,} more; see jenkins-docker impact {image}" if more > 0 else text
 
 
-def _exports(env: Mapping[str, str]) -> list[str]:
-    """``export NAME=value`` lines; names are checked identifiers, values are quoted."""
-    return [f"export {name}={shlex.quote(value)}" for name, value in sorted(env.items())]
+def _by_name(values: Mapping[str, str]) -> dict[str, str]:
+    """``values`` sorted by name, as the recipe templates loop over them."""
+    return dict(sorted(values.items()))
 
 
-# -- the pieces of a job -----------------------------------------------------------------------
-def _build_commands(image: Image, logins: list[RegistryLogin], parents: list[str]) -> list[str]:
-    """Log in, pull and record the parents, build, tag, push and log out: the shell lines of a
-    build, values quoted.
+def _require(text: str, pieces: list[str], template: str, what: str) -> None:
+    """Raise :class:`TemplateError` naming ``template`` when its output lost one of ``pieces``."""
+    if not all(piece in text for piece in pieces):
+        raise TemplateError(f"template {template}: the output must keep {what}; start from the bundled template "
+                            "and add to it (see docs/templates.md)")
 
-    ``logins`` are the registries the build pushes to and pulls from (:mod:`jenkins_docker.rendering.logins`),
-    each one's credentials bound to its own variables; ``parents`` the references pulled (see
-    :mod:`jenkins_docker.rendering.provenance`).
-    """
-    name = shlex.quote(image.push_name)
-    tags = [f"{name}:{tag}" for tag in (_BUILD_TAG, _COMMIT_TAG, _LATEST_TAG)]
-    # No --pull: the build uses the parents just pulled, whose digests the labels record.
-    record, labels = provenance.record_commands(parents)
-    build = ["docker", "build", "-f", shlex.quote(image.dockerfile), *labels]
-    for arg, value in sorted(image.build_args.items()):
-        build += ["--build-arg", shlex.quote(f"{arg}={value}")]
-    for tag in tags:
-        build += ["-t", tag]
-    build.append(shlex.quote(image.context))
-    logouts = "; ".join(f"docker logout {shlex.quote(login.host)}" for login in logins)
-    return [
-        'export DOCKER_CONFIG="${WORKSPACE_TMP:-$WORKSPACE@tmp}/docker-config"',
-        f"trap {shlex.quote(logouts)} EXIT",
-        *(f"printf '%s\\n' \"${login.password_variable}\" | docker login --username \"${login.username_variable}\" "
-          f"--password-stdin {shlex.quote(login.host)}" for login in logins),
-        "SHORT_COMMIT=$(git rev-parse --short HEAD)",
-        *record,
-        " ".join(build),
-        *(f"docker push {tag}" for tag in tags),
-    ]
+
+def _login(login: RegistryLogin) -> dict[str, Any]:
+    """A registry login as the recipe templates see it."""
+    return {"host": login.host, "registry": login.registry, "credentials": login.credentials,
+            "username_variable": login.username_variable, "password_variable": login.password_variable, "push": login.push}
 
 
 def _binding(login: RegistryLogin) -> dict[str, str]:
     """A registry login as the template's credentials binding: an id and the two variables."""
     return {"credentials": login.credentials, "username_variable": login.username_variable,
             "password_variable": login.password_variable}
-
-
-def _script(lines: list[str]) -> str:
-    return "\n".join(lines) + "\n"
-
-
-def _checkout(git: Mapping[str, Any], branch: str | None = None) -> str:
-    """A ``checkout`` step of ``git``; ``branch`` is a Groovy expression for the branch spec
-    (default: the branch spec as a literal)."""
-    remote = f"url: {groovy_string(git['url'])}"
-    if git["credentials"]:
-        remote += f", credentialsId: {groovy_string(git['credentials'])}"
-    return f"checkout([$class: 'GitSCM', branches: [[name: {branch or groovy_string(git['branch_spec'])}]], userRemoteConfigs: [[{remote}]]])"
-
-
-def _node(agent: str | None) -> str:
-    return f"node({groovy_string(agent)}) {{" if agent else "node {"
-
-
-def _with_env(env: Mapping[str, str], body: list[str]) -> list[str]:
-    """``body`` inside ``withEnv([...])``, or as it is when there is no variable to set."""
-    if not env:
-        return body
-    return _block(f"withEnv({_groovy_list(f'{k}={v}' for k, v in sorted(env.items()))}) {{", body)
-
-
-def _block(opening: str, body: list[str]) -> list[str]:
-    """``opening``, the ``body`` statements indented, ``}``.
-
-    A statement holding a multi-line string is one item, so only its first line is indented and
-    the string's own lines stay exactly as they are.
-    """
-    return [opening, *(f"    {line}" if line else line for line in body), "}"]
 
 
 class _Renderer:
@@ -444,6 +376,10 @@ class _Renderer:
         if problem:
             raise TemplateError(problem)
         return xml
+
+    def recipe(self, template: str, name: str, context: Mapping[str, Any]) -> str:
+        """A recipe template's shell or Groovy text for the job ``name`` (see docs/templates.md)."""
+        return _render_template(self.env, template, {"name": name, "full_name": self.full(name), **context})
 
     # -- shared views ----------------------------------------------------------------------
     def git(self, url: str, branch: str) -> dict[str, Any]:
@@ -489,9 +425,11 @@ class _Renderer:
         cascade = (f"Triggers: {_listing([[self.full(t) for t in triggers]], image.key, '; ')}." if triggers
                    else "Triggers no other image job.")
         logins = registry_logins(self.inventory, image)
-        builders = [_script(_exports(image.env) + [image.test])] if image.test else []
+        env = _by_name(image.env)
+        builders = [self.recipe("test.sh.j2", image.job_name, {"env": env, "test": image.test})] if image.test else []
         first, last = deploys.shell_lines(image) if image.deploy_job_name else ([], [])
-        builders.append(_script(_exports(image.env) + first + _build_commands(image, logins, provenance.pull_reference(self.inventory, image)) + last))
+        guard = {"first": "\n".join(first), "last": "\n".join(last)} if first or last else None
+        builders.append(self.build_script(image, logins, env, guard))
         context = {
             "description": self.build_description(image, cascade),
             "git": self.git(image.git, image.branch),
@@ -507,6 +445,25 @@ class _Renderer:
             "deploy_trigger": self.deploy_trigger(image),
         }
         return self.make_job(image.job_name, "freestyle", "build", image.key, "freestyle.xml.j2", context)
+
+    def build_script(self, image: Image, logins: list[RegistryLogin], env: Mapping[str, str],
+                     guard: Mapping[str, str] | None) -> str:
+        """The shell of a build (``build.sh.j2``), checked to keep the deploy condition's lines."""
+        commands, labels = provenance.record_commands(provenance.pull_reference(self.inventory, image))
+        context = {
+            "env": env,
+            "deploy_guard": guard,
+            "image": {"push_name": image.push_name, "dockerfile": image.dockerfile, "context": image.context,
+                      "build_args": _by_name(image.build_args)},
+            "tags": [_BUILD_TAG, _COMMIT_TAG, _LATEST_TAG],
+            "logins": [_login(login) for login in logins],
+            "provenance": {"commands": commands, "labels": labels},
+        }
+        script = self.recipe("build.sh.j2", image.job_name, context)
+        if guard is not None:
+            _require(script, [guard["first"], guard["last"]], "build.sh.j2",
+                     f"the lines of deploy_guard (the deploy job of {image.key} starts only when they write {deploys.PROPERTIES_FILE})")
+        return script
 
     def deploy_trigger(self, image: Image) -> dict[str, Any] | None:
         """The freestyle deploy trigger: predefined parameters, or the file a qualifying build writes."""
@@ -528,19 +485,10 @@ class _Renderer:
             cascade = f"After a build with CASCADE checked, rebuilds in waves: {_listing(waves, image.key, '; then ')}."
         else:
             cascade = "Nothing is built from this image: no cascade."
-        git = self.git(image.git, image.branch)
-        stages = []
-        if image.test:
-            stages += _block("stage('Test') {", [f"sh {groovy_string(image.test)}"])
         logins = registry_logins(self.inventory, image)
-        bindings = ", ".join(f"usernamePassword(credentialsId: {groovy_string(login.credentials)}, "
-                             f"usernameVariable: {groovy_string(login.username_variable)}, "
-                             f"passwordVariable: {groovy_string(login.password_variable)})" for login in logins)
-        build_script = _script(_build_commands(image, logins, provenance.pull_reference(self.inventory, image)))
-        stages += _block("stage('Build and push') {", _block(f"withCredentials([{bindings}]) {{", [f"sh {groovy_string(build_script)}"]))
         parameters = [{"type": "boolean", "name": "CASCADE", "default": True,
                        "description": "Also rebuild, in order, every image and app built from this image."}]
-        lines = []
+        guard = None
         if waves:
             # The waves are data, not code: the WAVES parameter's default value. A script's code
             # must not grow with the platform (CPS: "Method too large", see the README).
@@ -548,37 +496,33 @@ class _Renderer:
             parameters.append({"type": "text", "name": "WAVES", "default": value, "description": (
                 "The cascade's build waves, written by jenkins-docker: one wave a line, job names separated "
                 "by ';'. Leave it as it is: the cascade refuses any other value.")})
-            lines += [
-                "def waves = params.WAVES.replace('\\r', '')",
-                *_block(f"if (params.CASCADE && (waves.length() != {_java_length(value)} || "
-                        f"waves.hashCode() != {java_string_hash(value)})) {{", [
-                            "error 'WAVES is not the value jenkins-docker generated: build with its default value'"]),
-                "",
-            ]
-        checkout = _checkout(git)
-        if image.deploy_job_name:
-            lines += ["def built = [:]", ""]
-            checkout = f"built = {checkout}"
-        lines += _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [checkout]), *_with_env(image.env, stages)])
-        if image.deploy_job_name:
-            deploy = [f"build job: {groovy_string(naming.absolute(self.full(image.deploy_job_name)))}, "
-                      "parameters: [string(name: 'IMAGE_TAG', value: env.BUILD_NUMBER), "
-                      f"string(name: '{deploys.COMMIT_PARAMETER}', value: built.GIT_COMMIT)], wait: false"]
-            if (condition := deploys.groovy_condition(image, "built")) is not None:
-                deploy = _block(f"if ({condition}) {{", deploy)
-            lines += _block("stage('Deploy') {", deploy)
-        if waves:
-            each = _block("for (name in wave.tokenize(';')) {", ["def job = name", *_block("builds[job] = {", [
-                "build job: job, parameters: [booleanParam(name: 'CASCADE', value: false)], wait: true, propagate: true"])])
-            lines += _block("if (params.CASCADE) {", _block("stage('Cascade') {", _block("for (wave in waves.tokenize('\\n')) {", [
-                "def builds = [:]", *each, "parallel builds"])))
+            guard = {"length": _java_length(value), "hash": java_string_hash(value)}
+        deploy_job = naming.absolute(self.full(image.deploy_job_name)) if image.deploy_job_name else None
+        deploy = None if deploy_job is None else {
+            "job": deploy_job, "condition": deploys.groovy_condition(image, "built"), "commit_parameter": deploys.COMMIT_PARAMETER}
+        script = self.recipe("build.groovy.j2", image.job_name, {
+            "agent": self.agent(image),
+            "git": self.git(image.git, image.branch),
+            "env": _by_name(image.env),
+            "test": image.test,
+            "logins": [_login(login) for login in logins],
+            "build_script": self.build_script(image, logins, {}, None),
+            "deploy": deploy,
+            "waves": guard,
+        })
+        if guard is not None:
+            _require(script, ["params.WAVES", f".hashCode() != {guard['hash']}", _CASCADE_STEP], "build.groovy.j2",
+                     f"the cascade of the images built from {image.key}: it reads params.WAVES, checks its hash "
+                     f"(.hashCode() != {guard['hash']}) and builds each job with {_CASCADE_STEP}")
+        if deploy_job is not None:
+            _require(script, [f"build job: {groovy_string(deploy_job)}"], "build.groovy.j2", f"the build job: step of the deploy job {deploy_job}")
         context = {
             "description": self.build_description(image, cascade),
             "gitlab": self.gitlab(image.branch),
             "timer": image.rebuild,
             "keep_builds": self.settings.keep_builds,
             "parameters": parameters,
-            "script": _script(lines),
+            "script": script,
         }
         return self.make_job(image.job_name, "pipeline", "build", image.key, "pipeline.xml.j2", context)
 
@@ -592,41 +536,36 @@ class _Renderer:
             f"and {commit} to the commit it built; run it by hand with another tag and commit to roll back.",
         )
         git = {**self.git(image.git, image.branch), "branch_spec": f"${{{commit}}}"}
-        env = {**image.env, "IMAGE": image.push_name}
+        env = _by_name({**image.env, "IMAGE": image.push_name})
         parameters = [{"type": "string", "name": "IMAGE_TAG", "default": _LATEST_TAG,
                        "description": f"Tag of {image.push_name} to deploy."},
                       {"type": "string", "name": commit, "default": image.branch,
                        "description": f"Commit (or branch) of {image.git} to check out: the one the image was built from."}]
         context: dict[str, Any] = {"description": description, "keep_builds": self.settings.keep_builds, "parameters": parameters}
         if self.settings.job_type == "pipeline":
-            stage = _block("stage('Deploy') {", [f"sh {groovy_string(image.deploy)}"])
-            lines = _block(_node(self.agent(image)), [*_block("stage('Checkout') {", [_checkout(git, f"params.{commit}")]),
-                                                       *_with_env(env, stage)])
-            context["script"] = _script(lines)
+            context["script"] = self.recipe("deploy.groovy.j2", image.deploy_job_name, {
+                "agent": self.agent(image), "git": git, "env": env, "deploy": image.deploy, "commit_parameter": commit})
             return self.make_job(image.deploy_job_name, "pipeline", "deploy", image.key, "deploy-pipeline.xml.j2", context)
-        context.update(git=git, agent=self.agent(image), builders=[_script(_exports(env) + [image.deploy])])
+        builders = [self.recipe("deploy.sh.j2", image.deploy_job_name, {"env": env, "deploy": image.deploy})]
+        context.update(git=git, agent=self.agent(image), builders=builders)
         return self.make_job(image.deploy_job_name, "freestyle", "deploy", image.key, "deploy-freestyle.xml.j2", context)
 
     # -- seed, folders, views --------------------------------------------------------------
-    def jenkins_url_argument(self) -> str:
-        """The ``--jenkins`` argument of the seed and watch jobs' shell lines.
+    def jenkins_url(self) -> str | None:
+        """The seed's ``jenkins_url``: the ``--jenkins`` of the seed and watch jobs (else ``$JENKINS_URL``).
 
-        ``$JENKINS_URL`` is set in a build only when Jenkins's root URL is configured: the
-        inventory's ``seed_job.jenkins_url`` comes first, and without either the build stops with
-        a message saying what to set.
+        ``$JENKINS_URL`` is set in a build only when Jenkins's root URL is configured: without
+        either the build stops with a message saying what to set (``_macros.sh.j2``).
         """
         seed = self.settings.seed_job
-        if seed is not None and seed.jenkins_url:
-            return shlex.quote(seed.jenkins_url)
-        return '"${JENKINS_URL:?set jenkins.seed_job.jenkins_url in the inventory, or the Jenkins URL in Manage Jenkins > System}"'
+        return seed.jenkins_url if seed is not None and seed.jenkins_url else None
 
     def seed_job(self) -> Item:
         seed = self.settings.seed_job
         assert seed is not None
-        inventory = shlex.quote(seed.inventory)
         prune = " --prune" if self.owner else ""  # refused without an owner (see ownership.policy)
-        command = (f"python3 -m venv .venv && .venv/bin/pip install {shlex.quote(self.settings.install)} && .venv/bin/jenkins-docker validate {inventory} "
-                   f"&& .venv/bin/jenkins-docker sync {inventory} --jenkins {self.jenkins_url_argument()}{prune}")
+        command = self.recipe("seed.sh.j2", seed.name, {"install": self.settings.install, "inventory": seed.inventory,
+                                                        "jenkins_url": self.jenkins_url(), "prune": bool(prune)})
         description = self.description(
             f"Re-syncs the jobs generated by jenkins-docker from {seed.inventory} in {seed.git}, branch {seed.branch}, "
             f"on every push: validates the inventory, then runs jenkins-docker sync{prune}.",
@@ -638,7 +577,7 @@ class _Renderer:
             "gitlab": self.gitlab(seed.branch),
             "keep_builds": self.settings.keep_builds,
             "agent": self.agent(None),
-            "builders": [_script([command])],
+            "builders": [command],
             "api_credentials": seed.credentials,
         }
         return self.make_job(seed.name, "freestyle", "seed", None, "seed.xml.j2", context)
@@ -649,9 +588,8 @@ class _Renderer:
         assert watch is not None
         from jenkins_docker.rendering.logins import env_name
 
-        inventory = shlex.quote(watch.inventory)
-        command = (f"python3 -m venv .venv && .venv/bin/pip install {shlex.quote(self.settings.install)} && "
-                   f".venv/bin/jenkins-docker rebuild --outdated {inventory} --jenkins {self.jenkins_url_argument()}")
+        command = self.recipe("watch.sh.j2", watch.name, {"install": self.settings.install, "inventory": watch.inventory,
+                                                          "jenkins_url": self.jenkins_url()})
         registries = sorted(self.inventory.registries.values(), key=lambda r: r.name)
         bindings = [{"credentials": watch.credentials, "username_variable": "JENKINS_USER", "password_variable": "JENKINS_API_TOKEN"}]
         # Reading needs only pull access: a registry's pull_credentials when it has them.
@@ -670,7 +608,7 @@ class _Renderer:
             "timer": watch.schedule,
             "keep_builds": self.settings.keep_builds,
             "agent": self.agent(None),
-            "builders": [_script([command])],
+            "builders": [command],
             "bindings": bindings,
         }
         return self.make_job(watch.name, "freestyle", "watch", None, "watch.xml.j2", context)
