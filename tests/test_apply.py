@@ -274,3 +274,25 @@ def test_workers_run_writes_and_reads_concurrently_and_one_worker_does_not(tmp_p
     with CountingJenkins(tokens={"admin": "admin-token"}, latency=0.01) as serial:
         sync(path, remote(serial), workers=1)
         assert serial.most_in_flight == 1
+
+
+class FailingOutOfOrder(JenkinsHome):
+    """Both creates fail; the second job of the plan fails first, the first only once that failure is recorded."""
+
+    def __init__(self, root: str) -> None:
+        super().__init__(root)
+        self.recorded = threading.Event()
+
+    def create(self, full_name: str, xml: str) -> None:
+        if full_name == "first":
+            self.recorded.wait(timeout=60)   # set by apply's progress callback: "second" is recorded
+        raise JobError(full_name, "refused")
+
+
+def test_failures_are_listed_in_plan_order_whatever_order_the_writes_finished_in(tmp_path: Path) -> None:
+    xml = "<project/>"
+    plan = Plan("t", changes=[Change("create", "first", "job", xml, None), Change("create", "second", "job", xml, None)],
+                failed=[Failure("planned", "could not be read")])
+    target = FailingOutOfOrder(str(tmp_path / "home"))
+    result = apply(plan, target, workers=2, progress=lambda _: target.recorded.set())
+    assert [f.job for f in result.failed] == ["planned", "first", "second"]

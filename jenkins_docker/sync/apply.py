@@ -64,6 +64,8 @@ def apply(plan: Plan, target: Target, *, workers: int = 8, progress: Callable[[i
 
     Setting ``stop`` (or an interruption, Ctrl-C or SIGTERM, in the calling thread) starts no
     new write: writes in flight finish whole, and the changes not yet started are left out.
+    Failures are listed in plan order (a folder's before its jobs'), whatever order the workers
+    finished in.
     """
     result = SyncResult(unchanged=list(plan.unchanged), failed=list(plan.failed), orphans=list(plan.orphans))
     writes = [c for c in plan.changes if c.action != "delete"]
@@ -112,6 +114,8 @@ def apply(plan: Plan, target: Target, *, workers: int = 8, progress: Callable[[i
             # an upstream sees the stop once that write (started earlier, so never cancelled) ends.
             stop.set()
             raise   # worker_pool cancels what has not started and waits for the writes in flight
+    position = {_failure_name(change): index for index, change in enumerate(plan.changes)}
+    result.failed[len(plan.failed):] = sorted(result.failed[len(plan.failed):], key=lambda f: position[f.job])
     return result
 
 
@@ -188,9 +192,14 @@ def _restore(target: Target, full_name: str, old: str) -> str | None:
     return error
 
 
+def _failure_name(change: Change) -> str:
+    """How a failed change is named in the result: a view as ``view NAME`` (a job may share its name)."""
+    return change.name if change.what != "view" else f"view {change.name}"
+
+
 def _record(result: SyncResult, change: Change, error: str | None) -> None:
     if error is not None:
-        result.failed.append(Failure(change.name if change.what != "view" else f"view {change.name}", error))
+        result.failed.append(Failure(_failure_name(change), error))
         return
     if change.what == "view":
         result.views.setdefault(change.action, []).append(change.name)
