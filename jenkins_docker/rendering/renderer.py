@@ -225,7 +225,9 @@ _TEMPLATE_OPTIONS: dict[str, Any] = {
 def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     from jenkins_docker.rendering.template_cache import open_cache
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(list(search_path)),
+    # auto_reload off: one render asks for each template thousands of times, and the environment
+    # lives for that one render, so the loader need not stat the template's file on every ask.
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(list(search_path)), auto_reload=False,
                              bytecode_cache=open_cache(_TEMPLATE_OPTIONS), **_TEMPLATE_OPTIONS)
     env.filters["xmlbool"] = lambda value: "true" if value else "false"
     env.filters["sh"] = shlex.quote
