@@ -111,3 +111,46 @@ def test_the_api_functions_stay_functions_whatever_was_imported_first() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_one_call_never_prunes_adopts_or_trusts_digests_unless_asked(tmp_path: Path) -> None:
+    from jenkins_docker.rendering.files import item_dir
+
+    root = tmp_path / "home"
+    home = jd.JenkinsHome(str(root))
+    inventory = jd.load(EXAMPLE)
+    assert jd.sync_inventory(inventory, home).ok
+    # Someone edits a job in the UI: a plain plan reads every config and sees it (no --fast by default).
+    config = item_dir(root, "docker/api") / "config.xml"
+    config.write_text(config.read_text(encoding="utf-8").replace("<numToKeep>", "<numToKeep>1"), encoding="utf-8")
+    assert jd.plan_inventory(inventory, home).plan.names("update") == ["docker/api"]
+    assert jd.sync_inventory(inventory, home).update == ["docker/api"]   # and a sync repairs it
+    # An image leaves the inventory: its jobs are orphans, kept (no --prune by default), by both calls.
+    fewer = dataclasses.replace(inventory, images={k: v for k, v in inventory.images.items() if k != "website"})
+    planned = jd.plan_inventory(fewer, home).plan
+    assert planned.names("delete") == [] and "docker/website" in planned.orphans
+    result = jd.sync_inventory(fewer, home)
+    assert result.delete == [] and (item_dir(root, "docker/website") / "config.xml").is_file()
+
+
+def test_the_one_call_takes_over_no_hand_made_job_unless_asked(tmp_path: Path) -> None:
+    from jenkins_docker.rendering.files import item_dir, write_atomically
+
+    root = tmp_path / "home"
+    home = jd.JenkinsHome(str(root))
+    assert jd.sync_inventory(EXAMPLE, home).ok
+    # The job is someone's own now: its description has no ownership line.
+    write_atomically(item_dir(root, "docker/website") / "config.xml", "<project><description>made by hand</description></project>")
+    result = jd.sync_inventory(EXAMPLE, home)
+    assert [f.job for f in result.failed] == ["docker/website"]
+    assert "made by hand" in (item_dir(root, "docker/website") / "config.xml").read_text(encoding="utf-8")
+    assert [f.job for f in jd.plan_inventory(EXAMPLE, home).plan.failed] == ["docker/website"]
+
+
+def test_the_one_call_tells_the_progress_how_many_items_it_will_read(tmp_path: Path) -> None:
+    seen: list[int] = []
+    reads: list[int] = []
+    home = jd.JenkinsHome(str(tmp_path / "home"))
+    assert jd.sync_inventory(EXAMPLE, home).ok
+    jd.plan_inventory(EXAMPLE, home, on_items=seen.append, progress=reads.append)
+    assert seen == [len(jd.render(jd.load(EXAMPLE)).jobs)] and len(reads) == seen[0]

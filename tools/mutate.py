@@ -55,6 +55,9 @@ MODULES: dict[str, list[str]] = {
     "jenkins_docker/sync/plan.py": _DECIDE,
     "jenkins_docker/sync/apply.py": _DECIDE,
     "jenkins_docker/sync/xmlcompare.py": _DECIDE,
+    # The one pool (Ctrl-C starts no new write) and the one call per pipeline (the scope a plan works in).
+    "jenkins_docker/sync/workers.py": ["tests/test_workers.py", "tests/test_interrupt.py", "tests/test_plan.py", "tests/test_apply.py"],
+    "jenkins_docker/pipeline.py": ["tests/test_pipeline.py", "tests/test_api_example.py"],
 }
 
 COPY_IGNORE = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis",
