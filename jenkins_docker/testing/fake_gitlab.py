@@ -6,6 +6,22 @@ Found``), hooks listed with GitLab's pagination headers, created with 201 and up
 Maintainer role needed for hooks (403 otherwise), and a hook's secret ``token`` accepted but
 never returned. Every request is recorded, so a test can count writes.
 
+Where each behaviour comes from (GitLab's source and API documentation):
+
+- the endpoints, ``authenticate!`` before any of them (401) and the hook permission checked on
+  the project (``authorize_admin_project``, later ``read_web_hook``/``admin_web_hook``: 403 below
+  Maintainer), ``requires :url`` and the optional boolean event flags, and ``paginate`` on the
+  list: gitlab-org/gitlab ``lib/api/project_hooks.rb`` (mirror gitlabhq/gitlabhq);
+- the pagination headers (``X-Page``, ``X-Per-Page``, ``X-Total``, ``X-Total-Pages``,
+  ``X-Next-Page``, ``X-Prev-Page``, ``Link`` with prev/next/first/last) and ``per_page`` at most
+  100: GitLab's REST API documentation, "Offset-based pagination" (docs.gitlab.com/api/rest);
+- a project addressed by its id or its URL-encoded path, and ``404 Project Not Found``: the same
+  documentation, "Namespaced paths";
+- a hook URL that is neither http nor https refused (422, "Only allowed schemes are http,
+  https"): gitlab-org/gitlab ``lib/gitlab/url_blocker.rb``, through the hook's URL validation;
+- the hook as the API shows it, without its ``token``: GitLab's "Project webhooks" API
+  documentation (the token is write-only; GitLab sends it in ``X-Gitlab-Token``).
+
     with FakeGitLab(tokens=["glpat-test"]) as gitlab:
         gitlab.add_project("docker/nginx")
         ...  # point the code under test at gitlab.url
