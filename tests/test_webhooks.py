@@ -287,6 +287,18 @@ def seed_iiiepe(gitlab: FakeGitLab) -> None:
         gitlab.add_project(project)
 
 
+def test_a_stale_hook_of_this_inventory_is_kept_too_without_prune(gitlab: FakeGitLab) -> None:
+    seed_iiiepe(gitlab)
+    stale = gitlab.add_hook("docker/nginx", OLD_JOB, **MARKED)   # ours: --prune would delete it
+    done = apply(gitlab)
+    assert done.returncode == 0, done.stderr
+    entries = [h for h in json.loads(done.stdout)["hooks"] if h["status"] == "stale"]
+    assert entries == [{"repository": "git@gitlab.iiiepe.net:docker/nginx.git", "project": "docker/nginx",
+                        "job": "docker/iiiepe-nginx-old", "url": OLD_JOB, "status": "stale"}]
+    assert stale in {h["id"] for h in gitlab.hooks("docker/nginx")}
+    assert "DELETE" not in [w.method for w in gitlab.writes()]
+
+
 def test_a_stale_hook_is_reported_with_its_url_and_kept_without_prune(gitlab: FakeGitLab) -> None:
     seed_iiiepe(gitlab)
     stale = gitlab.add_hook("docker/nginx", OLD_JOB, push_events=False)
@@ -431,7 +443,9 @@ def test_a_dry_run_lists_the_writes_in_a_job_plans_words_and_writes_nothing(gitl
     assert not gitlab.writes()
     assert len(plan["create"]) == 11 and plan["update"] == [] and plan["unchanged"] == [] and plan["failed"] == []
     assert [h["url"] for h in plan["delete"]] == [OLD_JOB]
-    assert [h["url"] for h in plan["stale"]] == [f"{JENKINS}/project/docker/iiiepe-nginx-gone"]
+    assert [(h["url"], h["note"]) for h in plan["stale"]] == [(f"{JENKINS}/project/docker/iiiepe-nginx-gone",
+                                                               "not marked as this inventory's (made by hand, or before "
+                                                               "hooks were marked): never deleted")]
     assert SECRET not in planned.stdout and GITLAB_TOKEN not in planned.stdout + planned.stderr
     done = apply(gitlab, "--prune")   # the real run does exactly what the dry run listed
     assert done.returncode == 0, done.stderr
