@@ -495,3 +495,16 @@ def test_the_library_plans_then_applies_and_the_plan_holds_no_secret(gitlab: Fak
     assert all(h.get("token") == SECRET for project in IIIEPE_PROJECTS for h in gitlab.hooks(project))
     again = plan_webhooks(hooks, client, secret_token=SECRET, scope=HookScope(JENKINS, "docker"))
     assert not again.has_changes and len(again.results("unchanged")) == 11
+
+
+def test_every_hook_applied_carries_this_inventory_s_ownership_line(gitlab: FakeGitLab) -> None:
+    seed_iiiepe(gitlab)
+    # A hook already right in every setting but made before hooks were marked: it gets the line.
+    old = gitlab.add_hook("docker/nginx", f"{JENKINS}/project/docker/iiiepe-nginx")
+    done = apply(gitlab)
+    assert done.returncode == 0, done.stderr
+    assert statuses(done.stdout)["docker/iiiepe-nginx"] == "updated"
+    hooks = [h for project in IIIEPE_PROJECTS for h in gitlab.hooks(project)]
+    assert len(hooks) == 11 and all(h["description"] == hook_marker("docker") for h in hooks)
+    assert old in {h["id"] for h in gitlab.hooks("docker/nginx")}
+    assert set(statuses(apply(gitlab).stdout).values()) == {"unchanged"}   # marked: nothing more to write
