@@ -641,6 +641,11 @@ def test_the_library_s_apply_webhooks_creates_then_writes_nothing_and_keeps_stal
     client = connect_gitlab(gitlab.url, GITLAB_TOKEN)
     scope = HookScope(JENKINS, "ops/docker")
     first = apply_webhooks(local_hooks(tmp_path), client, secret_token=SECRET, scope=scope)
+    # Each project and its hooks read once, then one request per write (no read of the project again to write).
+    assert [(r.method, r.path) for r in gitlab.requests] == [
+        ("GET", "/api/v4/projects/platform%2Fimages"), ("GET", "/api/v4/projects/1/hooks"),
+        ("GET", "/api/v4/projects/web%2Fshop"), ("GET", "/api/v4/projects/2/hooks"),
+        ("POST", "/api/v4/projects/1/hooks"), ("POST", "/api/v4/projects/1/hooks"), ("POST", "/api/v4/projects/2/hooks")]
     assert [(r.hook.job, r.status) for r in first] == [("ops/docker/acme-base", "created"), ("ops/docker/acme-tools", "created"),
                                                        ("ops/docker/shop", "created"), ("ops/docker/gone", "stale")]
     assert gitlab.hooks("web/shop")[1]["token"] == SECRET
@@ -928,3 +933,16 @@ def test_a_planned_change_s_json_is_its_hook_with_the_action(gitlab: FakeGitLab,
     assert [c.to_json() for c in plan.changes] == [{"repository": "https://127.0.0.1/web/shop.git", "project": "web/shop",
                                                     "job": "ops/docker/shop", "url": f"{JENKINS}/project/ops/docker/shop",
                                                     "action": "create"}]
+
+
+def test_hooks_are_grouped_by_repository_in_the_order_each_repository_first_appears(tmp_path: Path) -> None:
+    text = MONOREPO.replace("jenkins: {folder: ops/docker, gitlab_connection: gitlab}",
+                            "jenkins: {folder: ops/docker, gitlab_connection: gitlab, "
+                            "seed_job: {git: \"https://gitlab.example.org/web/shop.git\"}}")
+    text = text.replace("  acme/tools: {git: \"ssh://git@gitlab.example.org:2222/platform/images.git\", from: acme/base, context: tools}\n",
+                        "  acme/tools: {git: \"https://gitlab.example.org/web/shop.git\", from: acme/base, context: tools}\n")
+    text += "  blog: {git: \"ssh://git@gitlab.example.org:2222/platform/images.git\", from: acme/base}\n"
+    hooks = webhooks(load(write(tmp_path, text)), JENKINS)
+    assert [(h.project, h.job) for h in hooks] == [
+        ("platform/images", "ops/docker/acme-base"), ("platform/images", "ops/docker/blog"),
+        ("web/shop", "ops/docker/acme-tools"), ("web/shop", "ops/docker/shop"), ("web/shop", "ops/docker/jenkins-docker-seed")]

@@ -231,7 +231,7 @@ def git_host(git_url: str) -> tuple[str, int | None] | None:
         port = parts.port if parts.scheme.lower() in ("http", "https") else None
     except ValueError:
         return None
-    return ((parts.hostname or "").lower(), port) if parts.hostname else None
+    return (parts.hostname, port) if parts.hostname else None  # urllib gives the host lower-cased
 
 
 def _host_name(git_url: str) -> str:
@@ -252,8 +252,7 @@ def on_gitlab(git_url: str, gitlab_url: str) -> bool:
 
 def hook_url(jenkins_url: str, job: str) -> str:
     """The URL the GitLab plugin listens at for ``job``: ``JENKINS_URL/project/<full name>``."""
-    quoted = "/".join(quote(segment, safe="") for segment in job.split("/"))
-    return f"{jenkins_url.rstrip('/')}/project/{quoted}"
+    return f"{jenkins_url.rstrip('/')}/project/{quote(job, safe='/')}"  # each segment quoted, the slashes between kept
 
 
 def webhooks(inventory: Inventory, jenkins_url: str) -> list[Webhook]:
