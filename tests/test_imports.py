@@ -22,15 +22,18 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "iiiepe"
 
 # Runs the command line in-process, then writes the names of every module imported to a file.
+# (json is imported only after the command, which must not find it already there.)
 _PROBE = """
-import json, sys
+import sys
 from jenkins_docker.cli.main import main
 try:
     main(sys.argv[2:])
 except SystemExit as exc:
     code = exc.code
+modules = sorted(sys.modules)
+import json
 with open(sys.argv[1], "w", encoding="utf-8") as out:
-    json.dump({"code": code, "modules": sorted(sys.modules)}, out)
+    json.dump({"code": code, "modules": modules}, out)
 """
 
 HEAVY = ("networkx", "jinja2", "requests", "jenkins", "urllib3", "gitlab", "yaml")
@@ -38,13 +41,19 @@ HEAVY = ("networkx", "jinja2", "requests", "jenkins", "urllib3", "gitlab", "yaml
 
 def imported(tmp_path: Path, *args: str) -> tuple[int, set[str]]:
     """The exit code of ``jenkins-docker ARGS`` and the top-level packages it imported."""
+    code, modules = imported_modules(tmp_path, *args)
+    return code, {name.split(".")[0] for name in modules}
+
+
+def imported_modules(tmp_path: Path, *args: str) -> tuple[int, set[str]]:
+    """The exit code of ``jenkins-docker ARGS`` and every module it imported (full names)."""
     report = tmp_path / "modules.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JENKINS_", "PYTHON"))}
     env["PYTHONPATH"] = str(ROOT)   # the checkout's code, as the rest of the suite tests it
     subprocess.run([sys.executable, "-c", _PROBE, str(report), *args], env=env, cwd=tmp_path, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
     result = json.loads(report.read_text(encoding="utf-8"))
-    return result["code"], {name.split(".")[0] for name in result["modules"]}
+    return result["code"], set(result["modules"])
 
 
 @pytest.fixture()
@@ -103,3 +112,54 @@ def test_importing_the_package_imports_none_of_its_libraries(tmp_path: Path) -> 
     done = subprocess.run([sys.executable, "-c", "import sys, jenkins_docker; print(sorted({m.split('.')[0] for m in sys.modules}))"],
                           env=env, capture_output=True, text=True, check=True, timeout=60)
     assert not set(json.loads(done.stdout.replace("'", '"'))) & {*HEAVY, "click"}
+
+
+# An inventory with neither a local `path` (a Dockerfile to read) nor a `rebuild` schedule.
+_PLAIN = ("version: 1\nregistries:\n  hub: {host: docker.io, credentials: hub-push}\ndefaults:\n  registry: hub\n"
+          "base_images:\n  acme/base: {git: 'git@example.org:acme/base.git', from: 'debian:bookworm'}\n"
+          "apps:\n  acme/app: {git: 'git@example.org:acme/app.git', from: acme/base}\n")
+
+# Standard-library modules that only some paths need: logging (configured for the commands that
+# may log), json (--format json, `schema`, exec-form Dockerfile lines), difflib (the hint of a mistake).
+_ON_DEMAND = {"logging", "json", "difflib"}
+
+
+def test_validate_of_a_valid_inventory_imports_neither_logging_nor_json_nor_difflib(tmp_path: Path, example: Path) -> None:
+    code, modules = imported(tmp_path, "validate", str(example))
+    assert code == 0
+    assert not modules & _ON_DEMAND
+
+
+def test_validate_with_verbose_still_configures_logging(tmp_path: Path, example: Path) -> None:
+    code, modules = imported(tmp_path, "-v", "validate", str(example))
+    assert code == 0
+    assert "logging" in modules
+
+
+def test_validate_json_and_a_mistake_import_what_they_need(tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(_PLAIN.replace("registry: hub", "registry: hbu"), encoding="utf-8")
+    code, modules = imported(tmp_path, "validate", "--format", "json", str(inventory))
+    assert code == 1                                # unknown registry `hbu`, with a hint
+    assert {"json", "difflib"} <= modules
+
+
+def test_validate_reads_the_dockerfile_parser_and_cron_checker_only_when_the_inventory_needs_them(tmp_path: Path, example: Path) -> None:
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(_PLAIN, encoding="utf-8")
+    code, modules = imported_modules(tmp_path, "validate", str(inventory))
+    assert code == 0
+    assert not modules & {"jenkins_docker.loading.dockerfile", "jenkins_docker.loading.cron"}
+    code, modules = imported_modules(tmp_path, "validate", str(example))   # a `path:` and `rebuild:` schedules
+    assert code == 0
+    assert {"jenkins_docker.loading.dockerfile", "jenkins_docker.loading.cron"} <= modules
+
+
+def test_the_command_line_makes_each_kind_of_path_argument_once() -> None:
+    import click
+
+    from jenkins_docker.cli.main import cli
+
+    assert isinstance(cli, click.Group)
+    path_types = {id(param.type) for command in cli.commands.values() for param in command.params if isinstance(param.type, click.Path)}
+    assert 0 < len(path_types) <= 4                 # each click.Path asks gettext for its name when made

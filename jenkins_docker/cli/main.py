@@ -21,16 +21,23 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 FORMAT_TEXT_JSON = click.Choice(["text", "json"])
 
+# The path types, each made once and shared: every click.Path asks gettext for its name when made
+# (a look-up of translation files each time), a measurable share of the command line's start-up.
+_FILE = click.Path(dir_okay=False)
+_DIR = click.Path(file_okay=False)
+_EXISTING_FILE = click.Path(exists=True, dir_okay=False)
+_EXISTING_DIR = click.Path(exists=True, file_okay=False)
+
 # Options several commands share, each defined once (a click option decorator can be reused).
 _format_option = click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="Output format.")
-_templates_option = click.option("--templates", type=click.Path(exists=True, file_okay=False),
+_templates_option = click.option("--templates", type=_EXISTING_DIR,
                                  help="Directory of job templates searched before the bundled ones.")
 _prune_option = click.option("--prune", is_flag=True, help="Also delete this inventory's jobs (its owner's) that left it; "
                              "without a folder, needs jenkins.owner.")
 _adopt_option = click.option("--adopt", is_flag=True, help="Take over hand-made jobs (and first-release ones) that have a job's "
                              "name; never another inventory's. Without a folder, needs jenkins.owner.")
 _webhook_token_option = click.option(
-    "--webhook-token-file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+    "--webhook-token-file", type=_EXISTING_FILE, metavar="FILE",
     help="File holding the GitLab webhook secret token written into every push trigger "
          "(default: the JENKINS_WEBHOOK_TOKEN variable); the same token `webhooks --apply` sets in GitLab.")
 _fast_option = click.option("--fast", is_flag=True,
@@ -43,16 +50,23 @@ def _target_options(func: Any) -> Any:
     """--jenkins / --jenkins-home and the credential options shared by plan, sync and rebuild."""
     options = [
         click.option("--jenkins", "jenkins_url", metavar="URL", envvar="JENKINS_URL", help="Jenkins controller URL (or JENKINS_URL)."),
-        click.option("--jenkins-home", type=click.Path(file_okay=False), metavar="DIR", help="A JENKINS_HOME directory to write instead of a live controller."),
+        click.option("--jenkins-home", type=_DIR, metavar="DIR", help="A JENKINS_HOME directory to write instead of a live controller."),
         click.option("--user", envvar="JENKINS_USER", metavar="NAME", help="Jenkins user (or JENKINS_USER)."),
-        click.option("--token-file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+        click.option("--token-file", type=_EXISTING_FILE, metavar="FILE",
                      help="File holding the user's API token (default: the JENKINS_API_TOKEN variable). Never pass a token as an argument."),
-        click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), metavar="FILE", help="CA bundle to verify Jenkins's TLS certificate."),
+        click.option("--ca-bundle", type=_EXISTING_FILE, metavar="FILE", help="CA bundle to verify Jenkins's TLS certificate."),
         click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (not recommended)."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+#: Commands that never log a warning or an error: without -v they skip configuring logging, and
+#: importing it (tests/test_imports.py checks that validate and render never import it). At the
+#: default level a configured handler would only ever print warnings and errors, so the output
+#: is the same either way.
+_LOG_FREE_COMMANDS = frozenset({"validate", "render", "schema", "graph", "impact"})
 
 
 @click.group(context_settings=CONTEXT, epilog="Run 'jenkins-docker COMMAND --help' for a command's options and examples.")
@@ -69,6 +83,8 @@ def cli(verbose: int) -> None:
       jenkins-docker plan inventory.yml --jenkins https://jenkins.example.org
       jenkins-docker sync inventory.yml --jenkins https://jenkins.example.org --prune
     """
+    if not verbose and click.get_current_context().invoked_subcommand in _LOG_FREE_COMMANDS:
+        return
     import logging
 
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
@@ -86,7 +102,7 @@ def _redact_record(record: Any) -> bool:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("inventories", metavar="INVENTORY...", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("inventories", metavar="INVENTORY...", nargs=-1, required=True, type=_FILE)
 @_format_option
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only: no warnings, no summary.")
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1): for CI and pre-commit.")
@@ -108,10 +124,10 @@ def validate(inventories: tuple[str, ...], fmt: str, quiet: bool, strict: bool) 
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("inventory", type=click.Path(dir_okay=False))
+@click.argument("inventory", type=_FILE)
 @click.option("--format", "fmt", type=click.Choice(["text", "dot", "mermaid", "json", "svg", "png"]), default="text", show_default=True,
               help="text: a tree; dot/mermaid: diagram sources; svg/png: a picture drawn by Graphviz's dot.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("-o", "--output", type=_FILE, help="Write to this file instead of stdout.")
 @click.option("--highlight", multiple=True, metavar="IMAGE", help="Colour IMAGE and everything its change rebuilds (dot/svg/png).")
 def graph(inventory: str, fmt: str, output: str | None, highlight: tuple[str, ...]) -> int:
     """Print the dependency graph of the images.
@@ -128,7 +144,7 @@ def graph(inventory: str, fmt: str, output: str | None, highlight: tuple[str, ..
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("inventory", type=click.Path(dir_okay=False))
+@click.argument("inventory", type=_FILE)
 @click.argument("images", metavar="IMAGE...", nargs=-1, required=True)
 @_format_option
 def impact(inventory: str, images: tuple[str, ...], fmt: str) -> int:
@@ -148,8 +164,8 @@ def impact(inventory: str, images: tuple[str, ...], fmt: str) -> int:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("inventory", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Directory to write (JENKINS_HOME layout).")
+@click.argument("inventory", type=_FILE)
+@click.option("-o", "--output", "out_dir", required=True, type=_DIR, help="Directory to write (JENKINS_HOME layout).")
 @_templates_option
 def render(inventory: str, out_dir: str, templates: str | None) -> int:
     """Write every job's config.xml as DIR/jobs/<name>/config.xml.
@@ -165,7 +181,7 @@ def render(inventory: str, out_dir: str, templates: str | None) -> int:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("inventory", type=click.Path(dir_okay=False))
+@click.argument("inventory", type=_FILE)
 @_target_options
 @_prune_option
 @_adopt_option
@@ -190,7 +206,7 @@ def plan(inventory: str, **options: Any) -> int:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("inventory", type=click.Path(dir_okay=False))
+@click.argument("inventory", type=_FILE)
 @_target_options
 @_prune_option
 @_adopt_option
@@ -226,7 +242,7 @@ _insecure_registry_option = click.option(
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("inventory", type=click.Path(dir_okay=False))
+@click.argument("inventory", type=_FILE)
 @_format_option
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when all is fresh, 2 when something is outdated, 1 on error.")
 @_workers_option
@@ -254,7 +270,7 @@ def outdated(inventory: str, fmt: str, detailed_exitcode: bool, workers: int, in
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("inventory", type=click.Path(dir_okay=False))
+@click.argument("inventory", type=_FILE)
 @click.argument("images", metavar="[IMAGE...]", nargs=-1)
 @click.option("--outdated", "outdated_only", is_flag=True,
               help="Queue the outdated images (see `outdated`) that are not below another outdated image.")
@@ -286,7 +302,7 @@ def rebuild(inventory: str, images: tuple[str, ...], outdated_only: bool, worker
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("inventory", type=click.Path(dir_okay=False))
+@click.argument("inventory", type=_FILE)
 @_target_options
 @_format_option
 def status(inventory: str, fmt: str, **options: Any) -> int:
@@ -309,12 +325,12 @@ def status(inventory: str, fmt: str, **options: Any) -> int:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("inventory", type=click.Path(dir_okay=False))
+@click.argument("inventory", type=_FILE)
 @click.option("--jenkins", "jenkins_url", metavar="URL", envvar="JENKINS_URL", help="Jenkins URL as GitLab reaches it (or JENKINS_URL).")
 @_format_option
 @click.option("--apply", "apply_hooks", is_flag=True, help="Create or update the hooks in GitLab (access token from GITLAB_TOKEN).")
 @click.option("--gitlab", "gitlab_url", metavar="URL", envvar="GITLAB_URL", help="GitLab URL, for --apply (or GITLAB_URL).")
-@click.option("--webhook-token-file", "--secret-token-file", "secret_token_file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+@click.option("--webhook-token-file", "--secret-token-file", "secret_token_file", type=_EXISTING_FILE, metavar="FILE",
               help="File holding the hooks' secret token (default: the JENKINS_WEBHOOK_TOKEN variable, if set); "
                    "the same token sync writes into the jobs' push triggers.")
 @click.option("--rotate-token", is_flag=True, help="Also rewrite the secret token of hooks that are otherwise up to date (GitLab never shows it).")

@@ -1,7 +1,6 @@
 """``jenkins-docker validate``: check inventories offline, every problem at once."""
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -28,6 +27,8 @@ def validate_command(paths: tuple[str, ...], fmt: str, quiet: bool, *, strict: b
     if fmt == "json":
         document: dict[str, Any] = {"ok": ok, "errors": [e for _, r in reports for e in r.to_json()["errors"]],
                                     "warnings": [w for _, r in reports for w in r.to_json()["warnings"]]}
+        import json  # only for --format json
+
         click.echo(json.dumps(document, indent=2))
         return 0 if ok else 1
     for path, report in reports:

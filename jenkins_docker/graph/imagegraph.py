@@ -15,7 +15,6 @@ and order as before, and cycles are described with networkx once one is found.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import heapq
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -167,6 +166,8 @@ class ImageGraph:
             return candidates[0]
         if candidates:
             raise UnknownImageError(f"{name!r} is ambiguous: it could be {', '.join(sorted(candidates))}; add the tag")
+        import difflib  # only for the hint of an unknown name
+
         close = difflib.get_close_matches(name, [str(n) for n in self._nodes], n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UnknownImageError(f"{name!r} is not an image of the inventory{hint}")

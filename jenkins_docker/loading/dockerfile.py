@@ -11,7 +11,6 @@ Every stage counts, as if the whole file were built: a parent used only by a sta
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -321,6 +320,8 @@ def _may_have_heredoc(ins: _Instruction) -> bool:
 def _is_json_array(text: str) -> bool:
     if not text.lstrip().startswith("["):
         return False
+    import json  # only for an instruction in exec form (a JSON array)
+
     try:
         return isinstance(json.loads(text), list)
     except (ValueError, RecursionError):

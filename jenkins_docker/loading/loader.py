@@ -7,7 +7,6 @@ the key or value at fault. The key tables live in :mod:`jenkins_docker.loading.s
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import gc
 import graphlib
@@ -23,8 +22,6 @@ from jenkins_docker import naming
 from jenkins_docker.errors import InventoryError, Location, Problem
 from jenkins_docker.graph.imagegraph import find_cycles
 from jenkins_docker.loading import localfiles, schema
-from jenkins_docker.loading.cron import cron_problem
-from jenkins_docker.loading.dockerfile import DockerfileError, read_parents
 from jenkins_docker.loading.inventory import Image, Inventory, JenkinsSettings, Parent, Registry, SeedJob, WatchJob
 from jenkins_docker.loading.lint import disallowed_externals, lint
 from jenkins_docker.loading.reference import DEFAULT_DOMAIN, ImageReference, ReferenceError, parse_reference
@@ -289,7 +286,7 @@ class _Loader(Checker):
         name = defaults.get("registry")
         if name is not None and name not in registries and name not in broken:
             self.error(defaults.value_nodes["registry"], _unknown_registry(name, registries))
-        if defaults.get("rebuild") is not None and (problem := cron_problem(defaults["rebuild"])):
+        if defaults.get("rebuild") is not None and (problem := _cron_problem(defaults["rebuild"])):
             self.error(defaults.value_nodes["rebuild"], problem)
         if "dockerfile" in defaults and (problem := localfiles.relative_problem(defaults["dockerfile"], "`dockerfile`")):
             self.error(defaults.value_nodes["dockerfile"], problem)
@@ -321,7 +318,7 @@ class _Loader(Checker):
             self.error(entry.value_nodes["dockerfile"], problem)
         registry = self.registry_of(label, key_node, entry, defaults, registries, broken)
         info.host = registry.host if registry else None
-        if entry.get("rebuild") is not None and (problem := cron_problem(entry["rebuild"])):
+        if entry.get("rebuild") is not None and (problem := _cron_problem(entry["rebuild"])):
             self.error(entry.value_nodes["rebuild"], problem)
         deploy = merged.get("deploy") if kind == "app" else None
         info.deploy = deploy is not None
@@ -435,6 +432,8 @@ class _Loader(Checker):
         if problem := localfiles.size_problem(dockerfile, shown):
             self.error(entry.value_nodes["path"], problem)
             return
+        from jenkins_docker.loading.dockerfile import DockerfileError, read_parents  # only for a local `path`
+
         try:
             found = read_parents(dockerfile, merged.get("build_args") or {}, max_bytes=localfiles.MAX_DOCKERFILE_BYTES)
         except DockerfileError as exc:
@@ -570,7 +569,16 @@ def _exists(path: Path, *, directory: bool) -> bool:
         return False
 
 
+def _cron_problem(spec: str) -> str | None:
+    """:func:`~jenkins_docker.loading.cron.cron_problem`, imported only by an inventory with a schedule."""
+    from jenkins_docker.loading.cron import cron_problem
+
+    return cron_problem(spec)
+
+
 def _unknown_registry(name: str, registries: dict[str, Registry]) -> str:
+    import difflib  # only for a mistake's hint
+
     close = difflib.get_close_matches(name, list(registries), n=1)
     hint = f"; did you mean `{close[0]}`?" if close else (f"; known: {', '.join(registries)}" if registries else "; define it under `registries`")
     return f"unknown registry {name!r}{hint}"

@@ -6,7 +6,6 @@ that involve several keys at once (the graph, names, registries) live in the loa
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,6 +157,8 @@ def json_schema() -> dict[str, Any]:
 
 def json_schema_text() -> str:
     """The JSON Schema as stable, indented text."""
+    import json  # only for `jenkins-docker schema`
+
     return json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
 
 

@@ -7,9 +7,9 @@ maps without secrets) and collects every problem with its file, line and column;
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -151,7 +151,7 @@ class Checker:
         if key in spec.misplaced:
             self.error(node, f"`{key}` is not allowed in {title}: {spec.misplaced[key]}")
             return
-        close = difflib.get_close_matches(key, list(spec.keys), n=1, cutoff=0.6)
+        close = _close_matches(key, list(spec.keys), n=1, cutoff=0.6)
         hint = f"; did you mean `{close[0]}`?" if close else f"; expected one of: {', '.join(spec.keys)}"
         self.error(node, f"unknown key `{key}` in {title}{hint}")
 
@@ -166,7 +166,7 @@ class Checker:
         if spec.type == schema.STR:
             text = self.string(key, node, where, multiline=key in _MULTILINE_KEYS)
             if text is not None and spec.enum and text not in spec.enum:
-                close = difflib.get_close_matches(text, spec.enum, n=1)
+                close = _close_matches(text, spec.enum, n=1)
                 hint = f"; did you mean `{close[0]}`?" if close else ""
                 self.error(node, f"`{key}` must be one of {', '.join(spec.enum)}, not {text!r}{hint}")
                 return None
@@ -183,7 +183,7 @@ class Checker:
             items = [(self.string(key, item, where, multiline=False), item) for item in nodes]
             for text, item in items:
                 if text is not None and spec.enum and text not in spec.enum:
-                    close = difflib.get_close_matches(text, spec.enum, n=1)
+                    close = _close_matches(text, spec.enum, n=1)
                     self.error(item, f"`{key}` takes {', '.join(spec.enum)}, not {text!r}" + (f"; did you mean `{close[0]}`?" if close else ""))
             return [(text, item) for text, item in items if text is not None and (not spec.enum or text in spec.enum)]
         if spec.type == schema.BOOL:
@@ -299,3 +299,10 @@ def _looks_secret(key: str) -> bool:
 def _secret_message(key: str) -> str:
     return (f"{key!r} looks like a secret: keep it in Jenkins credentials and reference its id "
             "(registries take a `credentials` id; jobs bind secrets from credentials, never from the inventory)")
+
+
+def _close_matches(word: str, possibilities: Sequence[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """:func:`difflib.get_close_matches`, imported only when a value is wrong (for its hint)."""
+    import difflib
+
+    return difflib.get_close_matches(word, possibilities, n=n, cutoff=cutoff)
