@@ -704,15 +704,18 @@ def write_tree(jobs: ItemSet, out_dir: str | os.PathLike[str]) -> list[Path]:
     """
     from jenkins_docker.rendering.files import item_dir, write_atomically
 
+    root = Path(out_dir)
     written = []
     for job in jobs.jobs:
-        path = item_dir(Path(out_dir), job.full_name) / "config.xml"
+        path = os.path.join(item_dir(root, job.full_name), "config.xml")
         data = job.xml.encode("utf-8")
         try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
-                continue  # already right: leave the file (and its mtime) alone
+            if os.stat(path).st_size == len(data):
+                with open(path, "rb") as handle:
+                    if handle.read() == data:
+                        continue  # already right: leave the file (and its mtime) alone
         except OSError:
             pass
         write_atomically(path, job.xml)
-        written.append(path)
+        written.append(Path(path))
     return written
