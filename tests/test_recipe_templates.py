@@ -359,3 +359,23 @@ def test_the_build_job_template_writes_each_element_as_the_shared_macros_do(text
                 compared[macro] += 1
     present = {"full": set(BUILD_JOB_MACROS) - {"timer_trigger"}, "spare": {"git_scm", "node", "timer_trigger", "shell_builders", "username_passwords"}}
     assert set(compared) == present["full" if text is FULL else "spare"]
+
+
+def test_overriding_the_shared_macros_alone_warns_that_build_jobs_do_not_use_them(tmp_path):
+    from jenkins_docker.loading.loader import check
+
+    templates = user_templates(tmp_path / "templates", "_macros.xml.j2", lambda text: text.replace("<extensions/>", "<extensions><x/></extensions>"))
+    path = tmp_path / "inventory.yml"
+    path.write_text(FULL.replace("version: 1\n", "version: 1\ntemplates: templates\n"), encoding="utf-8")
+
+    def warnings() -> list[str]:
+        return [str(w) for w in check(path).warnings if "macros" in w.message]
+
+    assert warnings() == [f"{templates / '_macros.xml.j2'}:1:1: this override of the shared macros does not reach the build jobs: "
+                          "freestyle.xml.j2 writes its elements itself (it is rendered once per image); copy freestyle.xml.j2 "
+                          "here too and make the same change there"]
+    user_templates(templates, "freestyle.xml.j2", lambda text: text)
+    assert warnings() == []
+    (templates / "freestyle.xml.j2").unlink()
+    path.write_text(path.read_text(encoding="utf-8").replace("  folder: docker\n", "  folder: docker\n  job_type: pipeline\n"), encoding="utf-8")
+    assert warnings() == []   # a pipeline's template calls the macros
