@@ -586,6 +586,14 @@ def test_the_ownership_line_holds_nothing_xml_escapes_and_parses_back_for_any_ow
     assert ownership.parse_line(line) == ownership.Marker(owner, {"digest": digest})
 
 
+@given(value=st.text(max_size=30) | st.from_regex(r"[A-Za-z0-9_.~/@:+,%-]{0,30}", fullmatch=True))
+def test_a_field_of_the_ownership_line_is_percent_encoded_as_quote_does_whatever_the_shortcut(value: str) -> None:
+    # _encode leaves plain values as they are without calling quote(): the result must be quote's.
+    from urllib.parse import quote
+
+    assert ownership._encode(value) == quote(value, safe="/@:+,")
+
+
 def test_stamp_puts_the_digest_into_the_description_s_ownership_line_only(tmp_path: Path) -> None:
     line = ownership_line("docker")
     xml = (f"<project><description>Builds it.\n{line}</description>"
