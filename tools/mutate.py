@@ -61,6 +61,12 @@ MODULES: dict[str, list[str]] = {
     # What is created, updated and deleted in GitLab; test_secrets.py holds the hooks' safety tests
     # (repositories on another server skipped, redirects and pagination links off the GitLab refused).
     "jenkins_docker/sync/webhooks.py": ["tests/test_webhooks.py", "tests/test_secrets.py"],
+    # Where a JENKINS_HOME target and render -o write each config, never half made.
+    "jenkins_docker/rendering/files.py": ["tests/test_render.py", "tests/test_pipeline.py", "tests/test_apply.py",
+                                          "tests/test_interrupt.py", "tests/test_ownership.py", "tests/test_sync.py"],
+    # What sync writes first (an item's `after`) and the rendered configs themselves.
+    "jenkins_docker/rendering/renderer.py": ["tests/test_render.py", "tests/test_recipe_templates.py", "tests/test_cascade.py",
+                                             "tests/test_apply.py", "tests/test_xstream.py", "tests/test_fast.py"],
 }
 
 COPY_IGNORE = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis",
