@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from jenkins_docker.testing.fake_jenkins import FakeJenkins
+from jenkins_docker.testing.plugin import ADMIN_TOKEN, ADMIN_USER
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "iiiepe"
 
@@ -163,3 +166,20 @@ def test_the_command_line_makes_each_kind_of_path_argument_once() -> None:
     assert isinstance(cli, click.Group)
     path_types = {id(param.type) for command in cli.commands.values() for param in command.params if isinstance(param.type, click.Path)}
     assert 0 < len(path_types) <= 4                 # each click.Path asks gettext for its name when made
+
+
+def test_render_imports_neither_logging_nor_difflib_nor_an_xml_parser(tmp_path: Path, example: Path) -> None:
+    # --output, not -o: click's parser first tries a short option as a long one, and the error it
+    # makes (then drops) imports difflib for its suggestions.
+    code, modules = imported(tmp_path, "render", str(example), "--output", str(tmp_path / "out"))
+    assert code == 0 and any((tmp_path / "out" / "jobs").rglob("config.xml"))
+    assert not modules & {"logging", "difflib", "xml", "pyexpat"}   # rendering writes XML, it never parses it
+
+
+def test_a_sync_to_a_remote_jenkins_does_not_load_the_html_entities_of_error_pages(tmp_path: Path, example: Path, fake_jenkins: FakeJenkins) -> None:
+    token = tmp_path / "token"
+    token.write_text(ADMIN_TOKEN, encoding="utf-8")
+    code, modules = imported(tmp_path, "sync", str(example), "--jenkins", fake_jenkins.url, "--user", ADMIN_USER, "--token-file", str(token))
+    assert code == 0 and fake_jenkins.job_names()   # it did sync, through requests and python-jenkins
+    assert {"requests", "jenkins"} <= modules
+    assert "html" not in modules                 # read only to get the message out of an error page
