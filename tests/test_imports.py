@@ -183,3 +183,21 @@ def test_a_sync_to_a_remote_jenkins_does_not_load_the_html_entities_of_error_pag
     assert code == 0 and fake_jenkins.job_names()   # it did sync, through requests and python-jenkins
     assert {"requests", "jenkins"} <= modules
     assert "html" not in modules                 # read only to get the message out of an error page
+
+
+def _freeze_after(tmp_path: Path, call: str, *args: str) -> str:
+    probe = ("import gc, sys\nfrom jenkins_docker.cli.main import main\nargs = sys.argv[1:]\nsys.argv = ['jenkins-docker', *args]\n"
+             f"try:\n    {call}\nexcept SystemExit as exc:\n    print(exc.code, gc.get_freeze_count() > 0)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JENKINS_", "PYTHON"))}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run([sys.executable, "-c", probe, *args], env=env, cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60)
+    return done.stdout.split("\n")[-2]
+
+
+def test_the_program_freezes_its_objects_before_exiting_so_the_exit_collects_none_of_them(tmp_path: Path, example: Path) -> None:
+    assert _freeze_after(tmp_path, "main()", "validate", str(example)) == "0 True"
+    assert _freeze_after(tmp_path, "main()", "validate", str(tmp_path / "missing.yml")) == "1 True"   # on failure too
+
+
+def test_a_caller_passing_its_own_arguments_keeps_its_objects_collectable(tmp_path: Path, example: Path) -> None:
+    assert _freeze_after(tmp_path, "main(args)", "validate", str(example)) == "0 False"

@@ -419,4 +419,20 @@ def main(argv: list[str] | None = None) -> None:
             raise
         console.error(f"internal error: {type(exc).__name__}: {exc} (set JENKINS_DOCKER_DEBUG=1 for the traceback, and please report it)")
         code = 1
+    if argv is None:   # the program itself (not a caller passing its own arguments) is about to end
+        _skip_exit_collection()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _skip_exit_collection() -> None:
+    """Spare the interpreter's exit a garbage collection over everything the command imported.
+
+    At exit Python clears every module and collects the cycles that leaves; with click, PyYAML,
+    Jinja2 (and requests) loaded that walk is a tenth of a short command's CPU. Frozen objects
+    (:func:`gc.freeze`) are left out of it, and the process's memory goes back to the system
+    anyway. Nothing is lost: threads were joined and files closed by the command itself, and
+    Python flushes stdout and stderr and runs the ``atexit`` handlers before it collects.
+    """
+    import gc
+
+    gc.freeze()
