@@ -201,3 +201,27 @@ def test_the_program_freezes_its_objects_before_exiting_so_the_exit_collects_non
 
 def test_a_caller_passing_its_own_arguments_keeps_its_objects_collectable(tmp_path: Path, example: Path) -> None:
     assert _freeze_after(tmp_path, "main(args)", "validate", str(example)) == "0 False"
+
+
+def _run_python(tmp_path: Path, code: str, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JENKINS_", "PYTHON"))}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-c", code, *args], env=env, cwd=tmp_path, capture_output=True, text=True, check=True,
+                          timeout=60).stdout
+
+
+def test_the_console_scripts_import_of_click_and_the_commands_runs_no_garbage_collection(tmp_path: Path) -> None:
+    code = ("import gc\ncollections = []\ngc.callbacks.append(lambda phase, info: collections.append(info['generation']) if phase == 'stop' else None)\n"
+            "from jenkins_docker.cli import main\nimport click\nprint(len(collections), gc.isenabled())")
+    assert _run_python(tmp_path, code).split() == ["0", "True"]   # none during the import, and collection is back on
+
+
+def test_the_program_collects_young_objects_less_often_than_pythons_default(tmp_path: Path, example: Path) -> None:
+    code = ("import gc, sys\nfrom jenkins_docker.cli import main\nsys.argv = ['jenkins-docker', 'validate', sys.argv[1]]\n"
+            "try:\n    main()\nexcept SystemExit as exc:\n    print(exc.code, gc.get_threshold()[0])\n")
+    status, young = _run_python(tmp_path, code, str(example)).split()[-2:]
+    assert status == "0" and int(young) >= 10 * 700   # Python's default: a collection every 700 new objects
+
+
+def test_importing_the_package_does_not_import_typing(tmp_path: Path) -> None:
+    assert _run_python(tmp_path, "import sys, jenkins_docker, jenkins_docker.cli\nprint('typing' in sys.modules)").strip() == "False"
