@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Iterator
 
@@ -508,3 +509,440 @@ def test_every_hook_applied_carries_this_inventory_s_ownership_line(gitlab: Fake
     assert len(hooks) == 11 and all(h["description"] == hook_marker("docker") for h in hooks)
     assert old in {h["id"] for h in gitlab.hooks("docker/nginx")}
     assert set(statuses(apply(gitlab).stdout).values()) == {"unchanged"}   # marked: nothing more to write
+
+
+# -- which repositories are GitLab projects, and on which GitLab ----------------------------
+
+@pytest.mark.parametrize(("git_url", "project"), [
+    ("git+ssh://git@gitlab.example.org/group/name.git", "group/name"),
+    ("ssh+git://git@gitlab.example.org/group/name.git", "group/name"),
+    ("git://gitlab.example.org/group/name.git", "group/name"),
+    ("http://gitlab.example.org/group/sub/name.git", "group/sub/name"),
+    ("HTTPS://gitlab.example.org/group/name.git", "group/name"),
+    ("  git@gitlab.example.org:group/name.git\n", "group/name"),
+])
+def test_every_scheme_git_accepts_for_a_remote_names_a_gitlab_project(git_url: str, project: str) -> None:
+    assert gitlab_project(git_url) == project
+
+
+@pytest.mark.parametrize("git_url", [
+    "ftp://gitlab.example.org/group/name.git",       # not a scheme git fetches a GitLab project with
+    "https:///group/name.git",                        # no host
+    "https://gitlab.example.org/group//name.git",     # an empty segment
+    "https://gitlab.example.org/group/./name.git",
+    "https://gitlab.example.org/group/../name.git",
+    "https://gitlab.example.org/~user/name.git",      # a user's home directory on a git server, not a namespace
+    "git@gitlab.example.org:group/../name.git",
+    "https://gitlab.example.org/name.git",            # one segment: GitLab projects live in a namespace
+])
+def test_a_url_that_names_no_gitlab_project_gives_none(git_url: str) -> None:
+    assert gitlab_project(git_url) is None
+
+
+def test_only_a_trailing_dot_git_is_dropped_from_the_project_path() -> None:
+    assert gitlab_project("https://gitlab.example.org/group/name.github.io") == "group/name.github.io"
+    assert gitlab_project("https://gitlab.example.org/group/name.git.git") == "group/name.git"
+
+
+@pytest.mark.parametrize(("git_url", "found"), [
+    ("git@GitLab.Example.org:group/name.git", ("gitlab.example.org", None)),
+    ("ssh://git@gitlab.example.org:2222/group/name.git", ("gitlab.example.org", None)),   # an ssh port is not the web port
+    ("git://gitlab.example.org:9418/group/name.git", ("gitlab.example.org", None)),
+    ("https://GITLAB.example.org:8443/group/name.git", ("gitlab.example.org", 8443)),
+    ("http://gitlab.example.org:8080/group/name.git", ("gitlab.example.org", 8080)),
+    ("https://gitlab.example.org/group/name.git", ("gitlab.example.org", None)),
+    ("https://gitlab.example.org:port/group/name.git", None),                            # not a port
+    ("/srv/git/group/name.git", None),
+])
+def test_git_host_is_the_host_and_only_an_http_port(git_url: str, found: tuple[str, int | None] | None) -> None:
+    from jenkins_docker.sync.webhooks import git_host
+
+    assert git_host(git_url) == found
+
+
+@pytest.mark.parametrize(("git_url", "here"), [
+    ("git@gitlab.example.org:group/name.git", True),
+    ("ssh://git@GITLAB.example.org:2222/group/name.git", True),
+    ("https://gitlab.example.org/group/name.git", True),
+    ("https://gitlab.example.org:443/group/name.git", True),       # the default port, written out
+    ("https://gitlab.example.org:8443/group/name.git", False),     # another server on the same host
+    ("https://gitlab.example.org.evil.org/group/name.git", False),
+    ("https://github.com/group/name.git", False),
+    ("https://gitlab.example.org:port/group/name.git", False),
+    ("/srv/git/group/name.git", False),
+])
+def test_a_repository_is_on_the_gitlab_with_its_host_and_its_http_port(git_url: str, here: bool) -> None:
+    from jenkins_docker.sync.webhooks import on_gitlab
+
+    assert on_gitlab(git_url, "https://gitlab.example.org") is here
+
+
+def test_on_a_gitlab_at_a_port_only_an_https_url_naming_that_port_is_on_it() -> None:
+    from jenkins_docker.sync.webhooks import on_gitlab
+
+    assert on_gitlab("https://gitlab.example.org:8443/group/name.git", "https://gitlab.example.org:8443")
+    assert on_gitlab("git@gitlab.example.org:group/name.git", "https://gitlab.example.org:8443")
+    assert not on_gitlab("https://gitlab.example.org:9443/group/name.git", "https://gitlab.example.org:8443")
+
+
+# -- which hooks belong to the inventory's folder -----------------------------------------
+
+def test_the_scope_of_a_folder_names_the_jobs_directly_in_it_unquoted() -> None:
+    from jenkins_docker.sync.webhooks import HookScope
+
+    scope = HookScope(JENKINS + "/", "ops docker")
+    assert scope.prefix == f"{JENKINS}/project/ops%20docker/"
+    assert scope.job(f"{JENKINS}/project/ops%20docker/acme%20base") == "ops docker/acme base"
+    assert scope.owner_name == "ops docker"
+    assert HookScope(JENKINS, "ops", owner="team-a").owner_name == "team-a"
+
+
+@pytest.mark.parametrize("url", [
+    f"{JENKINS}/project/docker/",                     # no job
+    f"{JENKINS}/project/docker/name?token=1",         # a query: not the plugin's bare endpoint
+    f"{JENKINS}/project/docker/name#top",
+    f"{JENKINS}/project/dockerfile",                  # a job whose name starts with the folder's
+    f"{JENKINS}/project/docker",                      # the folder itself
+    "",
+])
+def test_a_hook_url_that_is_not_a_job_directly_in_the_folder_is_outside_the_scope(url: str) -> None:
+    from jenkins_docker.sync.webhooks import HookScope
+
+    assert HookScope(JENKINS, "docker").job(url) is None
+
+
+def test_without_a_folder_the_scope_is_every_top_level_job_of_that_jenkins() -> None:
+    from jenkins_docker.sync.webhooks import HookScope
+
+    scope = HookScope(JENKINS + "/")
+    assert scope.prefix == f"{JENKINS}/project/"
+    assert scope.job(f"{JENKINS}/project/acme-base") == "acme-base"
+    assert scope.job(f"{JENKINS}/project/ops/acme-base") is None
+    assert scope.owner_name is None
+
+
+# -- the library against the fake GitLab (its URL is the GitLab the repositories are on) --------
+
+#: An inventory whose repositories live on the fake GitLab's host (127.0.0.1), so the library
+#: talks to the fake at its own URL.
+LOCAL = MONOREPO.replace("gitlab.example.org", "127.0.0.1")
+
+
+def local_hooks(tmp_path: Path, text: str = LOCAL, jenkins: str = JENKINS) -> list:  # type: ignore[type-arg]
+    return webhooks(load(write(tmp_path, text)), jenkins)
+
+
+def test_the_library_s_apply_webhooks_creates_then_writes_nothing_and_keeps_stale_hooks_unless_asked(gitlab: FakeGitLab, tmp_path: Path) -> None:
+    from jenkins_docker.sync.webhooks import HookScope, apply_webhooks, connect_gitlab
+
+    gitlab.add_project("platform/images")
+    gitlab.add_project("web/shop")
+    stale = gitlab.add_hook("web/shop", f"{JENKINS}/project/ops/docker/gone", description=hook_marker("ops/docker"))
+    client = connect_gitlab(gitlab.url, GITLAB_TOKEN)
+    scope = HookScope(JENKINS, "ops/docker")
+    first = apply_webhooks(local_hooks(tmp_path), client, secret_token=SECRET, scope=scope)
+    # Each project and its hooks read once, then one request per write (no read of the project again to write).
+    assert [(r.method, r.path) for r in gitlab.requests] == [
+        ("GET", "/api/v4/projects/platform%2Fimages"), ("GET", "/api/v4/projects/1/hooks"),
+        ("GET", "/api/v4/projects/web%2Fshop"), ("GET", "/api/v4/projects/2/hooks"),
+        ("POST", "/api/v4/projects/1/hooks"), ("POST", "/api/v4/projects/1/hooks"), ("POST", "/api/v4/projects/2/hooks")]
+    assert [(r.hook.job, r.status) for r in first] == [("ops/docker/acme-base", "created"), ("ops/docker/acme-tools", "created"),
+                                                       ("ops/docker/shop", "created"), ("ops/docker/gone", "stale")]
+    assert gitlab.hooks("web/shop")[1]["token"] == SECRET
+    gitlab.clear_requests()
+    again = apply_webhooks(local_hooks(tmp_path), client, secret_token=SECRET, scope=scope)   # no rotate_token: tokens not rewritten
+    assert [r.status for r in again] == ["unchanged"] * 3 + ["stale"]
+    assert gitlab.writes() == [] and stale in {h["id"] for h in gitlab.hooks("web/shop")}
+    pruned = apply_webhooks(local_hooks(tmp_path), client, secret_token=SECRET, scope=scope, prune=True)
+    assert [r.status for r in pruned][-1] == "deleted"
+
+
+def test_a_plan_without_prune_keeps_this_inventory_s_stale_hook(gitlab: FakeGitLab, tmp_path: Path) -> None:
+    from jenkins_docker.sync.webhooks import HookScope, connect_gitlab, plan_webhooks
+
+    gitlab.add_project("platform/images")
+    gitlab.add_project("web/shop")
+    gitlab.add_hook("web/shop", f"{JENKINS}/project/ops/docker/gone", description=hook_marker("ops/docker"))
+    plan = plan_webhooks(local_hooks(tmp_path), connect_gitlab(gitlab.url, GITLAB_TOKEN), scope=HookScope(JENKINS, "ops/docker"))
+    assert [c.action for c in plan.changes] == ["create"] * 3
+    assert [r.hook.job for r in plan.results("stale")] == ["ops/docker/gone"]
+
+
+def test_the_plan_json_lists_each_failure_with_its_reason_and_each_skipped_hook_with_its_note(gitlab: FakeGitLab, tmp_path: Path) -> None:
+    from jenkins_docker.sync.webhooks import connect_gitlab, plan_webhooks
+
+    text = LOCAL + "  blog: {git: \"https://github.com/acme/blog.git\", from: acme/base}\n" \
+                   "  wiki: {git: \"/srv/git/wiki.git\", from: acme/base}\n"
+    gitlab.add_project("platform/images")   # web/shop is missing
+    plan = plan_webhooks(local_hooks(tmp_path, text), connect_gitlab(gitlab.url, GITLAB_TOKEN))
+    document = plan.to_json()
+    assert [h["job"] for h in document["create"]] == ["ops/docker/acme-base", "ops/docker/acme-tools"]
+    assert document["failed"] == [
+        {"repository": "https://127.0.0.1/web/shop.git", "project": "web/shop", "job": "ops/docker/shop",
+         "url": f"{JENKINS}/project/ops/docker/shop", "error": "project web/shop: 404 Project Not Found"},
+        {"repository": "/srv/git/wiki.git", "project": None, "job": "ops/docker/wiki",
+         "url": f"{JENKINS}/project/ops/docker/wiki", "error": "/srv/git/wiki.git is not a GitLab project URL"}]
+    assert document["skipped"] == [
+        {"repository": "https://github.com/acme/blog.git", "project": "acme/blog", "job": "ops/docker/blog",
+         "url": f"{JENKINS}/project/ops/docker/blog", "status": "skipped",
+         "note": "the repository is on github.com, not on the GitLab at 127.0.0.1: add its hook there"}]
+    assert document["update"] == document["delete"] == document["unchanged"] == document["stale"] == []
+    assert [r.hook.job for r in plan.failed] == ["ops/docker/shop", "ops/docker/wiki"]
+    assert not any(r.path.startswith("/api/v4/projects/acme") for r in gitlab.requests)   # a skipped project is never asked for
+
+
+def test_a_repository_whose_url_has_no_valid_port_is_skipped_as_on_an_unknown_host(gitlab: FakeGitLab, tmp_path: Path) -> None:
+    from jenkins_docker.sync.webhooks import connect_gitlab, plan_webhooks
+
+    text = LOCAL.replace("https://127.0.0.1/web/shop.git", "https://127.0.0.1:port/web/shop.git")
+    gitlab.add_project("platform/images")
+    gitlab.add_project("web/shop")
+    plan = plan_webhooks(local_hooks(tmp_path, text), connect_gitlab(gitlab.url, GITLAB_TOKEN))
+    assert [(r.hook.job, r.note) for r in plan.results("skipped")] == [
+        ("ops/docker/shop", "the repository is on an unknown host, not on the GitLab at 127.0.0.1: add its hook there")]
+    assert [c.hook.job for c in plan.changes] == ["ops/docker/acme-base", "ops/docker/acme-tools"]
+
+
+def test_each_skipped_repository_names_its_own_server_even_when_two_share_a_project_path(gitlab: FakeGitLab, tmp_path: Path) -> None:
+    from jenkins_docker.sync.webhooks import connect_gitlab, plan_webhooks
+
+    text = LOCAL + "  blog: {git: \"https://github.com/acme/blog.git\", from: acme/base}\n" \
+                   "  blog-mirror: {git: \"git@bitbucket.org:acme/blog.git\", from: acme/base}\n"
+    gitlab.add_project("platform/images")
+    gitlab.add_project("web/shop")
+    plan = plan_webhooks(local_hooks(tmp_path, text), connect_gitlab(gitlab.url, GITLAB_TOKEN))
+    assert [(r.hook.job, r.note) for r in plan.results("skipped")] == [
+        ("ops/docker/blog", "the repository is on github.com, not on the GitLab at 127.0.0.1: add its hook there"),
+        ("ops/docker/blog-mirror", "the repository is on bitbucket.org, not on the GitLab at 127.0.0.1: add its hook there")]
+
+
+def test_a_hook_gitlab_refuses_to_write_fails_alone_with_gitlab_s_reason(gitlab: FakeGitLab, tmp_path: Path) -> None:
+    from jenkins_docker.sync.webhooks import apply_hook_plan, connect_gitlab, plan_webhooks
+
+    gitlab.add_project("platform/images")
+    gitlab.add_project("web/shop")
+    hooks = local_hooks(tmp_path)
+    # A Jenkins URL without a scheme (the library does not check it; the command line does): GitLab refuses the hook.
+    bad = hooks[2].__class__(hooks[2].repository, hooks[2].project, hooks[2].job, "jenkins.example.org/project/ops/docker/shop")
+    client = connect_gitlab(gitlab.url, GITLAB_TOKEN)
+    plan = plan_webhooks([*hooks[:2], bad], client, secret_token=SECRET)
+    results = apply_hook_plan(plan, client, secret_token=SECRET)
+    assert [(r.hook.job, r.status) for r in results] == [("ops/docker/acme-base", "created"), ("ops/docker/acme-tools", "created"),
+                                                         ("ops/docker/shop", "failed")]
+    assert results[2].error == "project web/shop: 422 Unprocessable Entity: url is blocked: Only allowed schemes are http, https"
+    assert gitlab.hooks("web/shop") == [] and len(gitlab.hooks("platform/images")) == 2
+
+
+def test_an_update_without_a_secret_token_keeps_the_token_the_hook_has(gitlab: FakeGitLab, tmp_path: Path) -> None:
+    from jenkins_docker.sync.webhooks import apply_webhooks, connect_gitlab
+
+    gitlab.add_project("platform/images")
+    gitlab.add_project("web/shop")
+    gitlab.add_hook("web/shop", f"{JENKINS}/project/ops/docker/shop", token="set-in-the-ui", push_events=False)
+    results = apply_webhooks(local_hooks(tmp_path), connect_gitlab(gitlab.url, GITLAB_TOKEN))
+    assert [r.status for r in results] == ["created", "created", "updated"]
+    (hook,) = gitlab.hooks("web/shop")
+    assert (hook["push_events"], hook["token"]) == (True, "set-in-the-ui")
+    assert all("token" not in w.body for w in gitlab.writes())
+
+
+# -- failures: GitLab's own words, one line, never a token --------------------------------
+
+def test_a_gitlab_answer_that_does_not_parse_fails_that_project_with_python_gitlab_s_words(tmp_path: Path) -> None:
+    from hostile import Seen, Server
+    from jenkins_docker.sync.webhooks import connect_gitlab, plan_webhooks
+
+    def sign_in_page_for_web(request: Seen) -> tuple[int, dict[str, str], bytes]:
+        # A proxy in front of GitLab answers for one namespace with a page, labelled as JSON: not an HTTP error.
+        if request.path.startswith("/api/v4/projects/web%2F"):
+            return 200, {"Content-Type": "application/json"}, b"<html>Sign in</html>"
+        if "/hooks" in request.path:
+            return 200, {"Content-Type": "application/json"}, b"[]"
+        return 200, {"Content-Type": "application/json"}, json.dumps({"id": 1, "path_with_namespace": "platform/images"}).encode()
+
+    server = Server(sign_in_page_for_web)
+    try:
+        plan = plan_webhooks(local_hooks(tmp_path), connect_gitlab(server.url, GITLAB_TOKEN))
+    finally:
+        server.stop()
+    assert [(r.hook.job, r.error) for r in plan.failed] == [("ops/docker/shop", "project web/shop: Failed to parse the server message")]
+    assert [c.hook.job for c in plan.changes] == ["ops/docker/acme-base", "ops/docker/acme-tools"]
+
+
+#: A GitLab access token of no known shape: only the library's knowledge of it can hide it.
+PLAIN_TOKEN = "plain-private-value-77"
+
+
+def test_a_gitlab_quoting_the_access_token_in_a_read_error_gets_it_hidden(tmp_path: Path) -> None:
+    from hostile import Seen, Server
+    from jenkins_docker.sync.webhooks import connect_gitlab, plan_webhooks
+
+    def quotes_the_token(request: Seen) -> tuple[int, dict[str, str], bytes]:
+        body = {"message": f"500 the token {request.headers.get('PRIVATE-TOKEN')} broke something"}
+        return 500, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
+    server = Server(quotes_the_token)
+    try:
+        plan = plan_webhooks(local_hooks(tmp_path), connect_gitlab(server.url, PLAIN_TOKEN))
+    finally:
+        server.stop()
+    assert [r.error for r in plan.failed] == ["project platform/images: 500 the token *** broke something"] * 2 + \
+        ["project web/shop: 500 the token *** broke something"]
+
+
+def test_a_gitlab_quoting_the_request_in_a_write_error_gets_both_tokens_hidden(tmp_path: Path) -> None:
+    from hostile import Seen, Server
+    from jenkins_docker.sync.webhooks import apply_webhooks, connect_gitlab
+
+    def refuses_writes_quoting_them(request: Seen) -> tuple[int, dict[str, str], bytes]:
+        if request.method == "POST":
+            sent = json.loads(request.body)
+            body = {"message": f"400 {request.headers.get('PRIVATE-TOKEN')} may not give {sent['url']} the token {sent['token']}"}
+            return 400, {"Content-Type": "application/json"}, json.dumps(body).encode()
+        if "/hooks" in request.path:
+            return 200, {"Content-Type": "application/json"}, b"[]"
+        return 200, {"Content-Type": "application/json"}, json.dumps({"id": 1, "path_with_namespace": "web/shop"}).encode()
+
+    server = Server(refuses_writes_quoting_them)
+    try:
+        results = apply_webhooks(local_hooks(tmp_path)[2:], connect_gitlab(server.url, PLAIN_TOKEN), secret_token=SECRET)
+    finally:
+        server.stop()
+    assert [r.status for r in results] == ["failed"]
+    assert results[0].error == f"project web/shop: 400 *** may not give {JENKINS}/project/ops/docker/shop the token ***"
+
+
+def test_the_gitlab_client_refuses_credentials_in_the_url_and_says_where_they_go() -> None:
+    from jenkins_docker.errors import UsageError
+    from jenkins_docker.sync.webhooks import connect_gitlab
+
+    with pytest.raises(UsageError) as refused:
+        connect_gitlab(f"https://oauth2:{PLAIN_TOKEN}@gitlab.example.org", PLAIN_TOKEN)
+    assert str(refused.value).startswith("--gitlab https://***@gitlab.example.org has credentials in it;")
+    assert "put them in GITLAB_TOKEN" in str(refused.value) and PLAIN_TOKEN not in str(refused.value)
+
+
+def test_the_gitlab_client_names_gitlab_when_it_refuses_a_redirect_to_another_server(tmp_path: Path) -> None:
+    from hostile import Seen, Server
+    from jenkins_docker.errors import TargetError
+    from jenkins_docker.sync.webhooks import connect_gitlab, plan_webhooks
+
+    def moved(request: Seen) -> tuple[int, dict[str, str], bytes]:
+        return 302, {"Location": f"http://127.0.0.2:9{request.path}"}, b""
+
+    server = Server(moved)
+    try:
+        with pytest.raises(TargetError) as stopped:
+            plan_webhooks(local_hooks(tmp_path), connect_gitlab(server.url, GITLAB_TOKEN))
+    finally:
+        server.stop()
+    assert str(stopped.value).startswith(f"GitLab at {server.url} sent us to http://127.0.0.2:9/, another server;")
+    assert len(server.seen) == 1
+
+
+@pytest.fixture
+def tls_context(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A server TLS context with a self-signed certificate for 127.0.0.1 (made with openssl), and the certificate."""
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    done = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                           "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context, cert
+
+
+def test_the_gitlab_client_checks_gitlab_s_certificate_unless_given_one_to_trust(tls_context, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from jenkins_docker.errors import TargetError
+    from jenkins_docker.sync.webhooks import connect_gitlab, plan_webhooks
+
+    context, cert = tls_context
+    with FakeGitLab(tokens=[GITLAB_TOKEN], tls=context) as gitlab:
+        gitlab.add_project("platform/images")
+        gitlab.add_project("web/shop")
+        with pytest.raises(TargetError) as refused:
+            plan_webhooks(local_hooks(tmp_path), connect_gitlab(gitlab.url, GITLAB_TOKEN))
+        assert str(refused.value).startswith(f"cannot reach GitLab at {gitlab.url}: ") and "(Caused by SSLError(" in str(refused.value)
+        assert gitlab.requests == []
+        trusted = plan_webhooks(local_hooks(tmp_path), connect_gitlab(gitlab.url, GITLAB_TOKEN, ssl_verify=str(cert)))
+    assert [c.action for c in trusted.changes] == ["create"] * 3
+
+
+def test_listing_hooks_needs_no_python_gitlab_and_apply_says_how_to_install_it() -> None:
+    import subprocess
+    import sys
+
+    def without_python_gitlab(*args: str) -> subprocess.CompletedProcess[str]:
+        program = ("import runpy, sys; sys.modules['gitlab'] = None; sys.argv = ['jenkins-docker', *sys.argv[1:]]; "
+                   "runpy.run_module('jenkins_docker', run_name='__main__')")
+        return subprocess.run([sys.executable, "-c", program, *args], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "GITLAB_TOKEN": GITLAB_TOKEN})
+
+    listed = without_python_gitlab("webhooks", str(IIIEPE), "--jenkins", JENKINS)
+    assert listed.returncode == 0, listed.stderr
+    assert f"  {JENKINS}/project/docker/iiiepe-nginx" in listed.stdout
+    applied = without_python_gitlab("webhooks", str(IIIEPE), "--jenkins", JENKINS, "--apply", "--gitlab", "https://gitlab.example.org")
+    assert applied.returncode == 1
+    assert "managing GitLab webhooks needs python-gitlab: pip install 'jenkins-docker[gitlab]'" in applied.stderr
+    assert "Traceback" not in applied.stderr
+
+
+# -- a GitLab before 17.1 keeps no description --------------------------------------------
+
+def test_a_gitlab_before_17_1_that_keeps_no_description_is_not_asked_again_and_nothing_is_pruned(tmp_path: Path) -> None:
+    from jenkins_docker.sync.webhooks import HookScope, apply_webhooks, connect_gitlab
+
+    with FakeGitLab(tokens=[GITLAB_TOKEN], version="16.11.3") as gitlab:
+        gitlab.add_project("platform/images")
+        gitlab.add_project("web/shop")
+        gitlab.add_hook("web/shop", f"{JENKINS}/project/ops/docker/gone")   # a hook of a job that left the inventory
+        client = connect_gitlab(gitlab.url, GITLAB_TOKEN)
+        scope = HookScope(JENKINS, "ops/docker")
+        first = apply_webhooks(local_hooks(tmp_path), client, secret_token=SECRET, scope=scope, prune=True)
+        assert [r.status for r in first] == ["created"] * 3 + ["stale"]
+        assert all(h["description"] is None for h in gitlab.hooks("web/shop"))   # sent, and ignored
+        gitlab.clear_requests()
+        again = apply_webhooks(local_hooks(tmp_path), client, secret_token=SECRET, scope=scope, prune=True)
+        assert [r.status for r in again] == ["unchanged"] * 3 + ["stale"]   # no update to add what it cannot keep
+        assert gitlab.writes() == [] and len(gitlab.hooks("web/shop")) == 2  # an unmarked hook is never deleted
+
+
+def test_fake_gitlab_before_17_1_shows_no_name_or_description_and_ignores_them(tmp_path: Path) -> None:
+    import requests
+
+    for version, shown in (("16.11.3", False), ("17.1.0", True)):
+        with FakeGitLab(tokens=[GITLAB_TOKEN], version=version) as gitlab:
+            gitlab.add_project("docker/nginx")
+            created = requests.post(f"{gitlab.url}/api/v4/projects/1/hooks", json={"url": "https://j.example.org/project/x", "description": "d"},
+                                    headers={"PRIVATE-TOKEN": GITLAB_TOKEN}, timeout=10)
+            assert created.status_code == 201
+            assert ("description" in created.json(), "name" in created.json()) == (shown, shown)
+            assert gitlab.hooks("docker/nginx")[0]["description"] == ("d" if shown else None)
+
+
+def test_a_planned_change_s_json_is_its_hook_with_the_action(gitlab: FakeGitLab, tmp_path: Path) -> None:
+    from jenkins_docker.sync.webhooks import connect_gitlab, plan_webhooks
+
+    gitlab.add_project("platform/images")
+    gitlab.add_project("web/shop")
+    plan = plan_webhooks(local_hooks(tmp_path)[2:], connect_gitlab(gitlab.url, GITLAB_TOKEN))
+    assert [c.to_json() for c in plan.changes] == [{"repository": "https://127.0.0.1/web/shop.git", "project": "web/shop",
+                                                    "job": "ops/docker/shop", "url": f"{JENKINS}/project/ops/docker/shop",
+                                                    "action": "create"}]
+
+
+def test_hooks_are_grouped_by_repository_in_the_order_each_repository_first_appears(tmp_path: Path) -> None:
+    text = MONOREPO.replace("jenkins: {folder: ops/docker, gitlab_connection: gitlab}",
+                            "jenkins: {folder: ops/docker, gitlab_connection: gitlab, "
+                            "seed_job: {git: \"https://gitlab.example.org/web/shop.git\"}}")
+    text = text.replace("  acme/tools: {git: \"ssh://git@gitlab.example.org:2222/platform/images.git\", from: acme/base, context: tools}\n",
+                        "  acme/tools: {git: \"https://gitlab.example.org/web/shop.git\", from: acme/base, context: tools}\n")
+    text += "  blog: {git: \"ssh://git@gitlab.example.org:2222/platform/images.git\", from: acme/base}\n"
+    hooks = webhooks(load(write(tmp_path, text)), JENKINS)
+    assert [(h.project, h.job) for h in hooks] == [
+        ("platform/images", "ops/docker/acme-base"), ("platform/images", "ops/docker/blog"),
+        ("web/shop", "ops/docker/acme-tools"), ("web/shop", "ops/docker/shop"), ("web/shop", "ops/docker/jenkins-docker-seed")]

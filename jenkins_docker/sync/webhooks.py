@@ -231,7 +231,13 @@ def git_host(git_url: str) -> tuple[str, int | None] | None:
         port = parts.port if parts.scheme.lower() in ("http", "https") else None
     except ValueError:
         return None
-    return ((parts.hostname or "").lower(), port) if parts.hostname else None
+    return (parts.hostname, port) if parts.hostname else None  # urllib gives the host lower-cased
+
+
+def _host_name(git_url: str) -> str:
+    """The host of a git URL for a message: ``github.com``, or ``an unknown host``."""
+    found = git_host(git_url)
+    return found[0] if found else "an unknown host"
 
 
 def on_gitlab(git_url: str, gitlab_url: str) -> bool:
@@ -246,8 +252,7 @@ def on_gitlab(git_url: str, gitlab_url: str) -> bool:
 
 def hook_url(jenkins_url: str, job: str) -> str:
     """The URL the GitLab plugin listens at for ``job``: ``JENKINS_URL/project/<full name>``."""
-    quoted = "/".join(quote(segment, safe="") for segment in job.split("/"))
-    return f"{jenkins_url.rstrip('/')}/project/{quoted}"
+    return f"{jenkins_url.rstrip('/')}/project/{quote(job, safe='/')}"  # each segment quoted, the slashes between kept
 
 
 def webhooks(inventory: Inventory, jenkins_url: str) -> list[Webhook]:
@@ -315,10 +320,9 @@ def plan_webhooks(hooks: Iterable[Webhook], client: gitlab.Gitlab, *, secret_tok
             if project_path is None:
                 plan.steps += [HookResult(h, "failed", f"{h.repository} is not a GitLab project URL") for h in wanted]
                 continue
-            if not here:
-                where = (git_host(wanted[0].repository) or ("an unknown host",))[0]
-                note = f"the repository is on {where}, not on the GitLab at {gitlab_host}: add its hook there"
-                plan.steps += [HookResult(h, "skipped", note=note) for h in wanted]
+            if not here:  # each repository's own server: two on other servers may share a project path
+                plan.steps += [HookResult(h, "skipped", note=f"the repository is on {_host_name(h.repository)}, not on the "
+                                                             f"GitLab at {gitlab_host}: add its hook there") for h in wanted]
                 continue
             try:
                 project = client.projects.get(project_path)
@@ -435,7 +439,7 @@ def _stop_on_token_or_connection_errors(client: gitlab.Gitlab, redact: Redactor)
         raise TargetError(f"cannot reach GitLab at {where}: {redact.line(str(exc))}") from None
 
 
-def _project_failure(project_path: str, exc: Exception, redact: Redactor) -> str:
+def _project_failure(project_path: str, exc: gitlab.GitlabError, redact: Redactor) -> str:
     """Why one project's hooks failed; a refused token is not one project's problem."""
     import gitlab
 
@@ -463,9 +467,8 @@ def _plan_one(project_id: Any, existing: list[Any], hook: Webhook, with_token: b
     return HookChange("update", hook, project_id, settings, current.get_id())
 
 
-def _reason(exc: Exception, redact: Redactor) -> str:
+def _reason(exc: gitlab.GitlabError, redact: Redactor) -> str:
     """GitLab's own words for a failed request, one redacted line: ``404 Project Not Found``, ``403 Forbidden``."""
-    code = getattr(exc, "response_code", None)
-    if code is None:  # not an HTTP answer (a redirect python-gitlab refused, ...)
-        return redact.line(str(getattr(exc, "error_message", None) or exc))
-    return answer_message(code, {}, getattr(exc, "response_body", None), redact)
+    if exc.response_code is None:  # not an HTTP answer (an answer that does not parse, a write redirected, ...):
+        return redact.line(str(exc))  # python-gitlab's message, which is all str() shows without a status
+    return answer_message(exc.response_code, {}, exc.response_body, redact)

@@ -20,19 +20,26 @@ Where each behaviour comes from (GitLab's source and API documentation):
 - a hook URL that is neither http nor https refused (422, "Only allowed schemes are http,
   https"): gitlab-org/gitlab ``lib/gitlab/url_blocker.rb``, through the hook's URL validation;
 - the hook as the API shows it, without its ``token``: GitLab's "Project webhooks" API
-  documentation (the token is write-only; GitLab sends it in ``X-Gitlab-Token``).
+  documentation (the token is write-only; GitLab sends it in ``X-Gitlab-Token``);
+- a hook's ``name`` and ``description`` exist from GitLab 17.1 on: before (``version`` below
+  17.1) the answers have neither key and a write's are ignored as unknown parameters. The
+  "Project webhooks API" documentation, gitlab-org/gitlab ``doc/api/project_webhooks.md``
+  (mirror gitlabhq/gitlabhq): "``name`` and ``description`` attributes introduced in GitLab
+  17.1" (issue 460887); the answer is ``API::Entities::Hook`` (``lib/api/entities/hook.rb``).
 
     with FakeGitLab(tokens=["glpat-test"]) as gitlab:
         gitlab.add_project("docker/nginx")
         ...  # point the code under test at gitlab.url
         assert gitlab.hooks("docker/nginx")[0]["url"] == "https://jenkins.example.org/project/x"
 
-It binds 127.0.0.1 on a free port and serves each request in its own thread.
+It binds 127.0.0.1 on a free port and serves each request in its own thread (over TLS when
+given a server ``ssl.SSLContext``).
 """
 from __future__ import annotations
 
 import itertools
 import json
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -111,11 +118,12 @@ class _HttpError(Exception):
 class FakeGitLab:
     """A GitLab API v4 server in a thread, with projects and hooks set up by the test."""
 
-    version = "17.5.0"
-
-    def __init__(self, tokens: Iterable[str] = ("glpat-fake",), *, per_page: int = 20) -> None:
+    def __init__(self, tokens: Iterable[str] = ("glpat-fake",), *, per_page: int = 20, tls: ssl.SSLContext | None = None,
+                 version: str = "17.5.0") -> None:
+        self.version = version  # below 17.1, hooks have no name and no description
         self.tokens = set(tokens)
         self.per_page = per_page
+        self.tls = tls  # a server context: serve HTTPS with its certificate
         self._projects: dict[int, _Project] = {}
         self._ids = itertools.count(1)
         self._hook_ids = itertools.count(1)
@@ -129,6 +137,8 @@ class FakeGitLab:
         """Listen on 127.0.0.1 at a free port; returns ``self``."""
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-gitlab", daemon=True)
         self._thread.start()
@@ -149,11 +159,11 @@ class FakeGitLab:
 
     @property
     def url(self) -> str:
-        """The base URL, as given to ``gitlab.Gitlab(url)``: ``http://127.0.0.1:PORT``."""
+        """The base URL, as given to ``gitlab.Gitlab(url)``: ``http://127.0.0.1:PORT`` (``https://`` with ``tls``)."""
         if self._server is None:
             raise RuntimeError("FakeGitLab is not started")
         port = self._server.server_address[1]
-        return f"http://127.0.0.1:{port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
 
     def proxy_env(self) -> dict[str, str]:
         """Environment variables that make requests (python-gitlab) reach this fake for *any* host.
@@ -218,6 +228,16 @@ class FakeGitLab:
         project.hooks[hook["id"]] = hook
         return hook
 
+    def _public(self, hook: dict[str, Any]) -> dict[str, Any]:
+        """A hook as the API shows it: never its secret token; no name nor description before 17.1."""
+        hidden = {"token", *(_SINCE_17_1 if _before_17_1(self.version) else ())}
+        return {k: v for k, v in hook.items() if k not in hidden}
+
+    def _hook_fields(self, body: Any) -> dict[str, Any]:
+        """The settings of a POST/PUT body this GitLab knows (it ignores the others)."""
+        fields = _hook_fields(body, require_url=True)
+        return {k: v for k, v in fields.items() if not (k in _SINCE_17_1 and _before_17_1(self.version))}
+
     def _record(self, request: GitLabRequest) -> None:
         with self._lock:
             self._requests.append(request)
@@ -242,18 +262,18 @@ class FakeGitLab:
                 raise _HttpError(403, {"message": "403 Forbidden"})
             if len(parts) == 3:
                 if method == "GET":
-                    return self._page([_public(h) for h in project.hooks.values()], query, link_base + raw_path)
+                    return self._page([self._public(h) for h in project.hooks.values()], query, link_base + raw_path)
                 if method == "POST":
-                    return 201, _public(self._create_hook(project, _hook_fields(body, require_url=True))), {}
+                    return 201, self._public(self._create_hook(project, self._hook_fields(body))), {}
                 raise _HttpError(405, {"error": "405 Method Not Allowed"})
             hook = project.hooks.get(int(parts[3])) if parts[3].isdigit() else None
             if hook is None:
                 raise _HttpError(404, {"message": "404 Not Found"})
             if method == "GET":
-                return 200, _public(hook), {}
+                return 200, self._public(hook), {}
             if method == "PUT":
-                hook.update(_hook_fields(body, require_url=True))
-                return 200, _public(hook), {}
+                hook.update(self._hook_fields(body))
+                return 200, self._public(hook), {}
             if method == "DELETE":
                 del project.hooks[hook["id"]]
                 return 204, None, {}
@@ -279,9 +299,12 @@ class FakeGitLab:
         return 200, items[(page - 1) * per_page: page * per_page], headers
 
 
-def _public(hook: dict[str, Any]) -> dict[str, Any]:
-    """A hook as the API shows it: GitLab never returns the secret token."""
-    return {k: v for k, v in hook.items() if k != "token"}
+_SINCE_17_1 = {"name", "description"}
+
+
+def _before_17_1(version: str) -> bool:
+    major, minor = (int(part) for part in version.split(".")[:2])
+    return (major, minor) < (17, 1)
 
 
 def _hook_fields(body: Any, *, require_url: bool) -> dict[str, Any]:
