@@ -95,8 +95,14 @@ def description_of(xml: str) -> str:
     return xmlcompare.parse(xml).findtext("description") or ""
 
 
+#: What ``_encode`` leaves as it is: ``quote``'s always-safe ASCII characters and its ``safe`` ones.
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~/@:+,-]*")
+
+
 def _encode(value: str) -> str:
-    return quote(value, safe="/@:+,")
+    # Owners and digests are nearly always plain: a match costs far less than quote(), and
+    # every sync and render writes the line twice per item.
+    return value if _UNQUOTED.fullmatch(value) else quote(value, safe="/@:+,")
 
 
 @dataclass(frozen=True)

@@ -317,13 +317,13 @@ def test_what_the_fake_jenkins_serves_back_compares_equal_to_what_was_posted(tmp
 # -- what Jenkins changes on its own is not a change, through sync ---------------------------------
 
 def templates_with(tmp_path: Path, old: str, new: str) -> Path:
-    """A copy of the bundled templates with one edit to the shared macros (a user's --templates DIR)."""
+    """A copy of the bundled templates with one edit to the build job's template (a user's --templates DIR)."""
     directory = tmp_path / "templates"
     shutil.copytree(bundled_templates(), directory, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    macros = directory / "_macros.xml.j2"
-    text = macros.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"the bundled macros no longer hold {old!r}"
-    macros.write_text(text.replace(old, new), encoding="utf-8")
+    template = directory / "freestyle.xml.j2"
+    text = template.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"the bundled build job template no longer holds {old!r}"
+    template.write_text(text.replace(old, new), encoding="utf-8")
     return directory
 
 

@@ -15,7 +15,7 @@ from jenkins_docker.loading.reference import parse_reference
 
 def lint(inventory: Inventory) -> list[Problem]:
     """Every warning of the rules below, in no particular order (the loader sorts them)."""
-    return schedule_overlaps(inventory) + misspelt_parents(inventory)
+    return schedule_overlaps(inventory) + misspelt_parents(inventory) + macros_without_build_template(inventory)
 
 
 def schedule_overlaps(inventory: Inventory) -> list[Problem]:
@@ -36,6 +36,24 @@ def schedule_overlaps(inventory: Inventory) -> list[Problem]:
                 f"already rebuilds it (it is built from {'it' if len(above) == 1 else 'them'}): it will build twice; "
                 "keep the schedule of the topmost image only")))
     return out
+
+
+def macros_without_build_template(inventory: Inventory) -> list[Problem]:
+    """A templates directory that overrides ``_macros.xml.j2`` but not ``freestyle.xml.j2``.
+
+    The freestyle build job's template writes its elements inline (it is rendered once per image)
+    rather than calling the shared macros, so such an override changes the deploy, seed and watch
+    jobs but none of the build jobs: probably not what its author meant (docs/templates.md).
+    """
+    directory = inventory.templates
+    if directory is None or inventory.jenkins.job_type != "freestyle":
+        return []
+    macros = directory / "_macros.xml.j2"
+    if not macros.is_file() or (directory / "freestyle.xml.j2").is_file():
+        return []
+    return [Problem(Location(str(macros), 1, 1), (
+        "this override of the shared macros does not reach the build jobs: freestyle.xml.j2 writes its elements "
+        "itself (it is rendered once per image); copy freestyle.xml.j2 here too and make the same change there"))]
 
 
 def misspelt_parents(inventory: Inventory) -> list[Problem]:

@@ -241,9 +241,19 @@ def _search_path(inventory: Inventory, templates: str | os.PathLike[str] | None)
     return (*dirs, os.fspath(bundled_templates()))
 
 
+@functools.lru_cache(maxsize=256)
+def _template(env: jinja2.Environment, name: str) -> jinja2.Template:
+    """``env``'s template ``name``, asked of Jinja2 once (its own cache locks and reorders on every ask)."""
+    return env.get_template(name)
+
+
 def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
     try:
-        text = env.get_template(name).render(context)
+        template = _template(env, name)
+        # What Template.render does, without merging the globals (a ChainMap) into every job's
+        # context one key at a time: the environment's globals are a plain dict, merged in C.
+        # Rendering is most of the CPU of a render or a --fast sync (docs/benchmarks.md).
+        text = "".join(template.root_render_func(template.new_context({**env.globals, **context}, shared=True)))
         # A recipe's text is not XML: a literal "&#39;" in it is shell or Groovy, left as it is.
         return text if name.endswith(RECIPE_SUFFIXES) else _xstream_entities(text)
     except jinja2.TemplateSyntaxError as exc:
@@ -369,7 +379,16 @@ class _Renderer:
     def make_job(self, name: str, kind: str, role: str, image: str | None, template: str, context: dict[str, Any]) -> Item:
         context = {"name": name, "full_name": self.full(name), "disabled": self.inventory.images[image].disabled if image else False, **context}
         xml, digest = ownership.stamp(self.render(template, context), self.owner)
-        return Item(self.full(name), name, self.folder, kind, role, image, xml, digest=digest)
+        return Item(self.full(name), name, self.folder, kind, role, image, xml, self.after(role, image), digest)
+
+    def after(self, role: str, image: str | None) -> tuple[str, ...]:
+        """What sync writes before a job: its folder, then a build job's upstream jobs or a deploy job's build job."""
+        folder = (self.folder,) if self.folder else ()
+        if role == "build" and image is not None:
+            return folder + tuple(self.inventory.job(u) for u in self.graph.upstreams(image))
+        if role == "deploy" and image is not None:
+            return folder + (self.inventory.job(image),)
+        return folder
 
     def render(self, template: str, context: Mapping[str, Any]) -> str:
         """A template's output, checked to end its description with the ownership line."""
@@ -648,16 +667,12 @@ class _Renderer:
     def run(self) -> ItemSet:
         images = self.inventory.images
         order = self.graph.topological_order(images.keys(), key=lambda key: images[key].job_name)
-        folder = (self.folder,) if self.folder else ()
-        jobs = [dataclasses.replace(self.build_job(images[key]),
-                                    after=folder + tuple(self.inventory.job(u) for u in self.graph.upstreams(key)))
-                for key in order]
-        jobs += [dataclasses.replace(self.deploy_job(images[key]), after=folder + (self.inventory.job(key),))
-                 for key in sorted(order, key=lambda k: images[k].job_name) if images[key].deploy]
+        jobs = [self.build_job(images[key]) for key in order]
+        jobs += [self.deploy_job(images[key]) for key in sorted(order, key=lambda k: images[k].job_name) if images[key].deploy]
         if self.settings.seed_job is not None:
-            jobs.append(dataclasses.replace(self.seed_job(), after=folder))
+            jobs.append(self.seed_job())
         if self.settings.watch is not None:
-            jobs.append(dataclasses.replace(self.watch_job(), after=folder))
+            jobs.append(self.watch_job())
         view = self.view([job.name for job in jobs]) if self.settings.view else None
         views = []
         if view is not None:
@@ -689,15 +704,18 @@ def write_tree(jobs: ItemSet, out_dir: str | os.PathLike[str]) -> list[Path]:
     """
     from jenkins_docker.rendering.files import item_dir, write_atomically
 
+    root = Path(out_dir)
     written = []
     for job in jobs.jobs:
-        path = item_dir(Path(out_dir), job.full_name) / "config.xml"
+        path = os.path.join(item_dir(root, job.full_name), "config.xml")
         data = job.xml.encode("utf-8")
         try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
-                continue  # already right: leave the file (and its mtime) alone
+            if os.stat(path).st_size == len(data):
+                with open(path, "rb") as handle:
+                    if handle.read() == data:
+                        continue  # already right: leave the file (and its mtime) alone
         except OSError:
             pass
         write_atomically(path, job.xml)
-        written.append(path)
+        written.append(Path(path))
     return written
