@@ -946,3 +946,17 @@ def test_hooks_are_grouped_by_repository_in_the_order_each_repository_first_appe
     assert [(h.project, h.job) for h in hooks] == [
         ("platform/images", "ops/docker/acme-base"), ("platform/images", "ops/docker/blog"),
         ("web/shop", "ops/docker/acme-tools"), ("web/shop", "ops/docker/shop"), ("web/shop", "ops/docker/jenkins-docker-seed")]
+
+
+def test_the_plan_json_lists_an_update_and_an_unchanged_hook_each_under_its_word(gitlab: FakeGitLab, tmp_path: Path) -> None:
+    from jenkins_docker.sync.webhooks import connect_gitlab, plan_webhooks
+
+    gitlab.add_project("platform/images")
+    gitlab.add_project("web/shop")
+    gitlab.add_hook("platform/images", f"{JENKINS}/project/ops/docker/acme-base", push_events=False)   # differs: updated
+    gitlab.add_hook("web/shop", f"{JENKINS}/project/ops/docker/shop")                                  # already right
+    document = plan_webhooks(local_hooks(tmp_path), connect_gitlab(gitlab.url, GITLAB_TOKEN)).to_json()
+    assert [h["job"] for h in document["update"]] == ["ops/docker/acme-base"]
+    assert [h["job"] for h in document["create"]] == ["ops/docker/acme-tools"]
+    assert document["unchanged"] == [{"repository": "https://127.0.0.1/web/shop.git", "project": "web/shop", "job": "ops/docker/shop",
+                                      "url": f"{JENKINS}/project/ops/docker/shop"}]

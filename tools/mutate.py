@@ -501,10 +501,22 @@ def mutate_module(module: str, tests: list[str], coverage: dict[str, set[int]], 
     }
 
 
+def _by_place(results: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Each mutant by line, change and which of the same change on that line it is (a line may
+    hold the same change twice: ``'update'`` emptied as a key and as a value)."""
+    seen: dict[tuple[Any, ...], int] = {}
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for m in results:
+        place = (m["line"], m["original"], m["mutated"])
+        out[(*place, seen.get(place, 0))] = m
+        seen[place] = seen.get(place, 0) + 1
+    return out
+
+
 def merge_rerun(previous: dict[str, Any], rerun: dict[str, Any]) -> dict[str, Any]:
     """The full results with the mutants of a partial re-run (``--only``) replaced by their new outcome."""
-    fresh = {(m["line"], m["original"], m["mutated"]): m for m in rerun["results"]}
-    results = [fresh.pop((m["line"], m["original"], m["mutated"]), m) for m in previous["results"]]
+    fresh = _by_place(rerun["results"])
+    results = [fresh.pop(place, m) for place, m in _by_place(previous["results"]).items()]
     results.extend(fresh.values())
     killed = sum(m["status"] in ("killed", "timeout") for m in results)
     # The full run's commit stays; each re-run is recorded with its own (the report says which is which).
