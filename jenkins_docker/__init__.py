@@ -13,11 +13,11 @@ Everything below is importable from the package root; heavy modules load on firs
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from jenkins_docker.lazy import lazy_exports
 
 __version__ = "0.1.0"
+
+TYPE_CHECKING = False   # typing.TYPE_CHECKING without importing typing (mypy knows the name)
 
 _EXPORTS = {
     "load": "jenkins_docker.loading.loader",

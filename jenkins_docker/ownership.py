@@ -29,7 +29,6 @@ from urllib.parse import quote, unquote
 
 from jenkins_docker import naming
 from jenkins_docker.errors import UsageError
-from jenkins_docker.sync import xmlcompare
 
 if TYPE_CHECKING:   # annotations only: ownership decides, the targets list
     from jenkins_docker.sync.targets import LiveItem
@@ -91,6 +90,8 @@ def marker_of(description: str) -> Marker | None:
 
 def description_of(xml: str) -> str:
     """The ``<description>`` text of a config.xml (a view's, too); empty when there is none."""
+    from jenkins_docker.sync import xmlcompare  # not at the top: rendering needs no XML parser
+
     return xmlcompare.parse(xml).findtext("description") or ""
 
 

@@ -19,7 +19,6 @@ for the transport rules.
 from __future__ import annotations
 
 import base64
-import html
 import json
 import logging
 import re
@@ -33,24 +32,27 @@ MASK = "***"
 #: The longest server-supplied detail printed, in characters.
 MAX_DETAIL = 160
 
+# The patterns are compiled on first use (re's own cache keeps them), not at import: most runs
+# redact nothing, and compiling them all was a measurable part of a sync's start-up.
+
 # `scheme://user:password@` or `scheme://token@`: the userinfo of a URL anywhere in a text.
-_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#@\s]+)@")
+_USERINFO = r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#@\s]+)@"
 # Header-like `Name: value` (or `'Name': 'value'` as a dict repr shows it) of credential headers.
-_HEADER = re.compile(
+_HEADER = (
     r"(?i)(?P<name>\b(?:proxy-)?authorization|\bprivate-token|\bjob-token|\bdeploy-token|\bx-gitlab-token|"
     r"\bx-auth-token|\bx-api-key|\bset-cookie|\bcookie|\bjenkins-crumb)(?P<sep>['\"]?\s*[:=]\s*['\"]?)"
     r"(?:(?P<scheme>basic|bearer|token|digest|negotiate)\s+)?(?P<value>[^\s'\",;&]+)")
 # `Basic dXNlcjp0b2tlbg==` / `Bearer abc` written without a header name in front.
-_AUTH_SCHEME = re.compile(r"(?i)\b(?P<scheme>basic|bearer)\s+(?P<value>[A-Za-z0-9+/=._~-]{8,})")
+_AUTH_SCHEME = r"(?i)\b(?P<scheme>basic|bearer)\s+(?P<value>[A-Za-z0-9+/=._~-]{8,})"
 # Secret-looking query parameters (`?private_token=...`, `&access_token=...`).
-_QUERY = re.compile(r"(?i)(?P<name>[?&;](?:private_token|access_token|job_token|token|password|passwd|secret|api_key|apikey)=)"
-                    r"(?P<value>[^&#\s'\"]+)")
+_QUERY = (r"(?i)(?P<name>[?&;](?:private_token|access_token|job_token|token|password|passwd|secret|api_key|apikey)=)"
+          r"(?P<value>[^&#\s'\"]+)")
 # Token shapes: GitLab personal/project/group tokens, Jenkins API tokens ("11" + 32 hex digits).
-_TOKEN_SHAPES = re.compile(r"\bgl(?:pat|dt|ptt|rt|cbt|oas|ft|imt|agent|soat)-[A-Za-z0-9_-]{8,}|\b11[0-9a-f]{32}\b")
+_TOKEN_SHAPES = r"\bgl(?:pat|dt|ptt|rt|cbt|oas|ft|imt|agent|soat)-[A-Za-z0-9_-]{8,}|\b11[0-9a-f]{32}\b"
 # The first Java exception line of a Jenkins error page: `javax.servlet.ServletException: message`.
-_JAVA_EXCEPTION = re.compile(r"\b(?:[a-z][a-z0-9_]*\.)+[A-Z][A-Za-z0-9_$]*(?:Exception|Error): [^\r\n<]*")
+_JAVA_EXCEPTION = r"\b(?:[a-z][a-z0-9_]*\.)+[A-Z][A-Za-z0-9_$]*(?:Exception|Error): [^\r\n<]*"
 # ANSI escapes and other control characters a hostile server could use to rewrite a terminal.
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x1f\x7f-\x9f]")
+_CONTROL = r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x1f\x7f-\x9f]"
 
 
 class Redactor:
@@ -79,11 +81,11 @@ class Redactor:
         """``text`` with every credential replaced by ``***``."""
         for form in self._forms:
             text = text.replace(form, MASK)
-        text = _USERINFO.sub(lambda m: f"{m.group('scheme')}{MASK}@", text)
-        text = _HEADER.sub(_mask_header, text)
-        text = _AUTH_SCHEME.sub(lambda m: f"{m.group('scheme')} {MASK}", text)
-        text = _QUERY.sub(lambda m: m.group("name") + MASK, text)
-        return _TOKEN_SHAPES.sub(MASK, text)
+        text = re.sub(_USERINFO, lambda m: f"{m.group('scheme')}{MASK}@", text)
+        text = re.sub(_HEADER, _mask_header, text)
+        text = re.sub(_AUTH_SCHEME, lambda m: f"{m.group('scheme')} {MASK}", text)
+        text = re.sub(_QUERY, lambda m: m.group("name") + MASK, text)
+        return re.sub(_TOKEN_SHAPES, MASK, text)
 
     def line(self, text: str, limit: int = MAX_DETAIL) -> str:
         """``text`` redacted, on one line, without control characters, at most ``limit`` characters."""
@@ -105,7 +107,7 @@ SHAPES = Redactor()
 
 def one_line(text: str, *, limit: int | None = MAX_DETAIL) -> str:
     """``text`` as one line: control characters and runs of whitespace become one space, cut at ``limit``."""
-    flat = " ".join(_CONTROL.sub(" ", text).split())
+    flat = " ".join(re.sub(_CONTROL, " ", text).split())
     if limit is not None and len(flat) > limit:
         return flat[: limit - 3].rstrip() + "..."
     return flat
@@ -122,7 +124,7 @@ def redact_url(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{MASK}@{netloc.rpartition('@')[2]}"
-    query = _QUERY.sub(lambda m: m.group("name") + MASK, "?" + parts.query)[1:] if parts.query else ""
+    query = re.sub(_QUERY, lambda m: m.group("name") + MASK, "?" + parts.query)[1:] if parts.query else ""
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
@@ -186,12 +188,14 @@ def _detail(headers: Mapping[str, str], body: bytes | str | None) -> str:
         if isinstance(document.get("errors"), list):  # the registry API: {"errors": [{"code", "message"}]}
             return "; ".join(str(e.get("message") or e.get("code") or "") for e in document["errors"] if isinstance(e, dict))
         return ""
+    import html  # its table of entities is read only for an error page
+
     text = html.unescape(text)
     for marker in ("Expecting class", "Expecting view type", "Unable to read"):
         index = text.find(marker)
         if index >= 0:
             return re.split(r"[\r\n<]", text[index:index + 400])[0]
-    found = _JAVA_EXCEPTION.search(text)
+    found = re.search(_JAVA_EXCEPTION, text)
     return found.group() if found else ""
 
 

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from jenkins_docker.testing.fake_jenkins import FakeJenkins
+from jenkins_docker.testing.plugin import ADMIN_TOKEN, ADMIN_USER
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "iiiepe"
 
@@ -163,3 +166,62 @@ def test_the_command_line_makes_each_kind_of_path_argument_once() -> None:
     assert isinstance(cli, click.Group)
     path_types = {id(param.type) for command in cli.commands.values() for param in command.params if isinstance(param.type, click.Path)}
     assert 0 < len(path_types) <= 4                 # each click.Path asks gettext for its name when made
+
+
+def test_render_imports_neither_logging_nor_difflib_nor_an_xml_parser(tmp_path: Path, example: Path) -> None:
+    # --output, not -o: click's parser first tries a short option as a long one, and the error it
+    # makes (then drops) imports difflib for its suggestions.
+    code, modules = imported(tmp_path, "render", str(example), "--output", str(tmp_path / "out"))
+    assert code == 0 and any((tmp_path / "out" / "jobs").rglob("config.xml"))
+    assert not modules & {"logging", "difflib", "xml", "pyexpat"}   # rendering writes XML, it never parses it
+
+
+def test_a_sync_to_a_remote_jenkins_does_not_load_the_html_entities_of_error_pages(tmp_path: Path, example: Path, fake_jenkins: FakeJenkins) -> None:
+    token = tmp_path / "token"
+    token.write_text(ADMIN_TOKEN, encoding="utf-8")
+    code, modules = imported(tmp_path, "sync", str(example), "--jenkins", fake_jenkins.url, "--user", ADMIN_USER, "--token-file", str(token))
+    assert code == 0 and fake_jenkins.job_names()   # it did sync, through requests and python-jenkins
+    assert {"requests", "jenkins"} <= modules
+    assert "html" not in modules                 # read only to get the message out of an error page
+
+
+def _freeze_after(tmp_path: Path, call: str, *args: str) -> str:
+    probe = ("import gc, sys\nfrom jenkins_docker.cli.main import main\nargs = sys.argv[1:]\nsys.argv = ['jenkins-docker', *args]\n"
+             f"try:\n    {call}\nexcept SystemExit as exc:\n    print(exc.code, gc.get_freeze_count() > 0)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JENKINS_", "PYTHON"))}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run([sys.executable, "-c", probe, *args], env=env, cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60)
+    return done.stdout.split("\n")[-2]
+
+
+def test_the_program_freezes_its_objects_before_exiting_so_the_exit_collects_none_of_them(tmp_path: Path, example: Path) -> None:
+    assert _freeze_after(tmp_path, "main()", "validate", str(example)) == "0 True"
+    assert _freeze_after(tmp_path, "main()", "validate", str(tmp_path / "missing.yml")) == "1 True"   # on failure too
+
+
+def test_a_caller_passing_its_own_arguments_keeps_its_objects_collectable(tmp_path: Path, example: Path) -> None:
+    assert _freeze_after(tmp_path, "main(args)", "validate", str(example)) == "0 False"
+
+
+def _run_python(tmp_path: Path, code: str, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JENKINS_", "PYTHON"))}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-c", code, *args], env=env, cwd=tmp_path, capture_output=True, text=True, check=True,
+                          timeout=60).stdout
+
+
+def test_the_console_scripts_import_of_click_and_the_commands_runs_no_garbage_collection(tmp_path: Path) -> None:
+    code = ("import gc\ncollections = []\ngc.callbacks.append(lambda phase, info: collections.append(info['generation']) if phase == 'stop' else None)\n"
+            "from jenkins_docker.cli import main\nimport click\nprint(len(collections), gc.isenabled())")
+    assert _run_python(tmp_path, code).split() == ["0", "True"]   # none during the import, and collection is back on
+
+
+def test_the_program_collects_young_objects_less_often_than_pythons_default(tmp_path: Path, example: Path) -> None:
+    code = ("import gc, sys\nfrom jenkins_docker.cli import main\nsys.argv = ['jenkins-docker', 'validate', sys.argv[1]]\n"
+            "try:\n    main()\nexcept SystemExit as exc:\n    print(exc.code, gc.get_threshold()[0])\n")
+    status, young = _run_python(tmp_path, code, str(example)).split()[-2:]
+    assert status == "0" and int(young) >= 10 * 700   # Python's default: a collection every 700 new objects
+
+
+def test_importing_the_package_does_not_import_typing(tmp_path: Path) -> None:
+    assert _run_python(tmp_path, "import sys, jenkins_docker, jenkins_docker.cli\nprint('typing' in sys.modules)").strip() == "False"

@@ -5,7 +5,7 @@
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import gc
 
 from jenkins_docker.lazy import lazy_exports
 
@@ -13,7 +13,22 @@ _EXPORTS = {
     "main": "jenkins_docker.cli.main",
 }
 __all__ = list(_EXPORTS)
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+TYPE_CHECKING = False   # typing.TYPE_CHECKING without importing typing (mypy knows the name)
+_lazy_getattr, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    """The lazy export, imported without garbage collections: the console script's first import
+    (``from jenkins_docker.cli import main``) builds click and every command, tens of thousands of
+    objects, none of them garbage, which the collector would otherwise walk about twenty times."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _lazy_getattr(name)
+    finally:
+        if enabled:
+            gc.enable()
+
 
 if TYPE_CHECKING:
     from jenkins_docker.cli.main import main as main

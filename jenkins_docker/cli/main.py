@@ -392,6 +392,8 @@ def _stop_on_sigterm() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with its code; expected errors print one line."""
+    if argv is None:   # the program itself: see _collect_less_often
+        _collect_less_often()
     from jenkins_docker.cli import console
     _stop_on_sigterm()
     try:
@@ -419,4 +421,40 @@ def main(argv: list[str] | None = None) -> None:
             raise
         console.error(f"internal error: {type(exc).__name__}: {exc} (set JENKINS_DOCKER_DEBUG=1 for the traceback, and please report it)")
         code = 1
+    if argv is None:   # the program itself (not a caller passing its own arguments) is about to end
+        _skip_exit_collection()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+#: The number of new objects between two collections of the youngest generation while a command
+#: runs (Python's default is 700, set for long-lived programs that build little at a time).
+_YOUNG_COLLECTION_EVERY = 50_000
+
+
+def _collect_less_often() -> None:
+    """Collect garbage less often than Python's default, for a short program that mostly builds.
+
+    A command imports its libraries (PyYAML, Jinja2, requests...) and builds the inventory and
+    the jobs: objects that live until it ends, which the default thresholds make the collector
+    walk tens of times (a few percent of a short command's CPU, the larger share of ``render``'s
+    garbage collection). Cycles are still collected, fifty thousand objects apart; the loader
+    pauses collection while it loads anyway.
+    """
+    import gc
+
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(_YOUNG_COLLECTION_EVERY, older, oldest)
+
+
+def _skip_exit_collection() -> None:
+    """Spare the interpreter's exit a garbage collection over everything the command imported.
+
+    At exit Python clears every module and collects the cycles that leaves; with click, PyYAML,
+    Jinja2 (and requests) loaded that walk is a tenth of a short command's CPU. Frozen objects
+    (:func:`gc.freeze`) are left out of it, and the process's memory goes back to the system
+    anyway. Nothing is lost: threads were joined and files closed by the command itself, and
+    Python flushes stdout and stderr and runs the ``atexit`` handlers before it collects.
+    """
+    import gc
+
+    gc.freeze()
