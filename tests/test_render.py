@@ -516,6 +516,60 @@ def test_write_tree_nests_folders_as_jenkins_home_does(platform, tmp_path):
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["config.xml"] * len(jobs.jobs)
 
 
+def test_write_tree_rewrites_exactly_the_files_whose_bytes_differ(iiiepe, tmp_path):
+    jobs = render(iiiepe)
+    assert len(write_tree(jobs, tmp_path)) == len(jobs.jobs)
+    assert write_tree(jobs, tmp_path) == []                    # nothing changed: nothing written
+    api = tmp_path / "jobs/docker/jobs/api/config.xml"
+    nginx = tmp_path / "jobs/docker/jobs/iiiepe-nginx/config.xml"
+    right = api.read_bytes()
+    api.write_bytes(right.replace(b"<project>", b"<projekt>", 1))   # same size, other bytes
+    nginx.write_bytes(nginx.read_bytes() + b"\n")                # another size
+    assert sorted(write_tree(jobs, tmp_path)) == sorted([api, nginx])
+    assert api.read_bytes() == right and nginx.read_bytes() == jobs.by_name()["docker/iiiepe-nginx"].xml.encode()
+
+
+def test_a_failed_write_leaves_neither_a_half_file_nor_its_temporary_file(tmp_path):
+    from jenkins_docker.rendering.files import write_atomically
+
+    config = tmp_path / "jobs" / "a" / "config.xml"
+    with pytest.raises(UnicodeEncodeError):
+        write_atomically(config, "<project>\ud800</project>")    # cannot be written as UTF-8
+    assert list(config.parent.iterdir()) == []
+    write_atomically(config, "<project/>")
+    with pytest.raises(UnicodeEncodeError):
+        write_atomically(config, "<project>\ud800</project>")
+    assert config.read_text() == "<project/>" and [p.name for p in config.parent.iterdir()] == ["config.xml"]
+
+
+def test_a_file_where_an_item_s_directory_goes_is_an_error_not_overwritten(tmp_path):
+    from jenkins_docker.rendering.files import write_atomically
+
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "a").write_text("not a directory")
+    with pytest.raises(FileExistsError):
+        write_atomically(tmp_path / "jobs" / "a" / "config.xml", "<project/>")
+    assert (tmp_path / "jobs" / "a").read_text() == "not a directory"
+
+
+def test_each_item_names_what_sync_writes_before_it(iiiepe):
+    """A job's folder first; a build job's upstream jobs; a deploy job's build job; the seed job its folder."""
+    jobs = render(iiiepe).by_name()
+    graph = iiiepe.graph
+    for item in jobs.values():
+        if item.role == "folder":
+            assert item.after == ()
+        elif item.role == "build":
+            assert item.after == ("docker", *(iiiepe.job(u) for u in graph.upstreams(item.image)))
+        elif item.role == "deploy":
+            assert item.after == ("docker", iiiepe.job(item.image))
+        else:
+            assert item.role == "seed" and item.after == ("docker",)
+    assert jobs["docker/website"].after == ("docker", "docker/iiiepe-nginx-drupal6")
+    assert jobs["docker/website-deploy"].after == ("docker", "docker/website")
+    assert {item.role for item in jobs.values()} == {"folder", "build", "deploy", "seed"}
+
+
 # -- golden files ------------------------------------------------------------------------------
 @pytest.mark.parametrize("case", ["freestyle", "pipeline"])
 def test_rendered_files_match_the_golden_files(case, tmp_path):
