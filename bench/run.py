@@ -805,7 +805,11 @@ def report(results: dict[str, Any], cfg: Config) -> str:
         import fast  # bench/fast.py
         from sections import splice
 
-        text = splice(text, fast.section(results["fast"]))
+        # The two targets beside JJB, from this run's render of 5,000 and first sync of 100
+        # (`--only fast` measures them itself).
+        beside = {"render": [r for r in results.get("render", []) if r["n"] == 5000],
+                  "sync": [r for r in results.get("sync", []) if r["n"] == 100]}
+        text = splice(text, fast.section({**beside, **results["fast"]}))
     return text
 
 
