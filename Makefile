@@ -13,7 +13,7 @@ help:
 	@echo "make demo   - validate, graph, render and sync the bundled example into $(DEMO)/"
 	@echo "make test   - lint, typecheck, then run the test suite"
 	@echo "make lint   - ruff over the package, tests, tools, benchmarks and examples (pyproject.toml [tool.ruff])"
-	@echo "make typecheck - mypy --strict over the package (pyproject.toml [tool.mypy])"
+	@echo "make typecheck - mypy --strict over the package and tools/mutate.py (pyproject.toml [tool.mypy])"
 	@echo "make dist   - build dist/jenkins_docker-<version>-py3-none-any.whl, to install from a source you control"
 	@echo "make bench  - compare with Jenkins Job Builder (slow; writes docs/benchmarks.md)"
 	@echo "make mutate - mutation testing of plan/sync/xmlcompare/ownership (slow, minutes; writes docs/mutation.md)"

@@ -111,7 +111,7 @@ _LOGGERS = {"log", "logger", "logging"}
 
 
 def _is_docstring(node: ast.AST, parent: ast.AST | None) -> bool:
-    body = getattr(parent, "body", None)
+    body: list[ast.AST] = getattr(parent, "body", None) or []
     return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
             and isinstance(parent, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
             and bool(body) and body[0] is node)
@@ -125,6 +125,7 @@ def _is_log_call(node: ast.AST) -> bool:
 def _alternatives(node: ast.AST, parent: ast.AST | None) -> list[ast.AST]:
     """Every mutated replacement of ``node`` (each one is one mutant)."""
     out: list[ast.AST] = []
+    new: Any   # a copy of ``node`` with one change, of the node's own type
     if isinstance(node, ast.Compare):
         for i, op in enumerate(node.ops):
             for table in (_COMPARE_SWAPS, _COMPARE_SHIFTS):
@@ -337,7 +338,9 @@ def cached_coverage_pass(modules: list[str], tests: list[str], workdir: Path) ->
         traced = sorted(set(modules) | {m for m in MODULES if (ROOT / m).exists()})
         lines, durations, failing = coverage_pass(traced, stale, workdir)
         for t in stale:
-            mine = lambda name, t=t: name.split("::")[0] == t  # noqa: E731  (t bound now: used within this iteration)
+            def mine(name: str, t: str = t) -> bool:   # t bound now: used within this iteration
+                return name.split("::")[0] == t
+
             files[t] = {"hash": _digest(workdir / t),
                         "lines": {m: {k: sorted(v) for k, v in lines[m].items() if mine(k)} for m in traced},
                         "durations": {k: v for k, v in durations.items() if mine(k)},
