@@ -29,11 +29,11 @@ def test_ruff_finds_nothing_in_the_package_tests_tools_benchmarks_and_examples()
     assert {"E", "F", "W", "I", "B"} <= set(checked)
 
 
-def test_mypy_configuration_is_strict_over_the_package() -> None:
+def test_mypy_configuration_is_strict_over_the_package_and_the_mutation_tool() -> None:
     # tests/test_typing.py and `make typecheck` run mypy with no options: these settings are all there is.
     mypy = PYPROJECT["tool"]["mypy"]
     assert mypy["strict"] is True
-    assert mypy["files"] == ["jenkins_docker"]
+    assert mypy["files"] == ["jenkins_docker", "tools/mutate.py"]
 
 
 def test_make_test_runs_lint_and_typecheck_first() -> None:
