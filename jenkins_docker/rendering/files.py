@@ -16,8 +16,8 @@ def item_dir(home: Path, full_name: str) -> Path:
     return home.joinpath(*[step for part in full_name.split("/") for step in ("jobs", part)])
 
 
-def write_atomically(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file beside it and a rename.
+def write_atomically(path: str | os.PathLike[str], text: str | bytes) -> None:
+    """Write ``text`` (UTF-8 when a ``str``) to ``path`` through a temporary file beside it and a rename.
 
     The temporary name is unique per process and thread (each sync worker writes other items),
     which costs less than ``mkstemp``'s random names when thousands of files are written. Plain
@@ -29,7 +29,7 @@ def write_atomically(path: str | os.PathLike[str], text: str) -> None:
     tmp = os.path.join(directory, f".{name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         with open(tmp, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

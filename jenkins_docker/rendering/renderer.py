@@ -716,6 +716,6 @@ def write_tree(jobs: ItemSet, out_dir: str | os.PathLike[str]) -> list[Path]:
                         continue  # already right: leave the file (and its mtime) alone
         except OSError:
             pass
-        write_atomically(path, job.xml)
+        write_atomically(path, data)
         written.append(Path(path))
     return written
