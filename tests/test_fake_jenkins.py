@@ -472,6 +472,17 @@ def test_builds_queue_once_per_job_with_a_location_to_the_queue_item(server: Fak
     assert response.status_code == 201 and re.fullmatch(server.url + r"queue/item/\d+/", response.headers["Location"])
 
 
+def test_cancelling_a_queued_build_answers_204_and_an_unknown_id_404(server: FakeJenkins,
+                                                                     client: jenkins.Jenkins) -> None:
+    # Queue.doCancelItem of current Jenkins (python-jenkins's cancel_queue posts the same form).
+    server.put_job("acme-nginx", FREESTYLE)
+    queued = client.build_job("acme-nginx")
+    assert http(server, "POST", f"queue/cancelItem?id={queued}").status_code == 204
+    assert server.queue() == []
+    response = http(server, "POST", f"queue/cancelItem?id={queued}")
+    assert response.status_code == 404 and f"Provided id ({queued}) not found" in response.text
+
+
 # -- faults, latency, the request log ------------------------------------------------------------
 
 def test_an_injected_status_answers_the_next_matching_requests_only(server: FakeJenkins,

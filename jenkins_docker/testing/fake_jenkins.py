@@ -963,11 +963,14 @@ class FakeJenkins:
                 raise HttpError(404, "Not Found")
             return self._json(req, self._queue_bean(queued))
         if rest == ["cancelItem"]:
+            # jenkinsci/jenkins core/src/main/java/hudson/model/Queue.java doCancelItem: 204 when the
+            # queued item was cancelled, 404 "Provided id (N) not found" when there is none (older
+            # releases forwarded to the previous page either way).
             self._require(req, "POST")
             wanted = _first(self._form(req), "id")
-            self.store.cancel(wanted)
-            referer = req.headers.get("Referer")
-            return _Response(302, headers=[("Location", referer)]) if referer else _Response(204)
+            if not self.store.cancel(wanted):
+                raise HttpError(404, f"Provided id ({wanted}) not found")
+            return _Response(204)
         raise HttpError(404, "Not Found")
 
     def _gitlab_hook(self, req: _Request, path: list[str]) -> _Response:

@@ -365,7 +365,7 @@ class JenkinsStore:
 
     @staticmethod
     def check_name(name: str | None) -> None:
-        """``Jenkins.checkGoodName``."""
+        """``Jenkins.checkGoodName`` (jenkinsci/jenkins core/src/main/java/jenkins/model/Jenkins.java)."""
         if not name:
             raise failure("No name is specified")
         if name.strip() in (".", ".."):
@@ -537,9 +537,12 @@ class JenkinsStore:
             self.build_queue.append(queued)
         return queued
 
-    def cancel(self, queue_id: str | None) -> None:
-        """Take the queued build with this id (as text) out of the queue; no such build: nothing."""
-        self.build_queue = [q for q in self.build_queue if str(q.id) != queue_id]
+    def cancel(self, queue_id: str | None) -> bool:
+        """Take the queued build with this id (as text) out of the queue; False when there is none."""
+        kept = [q for q in self.build_queue if str(q.id) != queue_id]
+        found = len(kept) < len(self.build_queue)
+        self.build_queue = kept
+        return found
 
     # -- for the server: views --------------------------------------------------------------------
 
