@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from jenkins_docker import load, render
@@ -95,3 +96,27 @@ def test_render_cli_counts_unchanged_files(tmp_path: Path) -> None:
     subprocess.run(cmd, env=env, check=True, capture_output=True)
     again = subprocess.run(cmd, env=env, capture_output=True, text=True)
     assert again.returncode == 0 and f"wrote 0 config.xml files under {out} (" in again.stderr and " unchanged)" in again.stderr
+
+
+def test_another_release_of_the_package_or_of_jinja2_never_reads_this_one_s_entries(tmp_path: Path,
+                                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # Jinja2 checks an entry against its template's source, not against the code that compiled
+    # it: an upgrade must look in a directory of its own.
+    from jenkins_docker.rendering import renderer, template_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("JENKINS_DOCKER_NO_CACHE", raising=False)
+
+    def directory() -> str:
+        cache = template_cache.open_cache(renderer._TEMPLATE_OPTIONS)
+        assert isinstance(cache, jinja2.FileSystemBytecodeCache)
+        return cache.directory
+
+    now = directory()
+    assert directory() == now
+    monkeypatch.setattr(template_cache, "__version__", "99.0.0")
+    upgraded = directory()
+    monkeypatch.setattr(template_cache.jinja2, "__version__", "99.0.0")
+    both = directory()
+    assert len({now, upgraded, both}) == 3
+    assert template_cache.open_cache({**renderer._TEMPLATE_OPTIONS, "trim_blocks": False}).directory != both  # type: ignore[union-attr]
