@@ -172,7 +172,7 @@ class HookPlan:
     @property
     def failed(self) -> list[HookResult]:
         """The hooks that cannot be planned (their project cannot be read, or no GitLab URL)."""
-        return [step for step in self.steps if isinstance(step, HookResult) and step.status == "failed"]
+        return self.results("failed")
 
     def results(self, status: Status) -> list[HookResult]:
         """The final steps with ``status``."""
