@@ -501,8 +501,20 @@ def test_a_template_using_an_unknown_variable_fails_loudly(iiiepe, tmp_path):
     with pytest.raises(TemplateError, match="no_such_variable"):
         render(iiiepe, templates=tmp_path)
     (tmp_path / "freestyle.xml.j2").write_text("<project>{% if %}</project>\n", encoding="utf-8")
-    with pytest.raises(TemplateError, match="freestyle.xml.j2"):
+    with pytest.raises(TemplateError, match=r"freestyle\.xml\.j2:1: "):   # the syntax error, at its line
         render(iiiepe, templates=tmp_path)
+
+
+def test_a_template_edited_between_two_renders_of_one_process_is_read_again(iiiepe, tmp_path):
+    # A script may render, change a template and render again: the second render uses the change.
+    (tmp_path / "freestyle.xml.j2").write_text(
+        (bundled_templates() / "freestyle.xml.j2").read_text(encoding="utf-8").replace("<actions/>", "<actions/><!-- one -->", 1),
+        encoding="utf-8")
+    assert "<!-- one -->" in render(iiiepe, templates=tmp_path).by_name()["docker/iiiepe-nginx"].xml
+    template = tmp_path / "freestyle.xml.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace("<!-- one -->", "<!-- two -->"), encoding="utf-8")
+    os.utime(template, ns=(template.stat().st_atime_ns, template.stat().st_mtime_ns + 1_000_000_000))  # a later save
+    assert "<!-- two -->" in render(iiiepe, templates=tmp_path).by_name()["docker/iiiepe-nginx"].xml
 
 
 # -- write_tree --------------------------------------------------------------------------------

@@ -225,9 +225,10 @@ _TEMPLATE_OPTIONS: dict[str, Any] = {
 def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     from jenkins_docker.rendering.template_cache import open_cache
 
-    # auto_reload off: one render asks for each template thousands of times, and the environment
-    # lives for that one render, so the loader need not stat the template's file on every ask.
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(list(search_path)), auto_reload=False,
+    # The environment outlives a render (a script may render, edit a template and render again):
+    # Jinja2 checks a template's file when it is asked for it, which one render does once per
+    # template (_Templates), not once per job.
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(list(search_path)),
                              bytecode_cache=open_cache(_TEMPLATE_OPTIONS), **_TEMPLATE_OPTIONS)
     env.filters["xmlbool"] = lambda value: "true" if value else "false"
     env.filters["sh"] = shlex.quote
@@ -241,15 +242,25 @@ def _search_path(inventory: Inventory, templates: str | os.PathLike[str] | None)
     return (*dirs, os.fspath(bundled_templates()))
 
 
-@functools.lru_cache(maxsize=256)
-def _template(env: jinja2.Environment, name: str) -> jinja2.Template:
-    """``env``'s template ``name``, asked of Jinja2 once (its own cache locks and reorders on every ask)."""
-    return env.get_template(name)
+class _Templates:
+    """The templates of one render, each asked of the environment once: Jinja2 locks its cache,
+    reorders it and checks the template's file on every ask, and a render asks thousands of times."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self._loaded: dict[str, jinja2.Template] = {}
+
+    def get(self, name: str) -> jinja2.Template:
+        template = self._loaded.get(name)
+        if template is None:
+            template = self._loaded[name] = self.env.get_template(name)
+        return template
 
 
-def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
+def _render_template(templates: _Templates, name: str, context: Mapping[str, Any]) -> str:
+    env = templates.env
     try:
-        template = _template(env, name)
+        template = templates.get(name)
         # What Template.render does, without merging the globals (a ChainMap) into every job's
         # context one key at a time: the environment's globals are a plain dict, merged in C.
         # Rendering is most of the CPU of a render or a --fast sync (docs/benchmarks.md).
@@ -367,7 +378,7 @@ class _Renderer:
         self.webhook_token = webhook_token
         self.settings = inventory.jenkins
         self.graph = inventory.graph
-        self.env = env
+        self.templates = _Templates(env)
         self.folder = self.settings.folder
         self.owner = self.settings.identity
         self.line = ownership.ownership_line(self.owner)
@@ -392,7 +403,7 @@ class _Renderer:
 
     def render(self, template: str, context: Mapping[str, Any]) -> str:
         """A template's output, checked to end its description with the ownership line."""
-        xml = _render_template(self.env, template, context)
+        xml = _render_template(self.templates, template, context)
         problem = ownership.check_rendered(xml, self.line, template)
         if problem:
             raise TemplateError(problem)
@@ -400,7 +411,7 @@ class _Renderer:
 
     def recipe(self, template: str, name: str, context: Mapping[str, Any]) -> str:
         """A recipe template's shell or Groovy text for the job ``name`` (see docs/templates.md)."""
-        return _render_template(self.env, template, {"name": name, "full_name": self.full(name), **context})
+        return _render_template(self.templates, template, {"name": name, "full_name": self.full(name), **context})
 
     # -- shared views ----------------------------------------------------------------------
     def git(self, url: str, branch: str) -> dict[str, Any]:
