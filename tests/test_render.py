@@ -580,6 +580,9 @@ def test_each_item_names_what_sync_writes_before_it(iiiepe):
     assert jobs["docker/website"].after == ("docker", "docker/iiiepe-nginx-drupal6")
     assert jobs["docker/website-deploy"].after == ("docker", "docker/website")
     assert {item.role for item in jobs.values()} == {"folder", "build", "deploy", "seed"}
+    # Build jobs come in the graph's order, deploy jobs after them all, by name (how plan lists them).
+    order = [item.name for item in render(iiiepe).jobs if item.role == "deploy"]
+    assert order == sorted(order) == ["api-deploy", "courses-deploy", "intranet-deploy", "website-deploy"]
 
 
 # -- golden files ------------------------------------------------------------------------------
